@@ -1,0 +1,161 @@
+/* gram.c — Gram matrices G = D·Dᵀ and the empirical NTK of an MLP without its Jacobian.
+ *
+ * Layer-factored NTK (DESIGN.md; (3.15) in 2408.01517): since ∂f_q(x_i)/∂W_l = a_l δ^l_{iq} (h_i^{l-1})ᵀ,
+ *   Θ(x_i, x'_j)_{qq'} = Σ_l C^l_{ij} S^l_{(iq),(jq')},   C^l = a_l² H^{l-1} H'^{l-1}ᵀ + c_l² 11ᵀ,   S^l = δ^l δ'^lᵀ,
+ * and S^L = I_Q (the last layer's sensitivities are the identity). G is built in row panels of whole samples:
+ * per panel one dgemm per hidden layer into a cache-sized buffer T^l (BLAS threads), then one fused pass
+ * (parallel, no BLAS) writes G = Σ_l C^l ∘ T^l + C^L ⊗ I_Q — G is written once, never re-read per layer.
+ * Symmetric case (X' = X): only panels' upper trapezoids are computed, then mirrored.
+ */
+#include <cblas.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckernels.h"
+#include "internal.h"
+
+/* ---- symmetric fill --------------------------------------------------------------------------- */
+
+typedef struct {
+    double *g;
+    size_t n, ldg;
+} ck_mirror_job;
+
+/* Copies the strict upper triangle into the lower one, for columns [b, e), in 64×64 tiles. */
+static void ck_mirror_body(size_t b, size_t e, void *ctx) {
+    const ck_mirror_job *j = ctx;
+    const size_t tile = 64;
+    for (size_t c0 = b; c0 < e; c0 += tile) {
+        size_t c1 = c0 + tile < e ? c0 + tile : e;
+        for (size_t r0 = c0; r0 < j->n; r0 += tile) {
+            size_t r1 = r0 + tile < j->n ? r0 + tile : j->n;
+            for (size_t c = c0; c < c1; c++)
+                for (size_t r = (r0 > c + 1 ? r0 : c + 1); r < r1; r++) j->g[r + c * j->ldg] = j->g[c + r * j->ldg];
+        }
+    }
+}
+
+static void ck_mirror_upper(double *g, size_t n, size_t ldg, int nthreads) {
+    ck_mirror_job job = {g, n, ldg};
+    ck_parallel_for(n, 64, nthreads, ck_mirror_body, &job);
+}
+
+int ck_gram_accumulate(size_t rows, size_t k, const double *d, size_t ldd, double beta, double *g, size_t ldg) {
+    ck_runtime_ensure_fast_blas();
+    if (!ck_valid_operand(rows, k, ldd) || !ck_valid_operand(rows, rows, ldg)) return CK_EDIM;
+    if (rows == 0) return CK_OK;
+    if (g == NULL || (k > 0 && d == NULL)) return CK_EARG;
+    cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)rows, (int)k, 1.0, d, (int)ldd, beta, g, (int)ldg);
+    ck_mirror_upper(g, rows, ldg, 0);
+    return CK_OK;
+}
+
+/* ---- MLP NTK ------------------------------------------------------------------------------------ */
+
+typedef struct {
+    const ck_tape *t1, *t2;
+    size_t L, Q, n1, i0, ps, pr, j0; /* panel: samples [i0, i0+ps) of X1, rows pr = ps·Q; columns from sample j0 */
+    const double *const *C;          /* C[l], l = 1..L: n1×n2 */
+    const double *const *T;          /* T[l], l = 1..L-1: pr × (n2-j0)Q */
+    double *g;
+    size_t ldg;
+} ck_ntk_panel_job;
+
+/* Fused write of G[panel rows, columns (j0Q + cb .. j0Q + ce)]. */
+static void ck_ntk_panel_body(size_t cb, size_t ce, void *ctx) {
+    const ck_ntk_panel_job *j = ctx;
+    size_t Q = j->Q, L = j->L, pr = j->pr;
+    for (size_t cc = cb; cc < ce; cc++) {
+        size_t col = j->j0 * Q + cc, js = col / Q, qp = col % Q;
+        double *gcol = j->g + col * j->ldg + j->i0 * Q;
+        for (size_t ii = 0; ii < j->ps; ii++) {
+            size_t i = j->i0 + ii;
+            double coefL = j->C[L][i + js * j->n1];
+            double *gi = gcol + ii * Q;
+            for (size_t q = 0; q < Q; q++) gi[q] = 0.0;
+            gi[qp] = coefL;
+            for (size_t l = 1; l < L; l++) {
+                double coef = j->C[l][i + js * j->n1];
+                const double *tl = j->T[l] + cc * pr + ii * Q;
+                for (size_t q = 0; q < Q; q++) gi[q] += coef * tl[q];
+            }
+        }
+    }
+}
+
+static size_t ck_ntk_panel_samples(size_t Q) {
+    size_t ps = 96 / Q;
+    return ps > 0 ? ps : 1;
+}
+
+size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
+    if (ck_mlp_check(net) != CK_OK) return 0;
+    size_t L = net->nlayers, Q = net->widths[L];
+    size_t ncols = n2 ? n2 : n1;
+    size_t ps = ck_ntk_panel_samples(Q);
+    if (ps > n1) ps = n1;
+    size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0);
+    total += L * n1 * ncols;                 /* C^l */
+    total += (L - 1) * ps * Q * ncols * Q;   /* T^l panel buffers */
+    return total;
+}
+
+int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, size_t ldx1, size_t n1,
+                    const double *x2, size_t ldx2, size_t n2, double *g, size_t ldg, int nthreads) {
+    ck_runtime_ensure_fast_blas();
+    int st = ck_mlp_check(net);
+    if (st != CK_OK) return st;
+    int sym = x2 == NULL;
+    if (sym) n2 = n1;
+    size_t L = net->nlayers, Q = net->widths[L];
+    if (g == NULL || theta == NULL || x1 == NULL) return CK_EARG;
+    if (n1 == 0 || n2 == 0 || !ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
+    ck_tape t1, t2;
+    st = ck_tape_record(net, theta, x1, ldx1, n1, 1, nthreads, &t1);
+    if (st != CK_OK) return st;
+    if (!sym) {
+        st = ck_tape_record(net, theta, x2, ldx2, n2, 1, nthreads, &t2);
+        if (st != CK_OK) {
+            ck_tape_free(&t1);
+            return st;
+        }
+    }
+    const ck_tape *tb = sym ? &t1 : &t2;
+    size_t ps = ck_ntk_panel_samples(Q);
+    if (ps > n1) ps = n1;
+    size_t prmax = ps * Q, nq1 = n1 * Q, nq2 = n2 * Q;
+    double *work = malloc((L * n1 * n2 + (L - 1) * prmax * nq2) * sizeof(double));
+    if (work == NULL) {
+        ck_tape_free(&t1);
+        if (!sym) ck_tape_free(&t2);
+        return CK_ENOMEM;
+    }
+    double *C[65] = {0}, *T[65] = {0};
+    double *p = work;
+    for (size_t l = 1; l <= L; l++) {
+        C[l] = p;
+        p += n1 * n2;
+        double c2 = t1.c[l - 1] * t1.c[l - 1], a2 = t1.a[l - 1] * t1.a[l - 1];
+        for (size_t k = 0; k < n1 * n2; k++) C[l][k] = c2;
+        ck_linalg_gemm(0, 1, n1, n2, net->widths[l - 1], a2, t1.h[l - 1], n1, tb->h[l - 1], n2, 1.0, C[l], n1);
+    }
+    for (size_t l = 1; l < L; l++) {
+        T[l] = p;
+        p += prmax * nq2;
+    }
+    for (size_t i0 = 0; i0 < n1; i0 += ps) {
+        size_t pss = i0 + ps <= n1 ? ps : n1 - i0, pr = pss * Q;
+        size_t j0 = sym ? i0 : 0, ncols = (n2 - j0) * Q;
+        for (size_t l = 1; l < L; l++)
+            ck_linalg_gemm(0, 1, pr, ncols, net->widths[l], 1.0, t1.delta[l] + i0 * Q, nq1, tb->delta[l] + j0 * Q, nq2,
+                           0.0, T[l], pr);
+        ck_ntk_panel_job job = {&t1, tb, L, Q, n1, i0, pss, pr, j0, (const double *const *)C, (const double *const *)T,
+                                g, ldg};
+        ck_parallel_for(ncols, Q, nthreads, ck_ntk_panel_body, &job);
+    }
+    if (sym) ck_mirror_upper(g, nq1, ldg, nthreads);
+    free(work);
+    ck_tape_free(&t1);
+    if (!sym) ck_tape_free(&t2);
+    return CK_OK;
+}

@@ -1,0 +1,169 @@
+/*
+ * ckernels.h — the whole C ABI of TangentFlow's kernel layer.
+ *
+ * Conventions (every entry point):
+ *   - Matrices are column-major double; an m×n operand A comes as (a, lda) with lda >= max(1, m).
+ *   - Sizes are size_t; flags are int. Returns CK_OK (0), a negative CK_E* for a bad argument or
+ *     resource failure, or a positive LAPACK `info`.
+ *   - Nothing here aborts, prints, or keeps global mutable state except the one-time BLAS core
+ *     selection (runtime.c, guarded by pthread_once).
+ *   - Parallel entry points take `nthreads` (0 = default: the OpenMP runtime's max threads).
+ *     BLAS is never called inside a parallel region (Debian's pthread OpenBLAS would oversubscribe).
+ *   - Only <stddef.h> is included: no cblas/lapacke/omp name reaches Swift.
+ */
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status.c ---------------------------------------------------------------------------- */
+
+enum {
+    CK_OK = 0,
+    CK_EDIM = -1,      /* a dimension or leading dimension is invalid                    */
+    CK_ENOMEM = -2,    /* a workspace allocation failed                                  */
+    CK_EARG = -3,      /* another argument is invalid (unknown activation, NULL pointer) */
+    CK_EUNAVAILABLE = -4 /* the operation needs a symbol this BLAS build does not export */
+};
+
+/* A static, human-readable description of a status code (never NULL). */
+const char *ck_status_string(int status);
+
+/* ---- runtime.c: which BLAS kernels run, and switching away from a generic fallback -------- */
+
+/* Selection outcomes reported by ck_runtime_blas_selection(). */
+enum {
+    CK_BLAS_KEPT = 0,          /* the detected core was already a fast one                       */
+    CK_BLAS_SWITCHED = 1,      /* a generic fallback was detected and replaced                    */
+    CK_BLAS_USER_OVERRIDE = 2, /* OPENBLAS_CORETYPE was set by the user: left alone               */
+    CK_BLAS_NO_DYNAMIC = 3,    /* this OpenBLAS does not export gotoblas_dynamic_{init,quit}      */
+    CK_BLAS_NO_BETTER = 4      /* fallback core, but the CPU has neither AVX-512F nor AVX2+FMA    */
+};
+
+/* Runs the one-time selection (pthread_once): if OpenBLAS detected a generic core (Prescott, Core2,
+ * Nehalem, Katmai, …) on a CPU with AVX-512F (→ SkylakeX) or AVX2+FMA (→ Haswell), re-initialises
+ * it with that core. Never touches a user-set OPENBLAS_CORETYPE. Returns the outcome (CK_BLAS_*).
+ * Every other entry point of this header calls it first; calling it again is cheap. */
+int ck_runtime_ensure_fast_blas(void);
+
+/* Outcome of the selection (runs it if needed). */
+int ck_runtime_blas_selection(void);
+
+/* Core name OpenBLAS runs now ("SkylakeX", "Cooperlake", "Haswell", "Prescott", …), or "unknown". */
+const char *ck_runtime_blas_core(void);
+
+/* The core OpenBLAS detected before any switch (equals ck_runtime_blas_core() unless switched). */
+const char *ck_runtime_blas_detected_core(void);
+
+/* OpenBLAS build string ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY …"), or "unknown". */
+const char *ck_runtime_blas_config(void);
+
+/* Threads OpenBLAS uses per call. */
+int ck_runtime_blas_threads(void);
+
+/* Threads the OpenMP runtime gives a parallel region by default (honours OMP_NUM_THREADS). */
+int ck_runtime_omp_max_threads(void);
+
+/* LAPACK version (ilaver). */
+void ck_runtime_lapack_version(int *major, int *minor, int *patch);
+
+/* CPU features: bit 0 AVX2+FMA, bit 1 AVX-512F. */
+int ck_runtime_cpu_features(void);
+
+/* Test hook: re-initialise OpenBLAS with the named core (e.g. "Prescott"), as the selection does,
+ * restoring the environment afterwards. Returns CK_OK or CK_EUNAVAILABLE. Not thread-safe against
+ * concurrent BLAS calls; meant for a dedicated test or a benchmark start-up. */
+int ck_runtime_force_blas_core(const char *core);
+
+/* Test hook: runs the fallback check again (as at first use) on the current core; returns CK_BLAS_*. */
+int ck_runtime_reselect_blas(void);
+
+/* ---- parallel.c: the only file that starts threads ---------------------------------------- */
+
+/* body(begin, end, ctx) is called on disjoint chunks covering [0, n), chunk size >= grain (except
+ * the last). Runs on `nthreads` OpenMP threads (0 = default; 1 = inline on the caller). The body
+ * must not call BLAS. Returns CK_OK. */
+typedef void (*ck_range_body)(size_t begin, size_t end, void *ctx);
+int ck_parallel_for(size_t n, size_t grain, int nthreads, ck_range_body body, void *ctx);
+
+/* ---- linalg.c: dense linear algebra over OpenBLAS/LAPACKE ---------------------------------- */
+
+/* C := alpha·op(A)·op(B) + beta·C, op(X) = X (trans = 0) or Xᵀ (trans = 1).
+ * op(A): m×k, op(B): k×n, C: m×n. Zero-sized dimensions are allowed (C is scaled by beta). */
+int ck_linalg_gemm(int transa, int transb, size_t m, size_t n, size_t k, double alpha, const double *a,
+                   size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc);
+
+/* Thin SVD A = U·diag(s)·Vᵀ of the m×n matrix A (destroyed), r = min(m,n), s descending.
+ * U: m×r (ldu >= m), VT: r×n (ldvt >= r). Uses dgesdd; if it reports info > 0 (no convergence),
+ * retries with dgesvd on a saved copy. Returns CK_OK, CK_EDIM, CK_ENOMEM or the final info > 0. */
+int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *u, size_t ldu, double *vt,
+                  size_t ldvt);
+
+/* Symmetric eigendecomposition (dsyevd, lower triangle read): A (n×n) is overwritten by the
+ * orthonormal eigenvectors, w (n) receives the eigenvalues ascending. Returns CK_OK or info. */
+int ck_linalg_syev(size_t n, double *a, size_t lda, double *w);
+
+/* Solves A·X = B for SPD A (n×n, lower triangle read, overwritten by its Cholesky factor L), B (n×nrhs)
+ * overwritten by X (dpotrf + dpotrs). If rcond is not NULL it receives dpocon's estimate of 1/κ₁(A).
+ * nrhs = 0 only factors. Returns CK_OK, or info > 0 = order of the leading minor that is not positive. */
+int ck_linalg_cholesky_solve(size_t n, size_t nrhs, double *a, size_t lda, double *b, size_t ldb, double *rcond);
+
+/* ---- gram.c: Gram matrices and the empirical NTK ------------------------------------------ */
+
+/* G := beta·G + D·Dᵀ for D (rows×k), G (rows×rows) — both triangles written, so G stays symmetric.
+ * Calling it once per column panel of D streams a Jacobian that does not fit in memory. */
+int ck_gram_accumulate(size_t rows, size_t k, const double *d, size_t ldd, double beta, double *g, size_t ldg);
+
+/* An MLP as the kernels see it (MATH.md §1): widths[0..nlayers], activation code (CK_ACT_*),
+ * forward scales z = wscale[l]·W h + bscale[l]·b (NULL = all 1). θ holds W_l row-major, then b_l. */
+enum { CK_ACT_IDENTITY = 0, CK_ACT_TANH = 1, CK_ACT_SOFTPLUS = 2, CK_ACT_SIGMOID = 3, CK_ACT_GELU = 4,
+       CK_ACT_RELU = 5 };
+typedef struct {
+    const size_t *widths;
+    size_t nlayers;
+    int activation;
+    const double *wscale;
+    const double *bscale;
+} ck_mlp;
+
+/* Empirical NTK by the layer-factored formula (never forms D):
+ *   Θ(x_i, x'_j)_{qq'} = Σ_l (a_l²⟨h_i^{l−1}, h'_j^{l−1}⟩ + c_l²)·⟨δ_{iq}^l, δ'_{jq'}^l⟩.
+ * X1: n1×M_0 (ldx1 >= n1, samples as rows), X2 likewise or NULL (= X1: symmetric, half the work).
+ * G: (Q·n1)×(Q·n2), ldg >= Q·n1, row i·Q+q, column j·Q+q'.
+ * Peak workspace (doubles): see ck_gram_mlp_ntk_workspace. Returns CK_OK, CK_EDIM, CK_EARG, CK_ENOMEM. */
+int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, size_t ldx1, size_t n1,
+                    const double *x2, size_t ldx2, size_t n2, double *g, size_t ldg, int nthreads);
+
+/* Workspace of ck_gram_mlp_ntk in doubles (excluding G), for n1 (and n2, 0 when X2 = NULL) samples. */
+size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2);
+
+/* ---- mlp.c: forward pass, Jacobian, JVP, VJP ----------------------------------------------- */
+
+/* Number of parameters K = Σ_l M_l (M_{l−1} + 1); 0 if the description is invalid. */
+size_t ck_mlp_parameter_count(const ck_mlp *net);
+
+/* out (n×Q, ldout >= n) := f_θ(X) for X n×M_0. */
+int ck_mlp_forward(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, double *out,
+                   size_t ldout);
+
+/* D (QN×K, ldd >= QN) := ∂f/∂θ, row i·Q+q. Parallel over parameter columns (streaming writes). */
+int ck_mlp_jacobian(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, double *d,
+                    size_t ldd, int nthreads);
+
+/* out (QN×nv) := D·V for V (K×nv). */
+int ck_mlp_jvp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *v,
+               size_t ldv, size_t nv, double *out, size_t ldout, int nthreads);
+
+/* out (K×nu) := Dᵀ·U for U (QN×nu). */
+int ck_mlp_vjp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *u,
+               size_t ldu, size_t nu, double *out, size_t ldout, int nthreads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CKERNELS_H */

@@ -1,0 +1,52 @@
+/* internal.h — declarations shared between the C files, never seen by Swift. */
+#ifndef CK_INTERNAL_H
+#define CK_INTERNAL_H
+#include <limits.h>
+#include <stddef.h>
+#include "ckernels.h"
+
+/* Default thread count of a parallel region (OpenMP max threads). */
+int ck_parallel_default_threads(void);
+
+/* Largest dimension BLAS/LAPACK (32-bit integers) accept. */
+#define CK_MAX_DIM ((size_t)INT_MAX)
+
+/* 1 if m×n with leading dimension ld is a valid column-major operand for BLAS. */
+static inline int ck_valid_operand(size_t m, size_t n, size_t ld) {
+    return m <= CK_MAX_DIM && n <= CK_MAX_DIM && ld <= CK_MAX_DIM && ld >= (m > 0 ? m : 1);
+}
+
+/* The per-layer quantities of one MLP pass over n samples (mlp_tape.c).
+ *   h[l]     n×M_l, l = 0..L-1: layer inputs (h[0] = X copied contiguous), post-activation;
+ *   out      n×Q: the network output z^L;
+ *   dsig[l]  n×M_l, l = 1..L-1: σ'(z^l);
+ *   delta[l] (nQ)×M_l, l = 1..L-1: δ^l_{(iq),r} = ∂f_q(x_i)/∂z^l_r, row i·Q+q (δ^L is the identity).
+ * All matrices column-major with leading dimension = rows. */
+typedef struct {
+    size_t n, L, Q;
+    const size_t *w;
+    double a[64], c[64]; /* forward scales per layer (index l-1) */
+    double *h[64];
+    double *dsig[64];
+    double *delta[64];
+    double *out;
+    double *block; /* single allocation backing all of the above */
+} ck_tape;
+
+enum { CK_MAX_LAYERS = 63 };
+
+/* Validates the description (widths > 0, 1 <= L <= CK_MAX_LAYERS, activation known). */
+int ck_mlp_check(const ck_mlp *net);
+
+/* Offset of W_l in θ (l = 1..L); b_l follows W_l. */
+size_t ck_mlp_weight_offset(const ck_mlp *net, size_t l);
+
+/* Doubles a tape holds (with_delta: also sensitivities). */
+size_t ck_tape_doubles(const ck_mlp *net, size_t n, int with_delta);
+
+/* Forward pass (and sensitivities if with_delta) into a new tape; free with ck_tape_free. */
+int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, int with_delta,
+                   int nthreads, ck_tape *t);
+void ck_tape_free(ck_tape *t);
+
+#endif

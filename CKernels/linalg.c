@@ -1,0 +1,77 @@
+/* linalg.c — dense linear algebra over OpenBLAS (cblas) and LAPACKE; status codes, never aborts. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckernels.h"
+#include "internal.h"
+
+int ck_linalg_gemm(int transa, int transb, size_t m, size_t n, size_t k, double alpha, const double *a,
+                   size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc) {
+    ck_runtime_ensure_fast_blas();
+    size_t ar = transa ? k : m, ac = transa ? m : k;
+    size_t br = transb ? n : k, bc = transb ? k : n;
+    if (!ck_valid_operand(ar, ac, lda) || !ck_valid_operand(br, bc, ldb) || !ck_valid_operand(m, n, ldc))
+        return CK_EDIM;
+    if (m == 0 || n == 0) return CK_OK;
+    if (c == NULL || (k > 0 && (a == NULL || b == NULL))) return CK_EARG;
+    cblas_dgemm(CblasColMajor, transa ? CblasTrans : CblasNoTrans, transb ? CblasTrans : CblasNoTrans, (int)m,
+                (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+    return CK_OK;
+}
+
+int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *u, size_t ldu, double *vt,
+                  size_t ldvt) {
+    ck_runtime_ensure_fast_blas();
+    size_t r = m < n ? m : n;
+    if (!ck_valid_operand(m, n, lda) || !ck_valid_operand(m, r, ldu) || !ck_valid_operand(r, n, ldvt))
+        return CK_EDIM;
+    if (r == 0) return CK_OK;
+    if (a == NULL || s == NULL || u == NULL || vt == NULL) return CK_EARG;
+    /* dgesdd destroys A; keep a copy for the dgesvd retry. */
+    double *saved = malloc(m * n * sizeof(double));
+    if (saved == NULL) return CK_ENOMEM;
+    for (size_t j = 0; j < n; j++) memcpy(saved + j * m, a + j * lda, m * sizeof(double));
+    lapack_int info = LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', (lapack_int)m, (lapack_int)n, a, (lapack_int)lda, s, u,
+                                     (lapack_int)ldu, vt, (lapack_int)ldvt);
+    if (info > 0) {
+        double *superb = malloc((r > 1 ? r - 1 : 1) * sizeof(double));
+        if (superb == NULL) {
+            free(saved);
+            return CK_ENOMEM;
+        }
+        info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', (lapack_int)m, (lapack_int)n, saved, (lapack_int)m, s, u,
+                              (lapack_int)ldu, vt, (lapack_int)ldvt, superb);
+        free(superb);
+    }
+    free(saved);
+    if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
+    return (int)info;
+}
+
+int ck_linalg_syev(size_t n, double *a, size_t lda, double *w) {
+    ck_runtime_ensure_fast_blas();
+    if (!ck_valid_operand(n, n, lda)) return CK_EDIM;
+    if (n == 0) return CK_OK;
+    if (a == NULL || w == NULL) return CK_EARG;
+    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)n, a, (lapack_int)lda, w);
+    if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
+    return (int)info;
+}
+
+int ck_linalg_cholesky_solve(size_t n, size_t nrhs, double *a, size_t lda, double *b, size_t ldb, double *rcond) {
+    ck_runtime_ensure_fast_blas();
+    if (!ck_valid_operand(n, n, lda) || !ck_valid_operand(n, nrhs, ldb)) return CK_EDIM;
+    if (rcond) *rcond = 0.0;
+    if (n == 0) return CK_OK;
+    if (a == NULL || (nrhs > 0 && b == NULL)) return CK_EARG;
+    double anorm = rcond ? LAPACKE_dlansy(LAPACK_COL_MAJOR, '1', 'L', (lapack_int)n, a, (lapack_int)lda) : 0.0;
+    lapack_int info = LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', (lapack_int)n, a, (lapack_int)lda);
+    if (info == 0 && rcond) info = LAPACKE_dpocon(LAPACK_COL_MAJOR, 'L', (lapack_int)n, a, (lapack_int)lda, anorm, rcond);
+    if (info == 0 && nrhs > 0)
+        info = LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', (lapack_int)n, (lapack_int)nrhs, a, (lapack_int)lda, b,
+                              (lapack_int)ldb);
+    if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
+    return (int)info;
+}

@@ -1,0 +1,164 @@
+/* mlp_tape.c — one recorded pass of an MLP: activations, σ', and back-propagated output sensitivities.
+ *
+ * Forward (MATH.md §1, scales a_l, c_l):  z^l = a_l W_l h^{l-1} + c_l b_l,  h^l = σ(z^l), output z^L.
+ * With samples as rows (H: n×M), Z^l = a_l H^{l-1} W_lᵀ + c_l 1 b_lᵀ, and W_l stored row-major in θ is the
+ * column-major M_{l-1}×M_l matrix W_lᵀ with ld = M_{l-1}: one dgemm per layer, no transposition.
+ * Sensitivities δ^l_{(iq),·} = ∂f_q(x_i)/∂z^l, rows i·Q+q:
+ *   δ^{L-1}_{(iq),r} = a_L W_L[q,r] σ'(z^{L-1}_{i,r}),   δ^{l-1} = a_l (δ^l W_l) ∘ σ'(z^{l-1}) (row (iq) uses sample i).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "activation.h"
+#include "ckernels.h"
+#include "internal.h"
+
+int ck_mlp_check(const ck_mlp *net) {
+    if (net == NULL || net->widths == NULL) return CK_EARG;
+    if (net->nlayers < 1 || net->nlayers > CK_MAX_LAYERS) return CK_EDIM;
+    if (net->activation < CK_ACT_IDENTITY || net->activation > CK_ACT_RELU) return CK_EARG;
+    for (size_t l = 0; l <= net->nlayers; l++)
+        if (net->widths[l] == 0 || net->widths[l] > ((size_t)1 << 24)) return CK_EDIM;
+    return CK_OK;
+}
+
+size_t ck_mlp_weight_offset(const ck_mlp *net, size_t l) {
+    size_t off = 0;
+    for (size_t k = 1; k < l; k++) off += net->widths[k] * (net->widths[k - 1] + 1);
+    return off;
+}
+
+size_t ck_mlp_parameter_count(const ck_mlp *net) {
+    if (ck_mlp_check(net) != CK_OK) return 0;
+    return ck_mlp_weight_offset(net, net->nlayers + 1);
+}
+
+size_t ck_tape_doubles(const ck_mlp *net, size_t n, int with_delta) {
+    size_t L = net->nlayers, Q = net->widths[L], total = n * Q; /* out */
+    for (size_t l = 0; l < L; l++) total += n * net->widths[l];  /* h[0..L-1] */
+    for (size_t l = 1; l < L; l++) {
+        total += n * net->widths[l];                               /* dsig */
+        if (with_delta) total += n * Q * net->widths[l];           /* delta */
+    }
+    return total;
+}
+
+void ck_tape_free(ck_tape *t) {
+    free(t->block);
+    t->block = NULL;
+}
+
+typedef struct {
+    int act;
+    double *z, *ds;
+} ck_act_job;
+
+static void ck_act_body(size_t b, size_t e, void *ctx) {
+    ck_act_job *j = ctx;
+    ck_activate(j->act, j->z + b, j->ds + b, e - b);
+}
+
+/* δ^{L-1}_{(iq),r} = a_L W_L[q,r] σ'_{i,r}: W_L[q,r] sits at wl[q*M + r]. */
+typedef struct {
+    size_t n, Q, M;
+    double a;
+    const double *wl, *ds;
+    double *delta;
+} ck_last_delta_job;
+
+static void ck_last_delta_body(size_t b, size_t e, void *ctx) {
+    ck_last_delta_job *j = ctx;
+    size_t nq = j->n * j->Q;
+    for (size_t r = b; r < e; r++) {
+        double *col = j->delta + r * nq;
+        const double *dsr = j->ds + r * j->n;
+        for (size_t i = 0; i < j->n; i++) {
+            double s = j->a * dsr[i];
+            for (size_t q = 0; q < j->Q; q++) col[i * j->Q + q] = s * j->wl[q * j->M + r];
+        }
+    }
+}
+
+/* delta[(iq), r] *= ds[i, r] */
+typedef struct {
+    size_t n, Q;
+    const double *ds;
+    double *delta;
+} ck_scale_delta_job;
+
+static void ck_scale_delta_body(size_t b, size_t e, void *ctx) {
+    ck_scale_delta_job *j = ctx;
+    size_t nq = j->n * j->Q;
+    for (size_t r = b; r < e; r++) {
+        double *col = j->delta + r * nq;
+        const double *dsr = j->ds + r * j->n;
+        for (size_t i = 0; i < j->n; i++)
+            for (size_t q = 0; q < j->Q; q++) col[i * j->Q + q] *= dsr[i];
+    }
+}
+
+int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, int with_delta,
+                   int nthreads, ck_tape *t) {
+    int st = ck_mlp_check(net);
+    if (st != CK_OK) return st;
+    if (theta == NULL || x == NULL) return CK_EARG;
+    size_t L = net->nlayers, Q = net->widths[L];
+    if (n == 0 || !ck_valid_operand(n, net->widths[0], ldx) || n * Q > CK_MAX_DIM) return CK_EDIM;
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    t->L = L;
+    t->Q = Q;
+    t->w = net->widths;
+    for (size_t l = 0; l < L; l++) {
+        t->a[l] = net->wscale ? net->wscale[l] : 1.0;
+        t->c[l] = net->bscale ? net->bscale[l] : 1.0;
+    }
+    size_t total = ck_tape_doubles(net, n, with_delta);
+    t->block = malloc(total * sizeof(double));
+    if (t->block == NULL) return CK_ENOMEM;
+    double *p = t->block;
+    for (size_t l = 0; l < L; l++) {
+        t->h[l] = p;
+        p += n * net->widths[l];
+    }
+    t->out = p;
+    p += n * Q;
+    for (size_t l = 1; l < L; l++) {
+        t->dsig[l] = p;
+        p += n * net->widths[l];
+        if (with_delta) {
+            t->delta[l] = p;
+            p += n * Q * net->widths[l];
+        }
+    }
+    for (size_t j = 0; j < net->widths[0]; j++) memcpy(t->h[0] + j * n, x + j * ldx, n * sizeof(double));
+    for (size_t l = 1; l <= L; l++) {
+        size_t mi = net->widths[l - 1], mo = net->widths[l];
+        const double *wt = theta + ck_mlp_weight_offset(net, l), *b = wt + mi * mo;
+        double *z = l < L ? t->h[l] : t->out;
+        for (size_t r = 0; r < mo; r++) {
+            double v = t->c[l - 1] * b[r];
+            for (size_t i = 0; i < n; i++) z[r * n + i] = v;
+        }
+        ck_linalg_gemm(0, 0, n, mo, mi, t->a[l - 1], t->h[l - 1], n, wt, mi, 1.0, z, n);
+        if (l < L) {
+            ck_act_job job = {net->activation, z, t->dsig[l]};
+            ck_parallel_for(n * mo, 4096, nthreads, ck_act_body, &job);
+        }
+    }
+    if (with_delta && L >= 2) {
+        size_t M = net->widths[L - 1];
+        ck_last_delta_job lj = {n, Q, M, t->a[L - 1], theta + ck_mlp_weight_offset(net, L), t->dsig[L - 1],
+                                t->delta[L - 1]};
+        ck_parallel_for(M, 8, nthreads, ck_last_delta_body, &lj);
+        for (size_t l = L - 1; l >= 2; l--) {
+            size_t mi = net->widths[l - 1], mo = net->widths[l];
+            const double *wt = theta + ck_mlp_weight_offset(net, l);
+            /* δ^{l-1} = a_l δ^l W_l, W_l = (wt)ᵀ with wt column-major mi×mo */
+            ck_linalg_gemm(0, 1, n * Q, mi, mo, t->a[l - 1], t->delta[l], n * Q, wt, mi, 0.0, t->delta[l - 1], n * Q);
+            ck_scale_delta_job sj = {n, Q, t->dsig[l - 1], t->delta[l - 1]};
+            ck_parallel_for(mi, 8, nthreads, ck_scale_delta_body, &sj);
+        }
+    }
+    return CK_OK;
+}

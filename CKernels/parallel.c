@@ -1,0 +1,67 @@
+/* parallel.c — the only file that starts threads (BLIS frame/thread/ kept apart from kernels).
+ *
+ * SwiftPM passes no -fopenmp to a library target (that would be an unsafe flag), so `#pragma omp` is ignored
+ * in a normal build. The OpenMP runtime is still linked (libomp5) and exports the GNU ABI entry
+ * GOMP_parallel(fn, data, nthreads, flags), which starts a team and runs fn(data) on every thread; that is
+ * what a compiler lowers `#pragma omp parallel` to. Built with `-Xcc -fopenmp`, the pragma path is used
+ * instead (same static partition). Bodies never call BLAS: Debian's pthread OpenBLAS inside an OpenMP
+ * region oversubscribes the cores (4.5x slower measured, DESIGN.md).
+ */
+#include "ckernels.h"
+#include "internal.h"
+
+#ifndef _OPENMP
+/* The GNU OpenMP ABI as exported by LLVM's libomp (libomp5). */
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+extern int omp_get_thread_num(void);
+extern int omp_get_num_threads(void);
+extern int omp_get_max_threads(void);
+#else
+#include <omp.h>
+#endif
+
+typedef struct {
+    size_t n, grain;
+    ck_range_body body;
+    void *ctx;
+} ck_parallel_job;
+
+/* Static partition of [0, n) into contiguous chunks, one per thread, each a multiple of grain. */
+static void ck_run_share(const ck_parallel_job *job, int tid, int nt) {
+    size_t blocks = (job->n + job->grain - 1) / job->grain;
+    size_t per = blocks / (size_t)nt, extra = blocks % (size_t)nt;
+    size_t b0 = (size_t)tid * per + ((size_t)tid < extra ? (size_t)tid : extra);
+    size_t b1 = b0 + per + ((size_t)tid < extra ? 1 : 0);
+    size_t begin = b0 * job->grain, end = b1 * job->grain;
+    if (end > job->n) end = job->n;
+    if (begin < end) job->body(begin, end, job->ctx);
+}
+
+#ifndef _OPENMP
+static void ck_team_entry(void *data) {
+    ck_run_share((const ck_parallel_job *)data, omp_get_thread_num(), omp_get_num_threads());
+}
+#endif
+
+int ck_parallel_default_threads(void) { return omp_get_max_threads(); }
+
+int ck_parallel_for(size_t n, size_t grain, int nthreads, ck_range_body body, void *ctx) {
+    if (body == NULL) return CK_EARG;
+    if (n == 0) return CK_OK;
+    if (grain == 0) grain = 1;
+    int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
+    size_t blocks = (n + grain - 1) / grain;
+    if ((size_t)nt > blocks) nt = (int)blocks;
+    if (nt <= 1) {
+        body(0, n, ctx);
+        return CK_OK;
+    }
+    ck_parallel_job job = {n, grain, body, ctx};
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+    ck_run_share(&job, omp_get_thread_num(), omp_get_num_threads());
+#else
+    GOMP_parallel(ck_team_entry, &job, (unsigned)nt, 0);
+#endif
+    return CK_OK;
+}

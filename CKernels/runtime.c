@@ -1,0 +1,129 @@
+/* runtime.c — which OpenBLAS kernels run, and leaving a generic fallback once, before the first BLAS call.
+ *
+ * Debian's OpenBLAS 0.3.21 does not know some AVX-512 Xeons and falls back to "Prescott" kernels
+ * (dgemm ~31 instead of ~150 GFLOP/s, DESIGN.md). libopenblas exports gotoblas_dynamic_quit/init; calling
+ * quit, setting OPENBLAS_CORETYPE, calling init and restoring the environment switches the kernels in
+ * process. We look the two symbols up with dlsym(RTLD_DEFAULT, …) so that a BLAS without them still links
+ * and runs (selection then reports CK_BLAS_NO_DYNAMIC), and never override a user's OPENBLAS_CORETYPE.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ckernels.h"
+#include "internal.h"
+
+extern char *openblas_get_corename(void);
+extern char *openblas_get_config(void);
+extern int openblas_get_num_threads(void);
+extern void ilaver_(int *major, int *minor, int *patch);
+extern int omp_get_max_threads(void);
+
+static pthread_once_t ck_once = PTHREAD_ONCE_INIT;
+static int ck_selection = CK_BLAS_KEPT;      /* written once inside pthread_once */
+static char ck_detected[32] = "unknown";     /* written once inside pthread_once */
+
+int ck_runtime_cpu_features(void) {
+    __builtin_cpu_init();
+    int f = 0;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) f |= 1;
+    if (__builtin_cpu_supports("avx512f")) f |= 2;
+    return f;
+}
+
+/* Cores without AVX2 kernels: what OpenBLAS falls back to on a CPU it does not recognise. */
+static int ck_is_generic_core(const char *core) {
+    static const char *const generic[] = {"Prescott", "Core2",   "Penryn",  "Dunnington", "Nehalem",
+                                          "Katmai",   "Coppermine", "Northwood", "Banias", "Atom",
+                                          "Opteron",  "Opteron(SSE3)", "Barcelona", "Bobcat", "Sandybridge",
+                                          "Bulldozer", "Piledriver", "Steamroller", "Excavator", "Unknown"};
+    if (core == NULL) return 0;
+    for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+        if (strcasecmp(core, generic[i]) == 0) return 1;
+    return 0;
+}
+
+typedef void (*ck_void_fn)(void);
+
+static int ck_switch_core(const char *core) {
+    ck_void_fn quit = (ck_void_fn)dlsym(RTLD_DEFAULT, "gotoblas_dynamic_quit");
+    ck_void_fn init = (ck_void_fn)dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init");
+    if (quit == NULL || init == NULL) return CK_EUNAVAILABLE;
+    const char *prev = getenv("OPENBLAS_CORETYPE");
+    char *saved = prev ? strdup(prev) : NULL;
+    setenv("OPENBLAS_CORETYPE", core, 1);
+    quit();
+    init();
+    if (saved) {
+        setenv("OPENBLAS_CORETYPE", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("OPENBLAS_CORETYPE");
+    }
+    return CK_OK;
+}
+
+static int ck_select(void) {
+    const char *core = openblas_get_corename();
+    if (getenv("OPENBLAS_CORETYPE") != NULL) return CK_BLAS_USER_OVERRIDE;
+    if (!ck_is_generic_core(core)) return CK_BLAS_KEPT;
+    int f = ck_runtime_cpu_features();
+    const char *target = (f & 2) ? "SkylakeX" : (f & 1) ? "Haswell" : NULL;
+    if (target == NULL) return CK_BLAS_NO_BETTER;
+    if (ck_switch_core(target) != CK_OK) return CK_BLAS_NO_DYNAMIC;
+    return CK_BLAS_SWITCHED;
+}
+
+static void ck_select_once(void) {
+    const char *core = openblas_get_corename();
+    strncpy(ck_detected, core ? core : "unknown", sizeof ck_detected - 1);
+    ck_selection = ck_select();
+}
+
+int ck_runtime_ensure_fast_blas(void) {
+    pthread_once(&ck_once, ck_select_once);
+    return ck_selection;
+}
+
+int ck_runtime_blas_selection(void) { return ck_runtime_ensure_fast_blas(); }
+
+const char *ck_runtime_blas_core(void) {
+    ck_runtime_ensure_fast_blas();
+    const char *c = openblas_get_corename();
+    return c ? c : "unknown";
+}
+
+const char *ck_runtime_blas_detected_core(void) {
+    ck_runtime_ensure_fast_blas();
+    return ck_detected;
+}
+
+const char *ck_runtime_blas_config(void) {
+    const char *c = openblas_get_config();
+    return c ? c : "unknown";
+}
+
+int ck_runtime_blas_threads(void) { return openblas_get_num_threads(); }
+
+int ck_runtime_omp_max_threads(void) { return omp_get_max_threads(); }
+
+void ck_runtime_lapack_version(int *major, int *minor, int *patch) {
+    int a = 0, b = 0, c = 0;
+    ilaver_(&a, &b, &c);
+    if (major) *major = a;
+    if (minor) *minor = b;
+    if (patch) *patch = c;
+}
+
+int ck_runtime_force_blas_core(const char *core) {
+    if (core == NULL) return CK_EARG;
+    ck_runtime_ensure_fast_blas();
+    return ck_switch_core(core);
+}
+
+int ck_runtime_reselect_blas(void) {
+    ck_runtime_ensure_fast_blas();
+    return ck_select();
+}

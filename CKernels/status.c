@@ -1,0 +1,13 @@
+/* status.c — one table from status codes to text (BLIS bli_error_string_for_code); never prints. */
+#include "ckernels.h"
+
+const char *ck_status_string(int status) {
+    switch (status) {
+    case CK_OK: return "ok";
+    case CK_EDIM: return "invalid dimension or leading dimension";
+    case CK_ENOMEM: return "workspace allocation failed";
+    case CK_EARG: return "invalid argument";
+    case CK_EUNAVAILABLE: return "operation not available in this BLAS build";
+    default: return status > 0 ? "LAPACK reported info > 0" : "unknown status";
+    }
+}

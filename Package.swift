@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+// TangentFlow: the geometry of gradient-flow training (NTK, pseudoinverses, adapted flows).
+// No Swift package dependencies; the C layer links Debian's OpenBLAS, LAPACKE and LLVM's OpenMP runtime.
+// No target of the library product uses unsafeFlags, so downstream packages can depend on it by version
+// (see cmake-free-build.md).
+import PackageDescription
+
+let package = Package(
+    name: "TangentFlow",
+    products: [
+        .library(name: "TangentFlow", targets: ["TangentFlow"]),
+        .executable(name: "tangentflow", targets: ["tangentflow"]),
+    ],
+    targets: [
+        .target(
+            name: "CKernels",
+            path: "CKernels",
+            linkerSettings: [
+                .linkedLibrary("openblas"),
+                .linkedLibrary("lapacke"),
+                .linkedLibrary("omp5"),
+            ]
+        ),
+        .target(name: "TangentFlow", dependencies: ["CKernels"]),
+        .executableTarget(name: "tangentflow", dependencies: ["TangentFlow"]),
+        .executableTarget(
+            name: "kernels-bench",
+            dependencies: ["TangentFlow"],
+            path: "Benchmarks/kernels-bench"
+        ),
+        .testTarget(
+            name: "TangentFlowTests",
+            dependencies: ["TangentFlow"],
+            resources: [.copy("Resources")]
+        ),
+    ]
+)

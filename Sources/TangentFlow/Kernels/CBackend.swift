@@ -1,0 +1,229 @@
+internal import CKernels
+
+/// `Kernels` on OpenBLAS, LAPACKE and the OpenMP runtime (the `CKernels` target): the fast path and the default.
+///
+/// Buffers are owned by Swift; C sees pointers only for the duration of a call. Outputs are allocated
+/// uninitialised and written once by C (no zero-fill pass over large results such as a Jacobian).
+public struct CBackend: Kernels {
+    /// Threads for the package's own parallel loops (0 = the OpenMP default, `OMP_NUM_THREADS` or all cores).
+    public var threads: Int
+
+    /// A C backend using `threads` threads for its own parallel loops (0 = default).
+    public init(threads: Int = 0) { self.threads = threads }
+
+    public var backend: KernelBackend { .c }
+
+    public func multiply(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool) throws -> Matrix {
+        try KernelValidation.multiply(a, transposeA, b, transposeB)
+        let m = transposeA ? a.cols : a.rows, n = transposeB ? b.rows : b.cols, k = transposeA ? a.rows : a.cols
+        try MemoryBudget.require(doubles: m * n, operation: "multiply")
+        let out = try uninitialized(m * n) { c in
+            a.elements.withUnsafeBufferPointer { pa in
+                b.elements.withUnsafeBufferPointer { pb in
+                    ck_linalg_gemm(
+                        transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k, 1, pa.baseAddress, Swift.max(1, a.rows),
+                        pb.baseAddress, Swift.max(1, b.rows), 0, c, Swift.max(1, m))
+                }
+            }
+        }
+        return Matrix(uncheckedRows: m, cols: n, elements: out)
+    }
+
+    public func svd(_ a: Matrix) throws -> SVD {
+        try KernelValidation.decomposable(a, "svd")
+        let m = a.rows, n = a.cols, r = Swift.min(m, n)
+        try MemoryBudget.require(doubles: 2 * m * n + m * r + r * n, operation: "svd")
+        var work = a.elements
+        var s = [Double](repeating: 0, count: r)
+        var u = [Double](repeating: 0, count: m * r)
+        var vt = [Double](repeating: 0, count: r * n)
+        let status = work.withUnsafeMutableBufferPointer { pa in
+            s.withUnsafeMutableBufferPointer { ps in
+                u.withUnsafeMutableBufferPointer { pu in
+                    vt.withUnsafeMutableBufferPointer { pv in
+                        ck_linalg_svd(
+                            m, n, pa.baseAddress, Swift.max(1, m), ps.baseAddress, pu.baseAddress, Swift.max(1, m),
+                            pv.baseAddress, Swift.max(1, r))
+                    }
+                }
+            }
+        }
+        try TangentFlowError.check(status, operation: "svd") { .svdDidNotConverge(routine: "dgesdd/dgesvd", info: $0) }
+        return SVD(
+            u: Matrix(uncheckedRows: m, cols: r, elements: u), singularValues: s,
+            vt: Matrix(uncheckedRows: r, cols: n, elements: vt))
+    }
+
+    public func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen {
+        let sym = try KernelValidation.symmetric(a, "symmetricEigen")
+        let n = sym.rows
+        var v = sym.elements
+        var w = [Double](repeating: 0, count: n)
+        let status = v.withUnsafeMutableBufferPointer { pv in
+            w.withUnsafeMutableBufferPointer { pw in ck_linalg_syev(n, pv.baseAddress, Swift.max(1, n), pw.baseAddress) }
+        }
+        try TangentFlowError.check(status, operation: "symmetricEigen") { .eigenDidNotConverge(routine: "dsyevd", info: $0) }
+        return SymmetricEigen(values: w, vectors: Matrix(uncheckedRows: n, cols: n, elements: v))
+    }
+
+    public func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+        try KernelValidation.choleskySolve(a, b)
+        var f = a.elements
+        var x = b.elements
+        let n = a.rows
+        let status = f.withUnsafeMutableBufferPointer { pf in
+            x.withUnsafeMutableBufferPointer { px in
+                ck_linalg_cholesky_solve(n, b.cols, pf.baseAddress, Swift.max(1, n), px.baseAddress, Swift.max(1, n), nil)
+            }
+        }
+        try TangentFlowError.check(status, operation: "choleskySolve") {
+            .notPositiveDefinite(operation: "choleskySolve", minor: $0)
+        }
+        return Matrix(uncheckedRows: n, cols: b.cols, elements: x)
+    }
+
+    public func gram(_ d: Matrix) throws -> Matrix {
+        try d.requireFinite("gram", "D")
+        let r = d.rows
+        try MemoryBudget.require(doubles: r * r, operation: "gram")
+        let out = try uninitialized(r * r) { g in
+            d.elements.withUnsafeBufferPointer { pd in
+                ck_gram_accumulate(r, d.cols, pd.baseAddress, Swift.max(1, r), 0, g, Swift.max(1, r))
+            }
+        }
+        return Matrix(uncheckedRows: r, cols: r, elements: out)
+    }
+
+    public func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
+        try KernelValidation.mlp(model, theta, x, "mlpForward")
+        let n = x.rows, q = model.outputDimension
+        let out = try uninitialized(n * q) { o in
+            withCModel(model) { net in
+                theta.withUnsafeBufferPointer { pt in
+                    x.elements.withUnsafeBufferPointer { px in
+                        ck_mlp_forward(net, pt.baseAddress, px.baseAddress, n, n, o, n)
+                    }
+                }
+            }
+        }
+        return Matrix(uncheckedRows: n, cols: q, elements: out)
+    }
+
+    public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
+        try KernelValidation.mlp(model, theta, x, "mlpJacobian")
+        let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
+        try MemoryBudget.require(doubles: qn * k + tapeDoubles(model, n), operation: "mlpJacobian (QN×K = \(qn)×\(k))")
+        let out = try uninitialized(qn * k) { d in
+            withCModel(model) { net in
+                theta.withUnsafeBufferPointer { pt in
+                    x.elements.withUnsafeBufferPointer { px in
+                        ck_mlp_jacobian(net, pt.baseAddress, px.baseAddress, n, n, d, qn, Int32(threads))
+                    }
+                }
+            }
+        }
+        return Matrix(uncheckedRows: qn, cols: k, elements: out)
+    }
+
+    public func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix {
+        try KernelValidation.jvp(model, theta, x, v)
+        let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
+        let out = try uninitialized(qn * v.cols) { o in
+            withCModel(model) { net in
+                theta.withUnsafeBufferPointer { pt in
+                    x.elements.withUnsafeBufferPointer { px in
+                        v.elements.withUnsafeBufferPointer { pv in
+                            ck_mlp_jvp(net, pt.baseAddress, px.baseAddress, n, n, pv.baseAddress, k, v.cols, o, qn, Int32(threads))
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix(uncheckedRows: qn, cols: v.cols, elements: out)
+    }
+
+    public func mlpVJP(_ model: MLP, theta: [Double], inputs x: Matrix, cotangents u: Matrix) throws -> Matrix {
+        try KernelValidation.vjp(model, theta, x, u)
+        let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
+        let out = try uninitialized(k * u.cols) { o in
+            withCModel(model) { net in
+                theta.withUnsafeBufferPointer { pt in
+                    x.elements.withUnsafeBufferPointer { px in
+                        u.elements.withUnsafeBufferPointer { pu in
+                            ck_mlp_vjp(net, pt.baseAddress, px.baseAddress, n, n, pu.baseAddress, qn, u.cols, o, k, Int32(threads))
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix(uncheckedRows: k, cols: u.cols, elements: out)
+    }
+
+    public func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix {
+        try KernelValidation.mlp(model, theta, x1, "mlpNTK")
+        if let x2 { try model.validate(inputs: x2, "mlpNTK", "X₂") }
+        let q = model.outputDimension, n1 = x1.rows, n2 = x2?.rows ?? x1.rows
+        let workspace = withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, x2 == nil ? 0 : n2) }
+        try MemoryBudget.require(doubles: q * n1 * q * n2 + workspace, operation: "mlpNTK")
+        let out = try uninitialized(q * n1 * q * n2) { g in
+            withCModel(model) { net in
+                theta.withUnsafeBufferPointer { pt in
+                    x1.elements.withUnsafeBufferPointer { p1 in
+                        if let x2 {
+                            return x2.elements.withUnsafeBufferPointer { p2 in
+                                ck_gram_mlp_ntk(net, pt.baseAddress, p1.baseAddress, n1, n1, p2.baseAddress, n2, n2, g, q * n1, Int32(threads))
+                            }
+                        }
+                        return ck_gram_mlp_ntk(net, pt.baseAddress, p1.baseAddress, n1, n1, nil, 0, 0, g, q * n1, Int32(threads))
+                    }
+                }
+            }
+        }
+        return Matrix(uncheckedRows: q * n1, cols: q * n2, elements: out)
+    }
+
+    /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:
+    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q)` per input set, plus `L·N₁N₂` for the `C^ℓ`,
+    /// plus `(L−1)·(⌊96/Q⌋Q)·QN₂` for the panel buffers).
+    public static func ntkWorkspaceDoubles(_ model: MLP, samples n1: Int, _ n2: Int? = nil) -> Int {
+        withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
+    }
+
+    private func tapeDoubles(_ model: MLP, _ n: Int) -> Int {
+        let w = model.widths, l = model.depth, q = model.outputDimension
+        return n * (w[0..<l].reduce(0, +) + q) + n * (1 + q) * w[1..<l].reduce(0, +)
+    }
+}
+
+/// Calls `body` with the C description of `model`; the pointer is valid only inside `body`.
+func withCModel<R>(_ model: MLP, _ body: (UnsafePointer<ck_mlp>) throws -> R) rethrows -> R {
+    let widths = model.widths.map { Int($0) }
+    let ws = model.weightScales, bs = model.biasScales
+    return try widths.withUnsafeBufferPointer { pw in
+        try ws.withUnsafeBufferPointer { pws in
+            try bs.withUnsafeBufferPointer { pbs in
+                var net = ck_mlp(
+                    widths: pw.baseAddress, nlayers: model.depth, activation: model.activation.cCode,
+                    wscale: pws.baseAddress, bscale: pbs.baseAddress)
+                return try withUnsafePointer(to: &net) { try body($0) }
+            }
+        }
+    }
+}
+
+/// Allocates `count` doubles uninitialised and lets the C call `fill` write all of them; maps its status.
+func uninitialized(_ count: Int, operation: String = #function, _ fill: (UnsafeMutablePointer<Double>?) -> Int32) throws
+    -> [Double]
+{
+    var status: Int32 = 0
+    let out = [Double](unsafeUninitializedCapacity: count) { buf, initialized in
+        status = fill(buf.baseAddress)
+        if status != 0 {
+            // Leave the array fully initialised even on failure (it is discarded).
+            for k in 0..<count { buf[k] = 0 }
+        }
+        initialized = count
+    }
+    try TangentFlowError.check(status, operation: operation)
+    return out
+}

@@ -1,0 +1,90 @@
+/// The hot loops of the package, behind one protocol with two interchangeable implementations: `CBackend`
+/// (OpenBLAS, LAPACKE and the OpenMP runtime, through `CKernels`) and `SwiftBackend` (readable pure Swift, the
+/// second opinion in tests and the baseline in `kernels-bench`). Pick one at run time with `KernelBackend`.
+///
+/// Every method validates its arguments (shapes, finiteness) and throws `TangentFlowError`; none traps on bad
+/// input. Matrices are column-major; MLP inputs hold one sample per row (`N×M_0`); MLP outputs and Jacobian rows
+/// are sample-major (row `i·Q + q` is output `q` of sample `i`, MATH.md §1).
+public protocol Kernels: Sendable {
+    /// Which implementation this is.
+    var backend: KernelBackend { get }
+
+    /// `C = op(A)·op(B)` with `op(X) = X` or `Xᵀ`.
+    func multiply(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool) throws -> Matrix
+
+    /// Thin SVD `A = U diag(s) Vᵀ` with `s` descending, `U` `m×r`, `Vᵀ` `r×n`, `r = min(m, n)`.
+    func svd(_ a: Matrix) throws -> SVD
+
+    /// Eigendecomposition `A = V diag(λ) Vᵀ` of a symmetric matrix, `λ` ascending, `V` orthogonal.
+    func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen
+
+    /// Solves `A X = B` for symmetric positive definite `A` by Cholesky; throws `.notPositiveDefinite` otherwise.
+    func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix
+
+    /// Gram matrix `G = D Dᵀ` (the generic empirical NTK `Θ = DDᵀ`, (3.15) in 2408.01517), symmetric in full.
+    func gram(_ d: Matrix) throws -> Matrix
+
+    /// MLP outputs `f_θ(x_i)` as an `N×Q` matrix (row `i` is sample `i`).
+    func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix
+
+    /// Full parameter Jacobian `D[θ] ∈ R^{QN×K}`, `D_{(iQ+q),k} = ∂f_θ(x_i)_q/∂θ_k` ((2.12) in 2408.01517).
+    func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix
+
+    /// Jacobian–vector products `D·V` for a block `V ∈ R^{K×B}`, without forming `D`; result `QN×B`.
+    func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix
+
+    /// Vector–Jacobian products `Dᵀ·U` for a block `U ∈ R^{QN×B}`, without forming `D`; result `K×B`.
+    func mlpVJP(_ model: MLP, theta: [Double], inputs x: Matrix, cotangents u: Matrix) throws -> Matrix
+
+    /// Empirical NTK `Θ(X₁, X₂) = D(X₁) D(X₂)ᵀ ∈ R^{QN₁×QN₂}` by the layer-factored formula (DESIGN.md)
+    /// `Θ(x_i,x_j)_{qq'} = Σ_ℓ (a_ℓ²⟨h_i^{ℓ−1}, h_j^{ℓ−1}⟩ + c_ℓ²)·⟨δ_{i,q}^ℓ, δ_{j,q'}^ℓ⟩`, never forming `D`.
+    /// `x2 == nil` means `X₂ = X₁` (symmetric result, computed once per triangle).
+    func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix
+}
+
+/// Thin singular value decomposition `A = U diag(s) Vᵀ` (`s` descending, non-negative).
+public struct SVD: Sendable {
+    /// Left singular vectors, `m×r`, orthonormal columns.
+    public let u: Matrix
+    /// Singular values `s_1 ≥ … ≥ s_r ≥ 0`, `r = min(m, n)`.
+    public let singularValues: [Double]
+    /// Right singular vectors transposed, `r×n`, orthonormal rows.
+    public let vt: Matrix
+
+    /// Creates a decomposition from its factors (no checks: used by the backends).
+    public init(u: Matrix, singularValues: [Double], vt: Matrix) {
+        self.u = u
+        self.singularValues = singularValues
+        self.vt = vt
+    }
+}
+
+/// Symmetric eigendecomposition `A = V diag(λ) Vᵀ`.
+public struct SymmetricEigen: Sendable {
+    /// Eigenvalues in ascending order.
+    public let values: [Double]
+    /// Orthonormal eigenvectors as columns, in the order of `values`.
+    public let vectors: Matrix
+
+    /// Creates a decomposition from its factors (no checks: used by the backends).
+    public init(values: [Double], vectors: Matrix) {
+        self.values = values
+        self.vectors = vectors
+    }
+}
+
+/// Selects an implementation of `Kernels` at run time.
+public enum KernelBackend: String, CaseIterable, Sendable {
+    /// OpenBLAS/LAPACKE/OpenMP through the C target: the fast path and the default.
+    case c
+    /// Pure Swift: readable, independent of BLAS; the second opinion in tests and the bench baseline.
+    case swift
+
+    /// The implementation.
+    public var kernels: any Kernels {
+        switch self {
+        case .c: CBackend()
+        case .swift: SwiftBackend()
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// `Kernels` in pure Swift: readable, independent of BLAS and LAPACK, and not deliberately slow (blocked,
+/// SIMD inner loops). The second opinion in every cross-check and the baseline in `kernels-bench`.
+/// Its MLP kernels take different routes from the C ones (see `Kernels/Swift/SwiftMLP.swift`).
+public struct SwiftBackend: Kernels {
+    /// A pure-Swift backend (single-threaded).
+    public init() {}
+
+    public var backend: KernelBackend { .swift }
+
+    public func multiply(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool) throws -> Matrix {
+        try KernelValidation.multiply(a, transposeA, b, transposeB)
+        let m = transposeA ? a.cols : a.rows, n = transposeB ? b.rows : b.cols
+        try MemoryBudget.require(doubles: m * n, operation: "multiply")
+        return swiftMultiply(a, transposeA: transposeA, b, transposeB: transposeB)
+    }
+
+    public func svd(_ a: Matrix) throws -> SVD {
+        try KernelValidation.decomposable(a, "svd")
+        return try swiftSVD(a)
+    }
+
+    public func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen {
+        try swiftSymmetricEigen(KernelValidation.symmetric(a, "symmetricEigen"))
+    }
+
+    public func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+        try KernelValidation.choleskySolve(a, b)
+        return try swiftCholeskySolve(a, b)
+    }
+
+    public func gram(_ d: Matrix) throws -> Matrix {
+        try d.requireFinite("gram", "D")
+        try MemoryBudget.require(doubles: d.rows * d.rows, operation: "gram")
+        return swiftGram(d)
+    }
+
+    public func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
+        try KernelValidation.mlp(model, theta, x, "mlpForward")
+        return SwiftMLPPass(model, theta: theta, x: x).out
+    }
+
+    public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
+        try KernelValidation.mlp(model, theta, x, "mlpJacobian")
+        try MemoryBudget.require(doubles: x.rows * model.outputDimension * model.parameterCount, operation: "mlpJacobian")
+        return swiftMLPJacobian(model, theta: theta, x: x)
+    }
+
+    public func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix {
+        try KernelValidation.jvp(model, theta, x, v)
+        return swiftMLPJVP(model, theta: theta, x: x, v: v)
+    }
+
+    public func mlpVJP(_ model: MLP, theta: [Double], inputs x: Matrix, cotangents u: Matrix) throws -> Matrix {
+        try KernelValidation.vjp(model, theta, x, u)
+        return swiftMLPVJP(model, theta: theta, x: x, u: u)
+    }
+
+    public func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix {
+        try KernelValidation.mlp(model, theta, x1, "mlpNTK")
+        if let x2 { try model.validate(inputs: x2, "mlpNTK", "X₂") }
+        let q = model.outputDimension
+        try MemoryBudget.require(doubles: 3 * q * x1.rows * q * (x2?.rows ?? x1.rows), operation: "mlpNTK")
+        return swiftMLPNTK(model, theta: theta, x1: x1, x2: x2)
+    }
+}

@@ -1,0 +1,118 @@
+/// The Gram route to the pseudoinverse of a wide Jacobian `D ∈ R^{QN×K}` (`QN ≤ K`), the paper's own ψ-form
+/// ((2.21)–(2.22) in 2408.01517; MATH.md §2):
+///
+/// ```
+/// G = D Dᵀ,   G ψ = P_ran(G) g,   D⁺ g = Dᵀ ψ = Dᵀ G⁺ g
+/// ```
+/// By eigendecomposition `G = V diag(λ) Vᵀ`, eigenvalues `λ_i > tol_G` kept, where
+/// `tol_G = max(tol_D², QN·ε·λ_max)` and `tol_D` is the SVD threshold of `D` (`σ_max = √λ_max`). The second
+/// term matters: null eigenvalues of a computed `G` sit near `1e−16·λ_max`, far above `tol_D²`. By Cholesky
+/// only while `G` is positive definite (rank `QN` assumed; it throws otherwise).
+///
+/// Accuracy: `κ(G) = κ(D)²`, so this route cannot resolve `σ(D)` below `≈ √(QN·ε)·σ_max`; decide the rank
+/// with the SVD of `D` (`Pseudoinverse`) where that matters.
+public struct GramPseudoinverse: Sendable {
+    /// How `G⁺ g` is computed.
+    public enum Method: String, CaseIterable, Sendable {
+        /// Symmetric eigendecomposition with the cut-off above: rank-revealing, handles rank loss. The default.
+        case eigen
+        /// Cholesky: about 3× cheaper, only for positive definite `G` (throws `.notPositiveDefinite` otherwise).
+        case cholesky
+    }
+
+    /// `G = DDᵀ`, `QN×QN`.
+    public let gram: Matrix
+    /// The method in use.
+    public let method: Method
+    /// Numerical rank of `G` (`QN` for `.cholesky`).
+    public let rank: Int
+    /// Eigenvalue cut-off `tol_G` (0 for `.cholesky`).
+    public let threshold: Double
+    /// Eigendecomposition of `G` (`.eigen` only).
+    public let eigen: SymmetricEigen?
+    private let backend: KernelBackend
+
+    /// Prepares `G⁺` from a Gram matrix `G = DDᵀ` of a Jacobian with `parameterCount` columns.
+    /// - Throws: `.notSymmetric`, `.nonFinite`, `.notPositiveDefinite` (`.cholesky`), `.eigenDidNotConverge`.
+    public init(
+        gram: Matrix, parameterCount: Int, tolerance: RankTolerance = .default, method: Method = .eigen,
+        backend: KernelBackend = .c
+    ) throws {
+        let op = "GramPseudoinverse"
+        try tolerance.validate(op)
+        guard parameterCount >= 1 else {
+            throw TangentFlowError.invalidArgument(operation: op, reason: "parameterCount must be ≥ 1, got \(parameterCount)")
+        }
+        let sym = try SymmetricMatrix(gram, tolerance: 1e-10).matrix
+        self.gram = sym
+        self.method = method
+        self.backend = backend
+        switch method {
+        case .eigen:
+            let e = try backend.kernels.symmetricEigen(sym)
+            let lmax = Swift.max(e.values.last ?? 0, 0)
+            let tolD = tolerance.threshold(rows: sym.rows, cols: parameterCount, sigmaMax: lmax.squareRoot())
+            let tolG = Swift.max(tolD * tolD, Double(sym.rows) * Double.ulpOfOne * lmax)
+            eigen = e
+            threshold = tolG
+            rank = e.values.filter { $0 > tolG }.count
+        case .cholesky:
+            // Factor once now so that a non-PD G fails here, with the minor; solves refactor (cheap vs. G).
+            _ = try backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0))
+            eigen = nil
+            threshold = 0
+            rank = sym.rows
+        }
+    }
+
+    /// `ψ = G⁺ g` for a block `g ∈ R^{QN×k}`: the minimum-norm solution of `G ψ = P_ran(G) g` ((2.21)).
+    public func solve(_ g: Matrix) throws -> Matrix {
+        try checkRHS(g, "GramPseudoinverse.solve")
+        switch method {
+        case .cholesky:
+            return try backend.kernels.choleskySolve(gram, g)
+        case .eigen:
+            return try eigenApply(g) { 1 / $0 }
+        }
+    }
+
+    /// `P_ran(G) g = V_r V_rᵀ g`.
+    public func projectOntoRange(_ g: Matrix) throws -> Matrix {
+        try checkRHS(g, "GramPseudoinverse.projectOntoRange")
+        if method == .cholesky { return g }
+        return try eigenApply(g) { _ in 1 }
+    }
+
+    /// `D⁺ g = Dᵀ G⁺ g` given the Jacobian `D` (or use `vjp` for a matrix-free `Dᵀ`).
+    public func applyPseudoinverse(jacobian d: Matrix, _ g: Matrix) throws -> Matrix {
+        guard d.rows == gram.rows else {
+            throw TangentFlowError.shapeMismatch(
+                operation: "GramPseudoinverse.applyPseudoinverse", expected: "D with \(gram.rows) rows", got: d.shapeString)
+        }
+        return try backend.kernels.multiply(d, transposeA: true, solve(g), transposeB: false)
+    }
+
+    /// `V f(Λ_r) Vᵀ g` over the kept eigenpairs.
+    private func eigenApply(_ g: Matrix, _ f: (Double) -> Double) throws -> Matrix {
+        guard let e = eigen else { return g }
+        let n = gram.rows
+        let keep = (0..<n).filter { e.values[$0] > threshold }
+        var vr = Matrix(zerosRows: n, cols: keep.count)
+        for (c, j) in keep.enumerated() {
+            for i in 0..<n { vr.elements[i + c * n] = e.vectors.elements[i + j * n] }
+        }
+        let k = backend.kernels
+        var c = try k.multiply(vr, transposeA: true, g, transposeB: false)
+        for col in 0..<c.cols {
+            for (r, j) in keep.enumerated() { c.elements[r + col * keep.count] *= f(e.values[j]) }
+        }
+        return try k.multiply(vr, transposeA: false, c, transposeB: false)
+    }
+
+    private func checkRHS(_ g: Matrix, _ op: String) throws {
+        guard g.rows == gram.rows else {
+            throw TangentFlowError.shapeMismatch(operation: op, expected: "g with \(gram.rows) rows", got: g.shapeString)
+        }
+        try g.requireFinite(op, "g")
+    }
+}

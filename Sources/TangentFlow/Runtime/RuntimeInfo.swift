@@ -1,0 +1,98 @@
+internal import CKernels
+
+/// What the numerical runtime is doing on this machine: which OpenBLAS kernels run (and whether the package
+/// had to switch away from a generic fallback), thread counts, and library versions. `tangentflow info`
+/// prints `report`.
+public struct RuntimeInfo: Sendable {
+    /// How the BLAS core was chosen.
+    public enum Selection: String, Sendable {
+        /// OpenBLAS detected a fast core by itself.
+        case kept = "detected by OpenBLAS"
+        /// OpenBLAS fell back to a generic core; the package switched to the best core the CPU supports.
+        case switched = "switched from a generic fallback by TangentFlow"
+        /// `OPENBLAS_CORETYPE` was set by the user and left alone.
+        case userOverride = "set by the user (OPENBLAS_CORETYPE)"
+        /// Fallback core, but this OpenBLAS cannot re-initialise its kernels.
+        case noDynamicArch = "generic fallback; this OpenBLAS cannot switch kernels"
+        /// Fallback core on a CPU with neither AVX-512F nor AVX2+FMA.
+        case noBetterCore = "generic fallback; the CPU offers nothing faster"
+    }
+
+    /// OpenBLAS core in use now (e.g. `SkylakeX`, `Cooperlake`, `Haswell`).
+    public let blasCore: String
+    /// Core OpenBLAS detected before any switch.
+    public let detectedCore: String
+    /// How `blasCore` was chosen.
+    public let selection: Selection
+    /// OpenBLAS build string (version and options).
+    public let blasConfig: String
+    /// Threads OpenBLAS uses per call.
+    public let blasThreads: Int
+    /// Threads the OpenMP runtime gives a parallel region (honours `OMP_NUM_THREADS`).
+    public let openMPThreads: Int
+    /// LAPACK version `major.minor.patch`.
+    public let lapackVersion: String
+    /// CPU vector features relevant to kernel choice.
+    public let cpuFeatures: [String]
+
+    /// The state now (runs the one-time BLAS core selection first).
+    public static var current: RuntimeInfo {
+        let sel = ck_runtime_ensure_fast_blas()
+        var ma: Int32 = 0, mi: Int32 = 0, pa: Int32 = 0
+        ck_runtime_lapack_version(&ma, &mi, &pa)
+        let f = ck_runtime_cpu_features()
+        var features: [String] = []
+        if f & 2 != 0 { features.append("AVX-512F") }
+        if f & 1 != 0 { features.append("AVX2+FMA") }
+        return RuntimeInfo(
+            blasCore: String(cString: ck_runtime_blas_core()),
+            detectedCore: String(cString: ck_runtime_blas_detected_core()),
+            selection: Selection(code: sel),
+            blasConfig: String(cString: ck_runtime_blas_config()).trimmingTrailingSpaces,
+            blasThreads: Int(ck_runtime_blas_threads()),
+            openMPThreads: Int(ck_runtime_omp_max_threads()),
+            lapackVersion: "\(ma).\(mi).\(pa)",
+            cpuFeatures: features)
+    }
+
+    /// A multi-line human-readable report.
+    public var report: String {
+        """
+        BLAS core:        \(blasCore) (\(selection.rawValue)\(selection == .switched ? "; OpenBLAS detected \(detectedCore)" : ""))
+        BLAS build:       \(blasConfig)
+        BLAS threads:     \(blasThreads)
+        OpenMP threads:   \(openMPThreads) (LLVM libomp via GOMP_parallel)
+        LAPACK:           \(lapackVersion) (LAPACKE)
+        CPU features:     \(cpuFeatures.isEmpty ? "none of AVX2+FMA, AVX-512F" : cpuFeatures.joined(separator: ", "))
+        """
+    }
+
+    /// Test and benchmark hook: re-initialises OpenBLAS with `core` (e.g. `"Prescott"`), as the selection does.
+    /// Not safe while other threads run BLAS. Returns `false` if this OpenBLAS cannot switch kernels.
+    public static func forceBLASCore(_ core: String) -> Bool {
+        core.withCString { ck_runtime_force_blas_core($0) } == 0
+    }
+
+    /// Test hook: runs the fallback check again on the current core (as at first use) and returns the outcome.
+    public static func reselectBLASCore() -> Selection { Selection(code: ck_runtime_reselect_blas()) }
+}
+
+extension RuntimeInfo.Selection {
+    init(code: Int32) {
+        switch code {
+        case 1: self = .switched
+        case 2: self = .userOverride
+        case 3: self = .noDynamicArch
+        case 4: self = .noBetterCore
+        default: self = .kept
+        }
+    }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String {
+        var s = self
+        while s.last == " " || s.last == "\n" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,2 @@
+import TangentFlow
+print(RuntimeInfo.current.report)

@@ -1,0 +1,131 @@
+import Testing
+
+@testable import TangentFlow
+
+/// The MLP kernels cross-checked four ways (issue #11): C ⇄ Swift, Jacobian vs central finite differences,
+/// JVP/VJP adjointness, structured NTK vs `DDᵀ`.
+@Suite struct MLPKernelTests {
+    static let activations = Activation.allCases
+    static let parametrizations: [MLP.Parametrization] = [.standard, .ntk(weightStd: 1.3, biasStd: 0.4)]
+
+    @Test(arguments: activations)
+    func forwardAndJacobianAgreeAcrossBackends(_ act: Activation) throws {
+        for p in Self.parametrizations {
+            let (net, theta, x) = Fixtures.smallMLP(activation: act, parametrization: p)
+            let fc = try CBackend().mlpForward(net, theta: theta, inputs: x)
+            let fs = try SwiftBackend().mlpForward(net, theta: theta, inputs: x)
+            #expect(relativeError(fc, fs) <= Tolerance.backendAgreement, "forward \(act) \(p)")
+            let dc = try CBackend().mlpJacobian(net, theta: theta, inputs: x)
+            let ds = try SwiftBackend().mlpJacobian(net, theta: theta, inputs: x)
+            #expect(dc.rows == x.rows * net.outputDimension && dc.cols == net.parameterCount)
+            #expect(relativeError(dc, ds) <= Tolerance.backendAgreement, "jacobian \(act) \(p)")
+        }
+    }
+
+    @Test(arguments: KernelBackend.allCases, [Activation.tanh, .softplus, .sigmoid, .gelu, .identity])
+    func jacobianMatchesCentralFiniteDifferences(_ backend: KernelBackend, _ act: Activation) throws {
+        let (net, theta, x) = Fixtures.smallMLP(activation: act, parametrization: .ntk(weightStd: 1.1, biasStd: 0.7))
+        let k = backend.kernels
+        let d = try k.mlpJacobian(net, theta: theta, inputs: x)
+        let h = 1e-5
+        var fd = Matrix(zerosRows: d.rows, cols: d.cols)
+        for p in 0..<net.parameterCount {
+            var tp = theta, tm = theta
+            tp[p] += h
+            tm[p] -= h
+            let fp = try k.mlpForward(net, theta: tp, inputs: x), fm = try k.mlpForward(net, theta: tm, inputs: x)
+            for i in 0..<x.rows {
+                for q in 0..<net.outputDimension {
+                    fd[i * net.outputDimension + q, p] = (fp[i, q] - fm[i, q]) / (2 * h)
+                }
+            }
+        }
+        let err = relativeError(d, fd)
+        #expect(err <= Tolerance.finiteDifference, "\(backend)/\(act): FD error \(err)")
+    }
+
+    @Test(arguments: KernelBackend.allCases)
+    func reluJacobianMatchesFiniteDifferencesAwayFromKinks(_ backend: KernelBackend) throws {
+        // ReLU is piecewise linear: FD is exact up to rounding when no pre-activation crosses 0 within ±h.
+        let (net, theta, x) = Fixtures.smallMLP(activation: .relu)
+        let k = backend.kernels
+        let d = try k.mlpJacobian(net, theta: theta, inputs: x)
+        let dref = try SwiftBackend().mlpJacobian(net, theta: theta, inputs: x)
+        #expect(relativeError(d, dref) <= Tolerance.backendAgreement)
+        let h = 1e-7
+        for p in stride(from: 0, to: net.parameterCount, by: 3) {
+            var tp = theta, tm = theta
+            tp[p] += h
+            tm[p] -= h
+            let fp = try k.mlpForward(net, theta: tp, inputs: x), fm = try k.mlpForward(net, theta: tm, inputs: x)
+            for i in 0..<x.rows {
+                for q in 0..<net.outputDimension {
+                    let fdv = (fp[i, q] - fm[i, q]) / (2 * h)
+                    #expect(abs(fdv - d[i * net.outputDimension + q, p]) <= 1e-7 * max(1, abs(fdv)))
+                }
+            }
+        }
+    }
+
+    @Test(arguments: KernelBackend.allCases, [Activation.tanh, .gelu, .relu])
+    func jvpAndVjpAreAdjointAndMatchTheJacobian(_ backend: KernelBackend, _ act: Activation) throws {
+        let (net, theta, x) = Fixtures.smallMLP(widths: [4, 9, 6, 3], activation: act, samples: 5)
+        let k = backend.kernels
+        let v = Fixtures.gaussian(net.parameterCount, 3, seed: 11)
+        let u = Fixtures.gaussian(x.rows * net.outputDimension, 2, seed: 12)
+        let dv = try k.mlpJVP(net, theta: theta, inputs: x, directions: v)
+        let dtu = try k.mlpVJP(net, theta: theta, inputs: x, cotangents: u)
+        // ⟨u_a, D v_b⟩ = ⟨Dᵀ u_a, v_b⟩ for every pair.
+        for a in 0..<u.cols {
+            for b in 0..<v.cols {
+                var lhs = 0.0, rhs = 0.0
+                for r in 0..<u.rows { lhs += u[r, a] * dv[r, b] }
+                for r in 0..<v.rows { rhs += dtu[r, a] * v[r, b] }
+                #expect(abs(lhs - rhs) <= 1e-12 * max(1, abs(lhs)), "\(backend)/\(act) pair (\(a),\(b))")
+            }
+        }
+        // And both equal products with the explicit Jacobian of the *other* backend.
+        let other: KernelBackend = backend == .c ? .swift : .c
+        let d = try other.kernels.mlpJacobian(net, theta: theta, inputs: x)
+        let ref = SwiftBackend()
+        #expect(relativeError(dv, try ref.multiply(d, transposeA: false, v, transposeB: false)) <= Tolerance.backendAgreement)
+        #expect(relativeError(dtu, try ref.multiply(d, transposeA: true, u, transposeB: false)) <= Tolerance.backendAgreement)
+    }
+
+    @Test(arguments: KernelBackend.allCases, NTKMethod.allCases)
+    func ntkAgreesWithJacobianContractionReference(_ backend: KernelBackend, _ method: NTKMethod) throws {
+        for p in Self.parametrizations {
+            for widths in [[3, 7, 5, 2], [2, 4], [5, 6, 6, 6, 4]] {
+                let (net, theta, x) = Fixtures.smallMLP(widths: widths, activation: .gelu, samples: 13, parametrization: p)
+                let d = try SwiftBackend().mlpJacobian(net, theta: theta, inputs: x)
+                let ref = try SwiftBackend().multiply(d, transposeA: false, d, transposeB: true)
+                let got = try ntkGram(net, theta: theta, inputs: x, method: method, backend: backend)
+                #expect(relativeError(got, ref) <= Tolerance.gram, "\(method)/\(backend) widths \(widths) \(p)")
+                // Exactly symmetric.
+                #expect(got == got.transposed, "\(method)/\(backend) not symmetric")
+            }
+        }
+    }
+
+    @Test(arguments: KernelBackend.allCases)
+    func crossNTKMatchesJacobianProduct(_ backend: KernelBackend) throws {
+        let (net, theta, x1) = Fixtures.smallMLP(widths: [3, 8, 4], activation: .softplus, samples: 12)
+        let x2 = Fixtures.gaussian(5, 3, seed: 77)
+        let d1 = try SwiftBackend().mlpJacobian(net, theta: theta, inputs: x1)
+        let d2 = try SwiftBackend().mlpJacobian(net, theta: theta, inputs: x2)
+        let ref = try SwiftBackend().multiply(d1, transposeA: false, d2, transposeB: true)
+        let got = try ntkGram(net, theta: theta, inputs: x1, x2, backend: backend)
+        #expect(got.rows == 12 * 4 && got.cols == 5 * 4)
+        #expect(relativeError(got, ref) <= Tolerance.gram)
+    }
+
+    @Test func ntkPanelsCoverEverySampleCountAroundPanelBoundaries() throws {
+        // Q = 10 gives panels of 9 samples: exercise n = 1, 8, 9, 10, 19 (partial last panels).
+        for n in [1, 8, 9, 10, 19] {
+            let (net, theta, x) = Fixtures.smallMLP(widths: [3, 6, 10], activation: .tanh, samples: n)
+            let ref = try ntkGram(net, theta: theta, inputs: x, method: .jacobianContraction, backend: .swift)
+            let got = try ntkGram(net, theta: theta, inputs: x, backend: .c)
+            #expect(relativeError(got, ref) <= Tolerance.gram, "n = \(n)")
+        }
+    }
+}
