@@ -54,30 +54,58 @@ int ck_gram_accumulate(size_t rows, size_t k, const double *d, size_t ldd, doubl
 
 typedef struct {
     const ck_tape *t1, *t2;
-    size_t L, Q, n1, i0, ps, pr, j0; /* panel: samples [i0, i0+ps) of X1, rows pr = ps·Q; columns from sample j0 */
-    const double *const *C;          /* C[l], l = 1..L: n1×n2 */
-    const double *const *T;          /* T[l], l = 1..L-1: pr × (n2-j0)Q */
+    const ck_mlp *net;
+    size_t L, Q, n1, n2, ps, prmax;
+    int sym;
+    double *work; /* per thread: C^l panels (L · ps·n2), then T^l panels ((L-1) · prmax·Q·n2) */
+    size_t work_per_thread;
     double *g;
     size_t ldg;
-} ck_ntk_panel_job;
+} ck_ntk_job;
 
-/* Fused write of G[panel rows, columns (j0Q + cb .. j0Q + ce)]. */
-static void ck_ntk_panel_body(size_t cb, size_t ce, void *ctx) {
-    const ck_ntk_panel_job *j = ctx;
-    size_t Q = j->Q, L = j->L, pr = j->pr;
-    for (size_t cc = cb; cc < ce; cc++) {
-        size_t col = j->j0 * Q + cc, js = col / Q, qp = col % Q;
-        double *gcol = j->g + col * j->ldg + j->i0 * Q;
-        for (size_t ii = 0; ii < j->ps; ii++) {
-            size_t i = j->i0 + ii;
-            double coefL = j->C[L][i + js * j->n1];
-            double *gi = gcol + ii * Q;
-            for (size_t q = 0; q < Q; q++) gi[q] = 0.0;
-            gi[qp] = coefL;
-            for (size_t l = 1; l < L; l++) {
-                double coef = j->C[l][i + js * j->n1];
-                const double *tl = j->T[l] + cc * pr + ii * Q;
-                for (size_t q = 0; q < Q; q++) gi[q] += coef * tl[q];
+/* One panel: samples [i0, i0+ps) of X1 against samples [j0, n2) of X2 (j0 = i0 when symmetric).
+ *   Cp^l = c_l² + a_l² H1^{l-1}[panel] H2^{l-1}[j0:]ᵀ       (ps × nc)
+ *   T^l  = δ1^l[panel rows] δ2^l[j0Q:]ᵀ                     (pr × nc·Q)
+ *   G[panel rows, j0Q:] = Σ_{l<L} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q   (one fused pass)            */
+static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
+    const ck_ntk_job *j = ctx;
+    size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q;
+    double *cp[65], *tp[65];
+    double *w = j->work + (size_t)tid * j->work_per_thread;
+    for (size_t l = 1; l <= L; l++) {
+        cp[l] = w;
+        w += j->ps * n2;
+    }
+    for (size_t l = 1; l < L; l++) {
+        tp[l] = w;
+        w += j->prmax * nq2;
+    }
+    for (size_t panel = pb; panel < pe; panel++) {
+        size_t i0 = panel * j->ps, ps = i0 + j->ps <= n1 ? j->ps : n1 - i0, pr = ps * Q;
+        size_t j0 = j->sym ? i0 : 0, nc = n2 - j0;
+        for (size_t l = 1; l <= L; l++) {
+            double c2 = j->t1->c[l - 1] * j->t1->c[l - 1], a2 = j->t1->a[l - 1] * j->t1->a[l - 1];
+            for (size_t k = 0; k < ps * nc; k++) cp[l][k] = c2;
+            ck_linalg_gemm(0, 1, ps, nc, j->net->widths[l - 1], a2, j->t1->h[l - 1] + i0, n1, j->t2->h[l - 1] + j0, n2,
+                           1.0, cp[l], ps);
+        }
+        for (size_t l = 1; l < L; l++)
+            ck_linalg_gemm(0, 1, pr, nc * Q, j->net->widths[l], 1.0, j->t1->delta[l] + i0 * Q, nq1,
+                           j->t2->delta[l] + j0 * Q, nq2, 0.0, tp[l], pr);
+        for (size_t js = 0; js < nc; js++) {
+            for (size_t qp = 0; qp < Q; qp++) {
+                size_t cc = js * Q + qp;
+                double *gcol = j->g + (j0 * Q + cc) * j->ldg + i0 * Q;
+                for (size_t ii = 0; ii < ps; ii++) {
+                    double *gi = gcol + ii * Q;
+                    for (size_t q = 0; q < Q; q++) gi[q] = 0.0;
+                    gi[qp] = cp[L][ii + js * ps];
+                    for (size_t l = 1; l < L; l++) {
+                        double coef = cp[l][ii + js * ps];
+                        const double *tl = tp[l] + cc * pr + ii * Q;
+                        for (size_t q = 0; q < Q; q++) gi[q] += coef * tl[q];
+                    }
+                }
             }
         }
     }
@@ -88,16 +116,20 @@ static size_t ck_ntk_panel_samples(size_t Q) {
     return ps > 0 ? ps : 1;
 }
 
+static size_t ck_ntk_work_per_thread(size_t L, size_t Q, size_t ps, size_t n2) {
+    return L * ps * n2 + (L - 1) * ps * Q * n2 * Q;
+}
+
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
     if (ck_mlp_check(net) != CK_OK) return 0;
     size_t L = net->nlayers, Q = net->widths[L];
     size_t ncols = n2 ? n2 : n1;
     size_t ps = ck_ntk_panel_samples(Q);
     if (ps > n1) ps = n1;
+    size_t panels = (n1 + ps - 1) / ps;
+    size_t nt = (size_t)ck_parallel_threads_for(panels, 1, 0);
     size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0);
-    total += L * n1 * ncols;                 /* C^l */
-    total += (L - 1) * ps * Q * ncols * Q;   /* T^l panel buffers */
-    return total;
+    return total + nt * ck_ntk_work_per_thread(L, Q, ps, ncols);
 }
 
 int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, size_t ldx1, size_t n1,
@@ -120,40 +152,20 @@ int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, si
             return st;
         }
     }
-    const ck_tape *tb = sym ? &t1 : &t2;
     size_t ps = ck_ntk_panel_samples(Q);
     if (ps > n1) ps = n1;
-    size_t prmax = ps * Q, nq1 = n1 * Q, nq2 = n2 * Q;
-    double *work = malloc((L * n1 * n2 + (L - 1) * prmax * nq2) * sizeof(double));
+    size_t panels = (n1 + ps - 1) / ps;
+    int nt = ck_parallel_threads_for(panels, 1, nthreads);
+    size_t per = ck_ntk_work_per_thread(L, Q, ps, n2);
+    double *work = malloc((size_t)nt * per * sizeof(double));
     if (work == NULL) {
         ck_tape_free(&t1);
         if (!sym) ck_tape_free(&t2);
         return CK_ENOMEM;
     }
-    double *C[65] = {0}, *T[65] = {0};
-    double *p = work;
-    for (size_t l = 1; l <= L; l++) {
-        C[l] = p;
-        p += n1 * n2;
-        double c2 = t1.c[l - 1] * t1.c[l - 1], a2 = t1.a[l - 1] * t1.a[l - 1];
-        for (size_t k = 0; k < n1 * n2; k++) C[l][k] = c2;
-        ck_linalg_gemm(0, 1, n1, n2, net->widths[l - 1], a2, t1.h[l - 1], n1, tb->h[l - 1], n2, 1.0, C[l], n1);
-    }
-    for (size_t l = 1; l < L; l++) {
-        T[l] = p;
-        p += prmax * nq2;
-    }
-    for (size_t i0 = 0; i0 < n1; i0 += ps) {
-        size_t pss = i0 + ps <= n1 ? ps : n1 - i0, pr = pss * Q;
-        size_t j0 = sym ? i0 : 0, ncols = (n2 - j0) * Q;
-        for (size_t l = 1; l < L; l++)
-            ck_linalg_gemm(0, 1, pr, ncols, net->widths[l], 1.0, t1.delta[l] + i0 * Q, nq1, tb->delta[l] + j0 * Q, nq2,
-                           0.0, T[l], pr);
-        ck_ntk_panel_job job = {&t1, tb, L, Q, n1, i0, pss, pr, j0, (const double *const *)C, (const double *const *)T,
-                                g, ldg};
-        ck_parallel_for(ncols, Q, nthreads, ck_ntk_panel_body, &job);
-    }
-    if (sym) ck_mirror_upper(g, nq1, ldg, nthreads);
+    ck_ntk_job job = {&t1, sym ? &t1 : &t2, net, L, Q, n1, n2, ps, ps * Q, sym, work, per, g, ldg};
+    ck_parallel_tasks(panels, 1, nt, 1, ck_ntk_panel, &job);
+    if (sym) ck_mirror_upper(g, n1 * Q, ldg, nthreads);
     free(work);
     ck_tape_free(&t1);
     if (!sym) ck_tape_free(&t2);

@@ -8,6 +8,15 @@
 /* Default thread count of a parallel region (OpenMP max threads). */
 int ck_parallel_default_threads(void);
 
+/* Threads ck_parallel_tasks will use for n items in chunks of grain (>= 1): size per-thread workspace. */
+int ck_parallel_threads_for(size_t n, size_t grain, int nthreads);
+
+/* Dynamic scheduling over [0, n) in chunks of grain; body(begin, end, tid, ctx) with tid < threads.
+ * blas_inside = 1: BLAS runs single-threaded during the region (each thread calls its own serial BLAS),
+ * restored afterwards (guarded for concurrent callers). */
+typedef void (*ck_task_body)(size_t begin, size_t end, int tid, void *ctx);
+int ck_parallel_tasks(size_t n, size_t grain, int nthreads, int blas_inside, ck_task_body body, void *ctx);
+
 /* Largest dimension BLAS/LAPACK (32-bit integers) accept. */
 #define CK_MAX_DIM ((size_t)INT_MAX)
 

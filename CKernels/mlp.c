@@ -85,130 +85,120 @@ int ck_mlp_jacobian(const ck_mlp *net, const double *theta, const double *x, siz
     return CK_OK;
 }
 
-/* ---- JVP: (D v)_{(iq)} = Σ_l Σ_r δ^l_{(iq),r} U^l_{i,r},  U^l = a_l H^{l-1} V_lᵀ + c_l 1 v_{b_l}ᵀ --------- */
+/* ---- JVP: (D v)_{(iq)} = Σ_l Σ_r δ^l_{(iq),r} U^l_{i,r},  U^l = a_l H^{l-1} V_lᵀ + c_l 1 v_{b_l}ᵀ ---------
+ * ---- VJP: E^l_{i,r} = Σ_q u_{iq} δ^l_{(iq),r};  ∇W_lᵀ = a_l H^{l-1}ᵀ E^l,  ∇b_l = c_l Σ_i E^l_{i,·} ----------
+ * Directions are independent: tasks over directions, each thread with its own n×max(M_l) buffer and serial BLAS. */
 
 typedef struct {
+    const ck_mlp *net;
     const ck_tape *t;
-    size_t l;
-    const double *u; /* n×M_l */
-    double *out;     /* nQ */
-} ck_contract_job;
+    const double *in;
+    size_t ldin;
+    double *out;
+    size_t ldout;
+    double *work; /* per thread n·mmax */
+    size_t per;
+} ck_block_job;
 
-static void ck_jvp_contract_body(size_t pb, size_t pe, void *ctx) {
-    const ck_contract_job *j = ctx;
+static void ck_jvp_task(size_t bb, size_t be, int tid, void *ctx) {
+    const ck_block_job *j = ctx;
     const ck_tape *t = j->t;
-    size_t n = t->n, Q = t->Q, nq = n * Q, M = t->w[j->l];
-    if (j->l == t->L) {
-        for (size_t p = pb; p < pe; p++) j->out[p] += j->u[(p % Q) * n + p / Q];
-        return;
+    size_t n = t->n, Q = t->Q, nq = n * Q, L = t->L;
+    double *u = j->work + (size_t)tid * j->per;
+    for (size_t b = bb; b < be; b++) {
+        const double *vb = j->in + b * j->ldin;
+        double *ob = j->out + b * j->ldout;
+        memset(ob, 0, nq * sizeof(double));
+        for (size_t l = 1; l <= L; l++) {
+            size_t mi = t->w[l - 1], mo = t->w[l], off = ck_mlp_weight_offset(j->net, l);
+            for (size_t r = 0; r < mo; r++) {
+                double bv = t->c[l - 1] * vb[off + mi * mo + r];
+                for (size_t i = 0; i < n; i++) u[r * n + i] = bv;
+            }
+            ck_linalg_gemm(0, 0, n, mo, mi, t->a[l - 1], t->h[l - 1], n, vb + off, mi, 1.0, u, n);
+            if (l == L) {
+                for (size_t i = 0; i < n; i++)
+                    for (size_t q = 0; q < Q; q++) ob[i * Q + q] += u[q * n + i];
+                continue;
+            }
+            for (size_t r = 0; r < mo; r++) {
+                const double *dr = t->delta[l] + r * nq;
+                const double *ur = u + r * n;
+                for (size_t i = 0; i < n; i++)
+                    for (size_t q = 0; q < Q; q++) ob[i * Q + q] += dr[i * Q + q] * ur[i];
+            }
+        }
     }
-    for (size_t r = 0; r < M; r++) {
-        const double *dr = t->delta[j->l] + r * nq;
-        const double *ur = j->u + r * n;
-        for (size_t p = pb; p < pe; p++) j->out[p] += dr[p] * ur[p / Q];
+}
+
+static void ck_vjp_task(size_t bb, size_t be, int tid, void *ctx) {
+    const ck_block_job *j = ctx;
+    const ck_tape *t = j->t;
+    size_t n = t->n, Q = t->Q, nq = n * Q, L = t->L;
+    double *e = j->work + (size_t)tid * j->per;
+    for (size_t b = bb; b < be; b++) {
+        const double *ub = j->in + b * j->ldin;
+        double *ob = j->out + b * j->ldout;
+        for (size_t l = 1; l <= L; l++) {
+            size_t mi = t->w[l - 1], mo = t->w[l], off = ck_mlp_weight_offset(j->net, l);
+            for (size_t r = 0; r < mo; r++) {
+                double *er = e + r * n;
+                if (l == L) {
+                    for (size_t i = 0; i < n; i++) er[i] = ub[i * Q + r];
+                    continue;
+                }
+                const double *dr = t->delta[l] + r * nq;
+                for (size_t i = 0; i < n; i++) {
+                    double s = 0;
+                    for (size_t q = 0; q < Q; q++) s += ub[i * Q + q] * dr[i * Q + q];
+                    er[i] = s;
+                }
+            }
+            ck_linalg_gemm(1, 0, mi, mo, n, t->a[l - 1], t->h[l - 1], n, e, n, 0.0, ob + off, mi);
+            for (size_t r = 0; r < mo; r++) {
+                double s = 0;
+                for (size_t i = 0; i < n; i++) s += e[r * n + i];
+                ob[off + mi * mo + r] = t->c[l - 1] * s;
+            }
+        }
     }
+}
+
+/* Shared driver of JVP (jvp = 1: in K×nb, out QN×nb) and VJP (in QN×nb, out K×nb). */
+static int ck_mlp_block(int jvp, const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
+                        const double *in, size_t ldin, size_t nb, double *out, size_t ldout, int nthreads) {
+    ck_runtime_ensure_fast_blas();
+    int st = ck_mlp_check(net);
+    if (st != CK_OK) return st;
+    size_t L = net->nlayers, Q = net->widths[L], K = ck_mlp_parameter_count(net), nq = n * Q;
+    if (in == NULL || out == NULL) return CK_EARG;
+    size_t in_rows = jvp ? K : nq, out_rows = jvp ? nq : K;
+    if (!ck_valid_operand(in_rows, nb, ldin) || !ck_valid_operand(out_rows, nb, ldout)) return CK_EDIM;
+    if (nb == 0) return CK_OK;
+    size_t mmax = 0;
+    for (size_t l = 1; l <= L; l++) mmax = net->widths[l] > mmax ? net->widths[l] : mmax;
+    ck_tape t;
+    st = ck_tape_record(net, theta, x, ldx, n, 1, nthreads, &t);
+    if (st != CK_OK) return st;
+    int nt = ck_parallel_threads_for(nb, 1, nthreads);
+    double *work = malloc((size_t)nt * n * mmax * sizeof(double));
+    if (work == NULL) {
+        ck_tape_free(&t);
+        return CK_ENOMEM;
+    }
+    ck_block_job job = {net, &t, in, ldin, out, ldout, work, n * mmax};
+    ck_parallel_tasks(nb, 1, nt, 1, jvp ? ck_jvp_task : ck_vjp_task, &job);
+    free(work);
+    ck_tape_free(&t);
+    return CK_OK;
 }
 
 int ck_mlp_jvp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *v,
                size_t ldv, size_t nv, double *out, size_t ldout, int nthreads) {
-    ck_runtime_ensure_fast_blas();
-    int st = ck_mlp_check(net);
-    if (st != CK_OK) return st;
-    size_t L = net->nlayers, Q = net->widths[L], K = ck_mlp_parameter_count(net), nq = n * Q;
-    if (v == NULL || out == NULL) return CK_EARG;
-    if (!ck_valid_operand(K, nv, ldv) || !ck_valid_operand(nq, nv, ldout)) return CK_EDIM;
-    size_t mmax = 0;
-    for (size_t l = 1; l <= L; l++) mmax = net->widths[l] > mmax ? net->widths[l] : mmax;
-    ck_tape t;
-    st = ck_tape_record(net, theta, x, ldx, n, 1, nthreads, &t);
-    if (st != CK_OK) return st;
-    double *u = malloc(n * mmax * sizeof(double));
-    if (u == NULL) {
-        ck_tape_free(&t);
-        return CK_ENOMEM;
-    }
-    for (size_t b = 0; b < nv; b++) {
-        const double *vb = v + b * ldv;
-        double *ob = out + b * ldout;
-        memset(ob, 0, nq * sizeof(double));
-        for (size_t l = 1; l <= L; l++) {
-            size_t mi = net->widths[l - 1], mo = net->widths[l], off = ck_mlp_weight_offset(net, l);
-            for (size_t r = 0; r < mo; r++) {
-                double bv = t.c[l - 1] * vb[off + mi * mo + r];
-                for (size_t i = 0; i < n; i++) u[r * n + i] = bv;
-            }
-            ck_linalg_gemm(0, 0, n, mo, mi, t.a[l - 1], t.h[l - 1], n, vb + off, mi, 1.0, u, n);
-            ck_contract_job cj = {&t, l, u, ob};
-            ck_parallel_for(nq, 256, nthreads, ck_jvp_contract_body, &cj);
-        }
-    }
-    free(u);
-    ck_tape_free(&t);
-    return CK_OK;
-}
-
-/* ---- VJP: E^l_{i,r} = Σ_q u_{iq} δ^l_{(iq),r};  ∇W_lᵀ = a_l H^{l-1}ᵀ E^l,  ∇b_l = c_l Σ_i E^l_{i,·} ----------- */
-
-typedef struct {
-    const ck_tape *t;
-    size_t l;
-    const double *ub; /* nQ */
-    double *e;        /* n×M_l */
-} ck_vjp_job;
-
-static void ck_vjp_e_body(size_t rb, size_t re, void *ctx) {
-    const ck_vjp_job *j = ctx;
-    const ck_tape *t = j->t;
-    size_t n = t->n, Q = t->Q, nq = n * Q;
-    for (size_t r = rb; r < re; r++) {
-        double *er = j->e + r * n;
-        if (j->l == t->L) {
-            for (size_t i = 0; i < n; i++) er[i] = j->ub[i * Q + r];
-            continue;
-        }
-        const double *dr = t->delta[j->l] + r * nq;
-        for (size_t i = 0; i < n; i++) {
-            double s = 0;
-            for (size_t q = 0; q < Q; q++) s += j->ub[i * Q + q] * dr[i * Q + q];
-            er[i] = s;
-        }
-    }
+    return ck_mlp_block(1, net, theta, x, ldx, n, v, ldv, nv, out, ldout, nthreads);
 }
 
 int ck_mlp_vjp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *u,
                size_t ldu, size_t nu, double *out, size_t ldout, int nthreads) {
-    ck_runtime_ensure_fast_blas();
-    int st = ck_mlp_check(net);
-    if (st != CK_OK) return st;
-    size_t L = net->nlayers, Q = net->widths[L], K = ck_mlp_parameter_count(net), nq = n * Q;
-    if (u == NULL || out == NULL) return CK_EARG;
-    if (!ck_valid_operand(nq, nu, ldu) || !ck_valid_operand(K, nu, ldout)) return CK_EDIM;
-    size_t mmax = 0;
-    for (size_t l = 1; l <= L; l++) mmax = net->widths[l] > mmax ? net->widths[l] : mmax;
-    ck_tape t;
-    st = ck_tape_record(net, theta, x, ldx, n, 1, nthreads, &t);
-    if (st != CK_OK) return st;
-    double *e = malloc(n * mmax * sizeof(double));
-    if (e == NULL) {
-        ck_tape_free(&t);
-        return CK_ENOMEM;
-    }
-    for (size_t b = 0; b < nu; b++) {
-        const double *ub = u + b * ldu;
-        double *ob = out + b * ldout;
-        for (size_t l = 1; l <= L; l++) {
-            size_t mi = net->widths[l - 1], mo = net->widths[l], off = ck_mlp_weight_offset(net, l);
-            ck_vjp_job vj = {&t, l, ub, e};
-            ck_parallel_for(mo, 4, nthreads, ck_vjp_e_body, &vj);
-            ck_linalg_gemm(1, 0, mi, mo, n, t.a[l - 1], t.h[l - 1], n, e, n, 0.0, ob + off, mi);
-            for (size_t r = 0; r < mo; r++) {
-                double s = 0;
-                for (size_t i = 0; i < n; i++) s += e[r * n + i];
-                ob[off + mi * mo + r] = t.c[l - 1] * s;
-            }
-        }
-    }
-    free(e);
-    ck_tape_free(&t);
-    return CK_OK;
+    return ck_mlp_block(0, net, theta, x, ldx, n, u, ldu, nu, out, ldout, nthreads);
 }

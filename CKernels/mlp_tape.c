@@ -49,51 +49,59 @@ void ck_tape_free(ck_tape *t) {
 }
 
 typedef struct {
-    int act;
-    double *z, *ds;
-} ck_act_job;
+    const ck_mlp *net;
+    const double *theta, *x;
+    size_t ldx;
+    int with_delta;
+    ck_tape *t;
+} ck_tape_job;
 
-static void ck_act_body(size_t b, size_t e, void *ctx) {
-    ck_act_job *j = ctx;
-    ck_activate(j->act, j->z + b, j->ds + b, e - b);
-}
-
-/* δ^{L-1}_{(iq),r} = a_L W_L[q,r] σ'_{i,r}: W_L[q,r] sits at wl[q*M + r]. */
-typedef struct {
-    size_t n, Q, M;
-    double a;
-    const double *wl, *ds;
-    double *delta;
-} ck_last_delta_job;
-
-static void ck_last_delta_body(size_t b, size_t e, void *ctx) {
-    ck_last_delta_job *j = ctx;
-    size_t nq = j->n * j->Q;
-    for (size_t r = b; r < e; r++) {
-        double *col = j->delta + r * nq;
-        const double *dsr = j->ds + r * j->n;
-        for (size_t i = 0; i < j->n; i++) {
-            double s = j->a * dsr[i];
-            for (size_t q = 0; q < j->Q; q++) col[i * j->Q + q] = s * j->wl[q * j->M + r];
+/* Forward pass and sensitivities for samples [i0, i1): every sample is independent, so chunks of
+ * samples run on separate threads, each with serial BLAS on its own row block. */
+static void ck_tape_chunk(size_t i0, size_t i1, int tid, void *ctx) {
+    (void)tid;
+    const ck_tape_job *j = ctx;
+    const ck_mlp *net = j->net;
+    ck_tape *t = j->t;
+    size_t n = t->n, L = t->L, Q = t->Q, cnt = i1 - i0, nq = n * Q;
+    for (size_t c = 0; c < net->widths[0]; c++)
+        memcpy(t->h[0] + c * n + i0, j->x + c * j->ldx + i0, cnt * sizeof(double));
+    for (size_t l = 1; l <= L; l++) {
+        size_t mi = net->widths[l - 1], mo = net->widths[l];
+        const double *wt = j->theta + ck_mlp_weight_offset(net, l), *b = wt + mi * mo;
+        double *z = l < L ? t->h[l] : t->out;
+        for (size_t r = 0; r < mo; r++) {
+            double v = t->c[l - 1] * b[r];
+            for (size_t i = i0; i < i1; i++) z[r * n + i] = v;
+        }
+        ck_linalg_gemm(0, 0, cnt, mo, mi, t->a[l - 1], t->h[l - 1] + i0, n, wt, mi, 1.0, z + i0, n);
+        if (l < L)
+            for (size_t r = 0; r < mo; r++) ck_activate(net->activation, z + r * n + i0, t->dsig[l] + r * n + i0, cnt);
+    }
+    if (!j->with_delta || L < 2) return;
+    /* δ^{L-1}_{(iq),r} = a_L W_L[q,r] σ'_{i,r}; W_L[q,r] sits at wl[q*M + r]. */
+    size_t M = net->widths[L - 1];
+    const double *wl = j->theta + ck_mlp_weight_offset(net, L);
+    for (size_t r = 0; r < M; r++) {
+        double *col = t->delta[L - 1] + r * nq;
+        const double *dsr = t->dsig[L - 1] + r * n;
+        for (size_t i = i0; i < i1; i++) {
+            double s = t->a[L - 1] * dsr[i];
+            for (size_t q = 0; q < Q; q++) col[i * Q + q] = s * wl[q * M + r];
         }
     }
-}
-
-/* delta[(iq), r] *= ds[i, r] */
-typedef struct {
-    size_t n, Q;
-    const double *ds;
-    double *delta;
-} ck_scale_delta_job;
-
-static void ck_scale_delta_body(size_t b, size_t e, void *ctx) {
-    ck_scale_delta_job *j = ctx;
-    size_t nq = j->n * j->Q;
-    for (size_t r = b; r < e; r++) {
-        double *col = j->delta + r * nq;
-        const double *dsr = j->ds + r * j->n;
-        for (size_t i = 0; i < j->n; i++)
-            for (size_t q = 0; q < j->Q; q++) col[i * j->Q + q] *= dsr[i];
+    for (size_t l = L - 1; l >= 2; l--) {
+        size_t mi = net->widths[l - 1], mo = net->widths[l];
+        const double *wt = j->theta + ck_mlp_weight_offset(net, l);
+        /* δ^{l-1} = a_l (δ^l W_l) ∘ σ'(z^{l-1}), W_l = (wt)ᵀ with wt column-major mi×mo */
+        ck_linalg_gemm(0, 1, cnt * Q, mi, mo, t->a[l - 1], t->delta[l] + i0 * Q, nq, wt, mi, 0.0,
+                       t->delta[l - 1] + i0 * Q, nq);
+        for (size_t r = 0; r < mi; r++) {
+            double *col = t->delta[l - 1] + r * nq;
+            const double *dsr = t->dsig[l - 1] + r * n;
+            for (size_t i = i0; i < i1; i++)
+                for (size_t q = 0; q < Q; q++) col[i * Q + q] *= dsr[i];
+        }
     }
 }
 
@@ -131,34 +139,10 @@ int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size
             p += n * Q * net->widths[l];
         }
     }
-    for (size_t j = 0; j < net->widths[0]; j++) memcpy(t->h[0] + j * n, x + j * ldx, n * sizeof(double));
-    for (size_t l = 1; l <= L; l++) {
-        size_t mi = net->widths[l - 1], mo = net->widths[l];
-        const double *wt = theta + ck_mlp_weight_offset(net, l), *b = wt + mi * mo;
-        double *z = l < L ? t->h[l] : t->out;
-        for (size_t r = 0; r < mo; r++) {
-            double v = t->c[l - 1] * b[r];
-            for (size_t i = 0; i < n; i++) z[r * n + i] = v;
-        }
-        ck_linalg_gemm(0, 0, n, mo, mi, t->a[l - 1], t->h[l - 1], n, wt, mi, 1.0, z, n);
-        if (l < L) {
-            ck_act_job job = {net->activation, z, t->dsig[l]};
-            ck_parallel_for(n * mo, 4096, nthreads, ck_act_body, &job);
-        }
-    }
-    if (with_delta && L >= 2) {
-        size_t M = net->widths[L - 1];
-        ck_last_delta_job lj = {n, Q, M, t->a[L - 1], theta + ck_mlp_weight_offset(net, L), t->dsig[L - 1],
-                                t->delta[L - 1]};
-        ck_parallel_for(M, 8, nthreads, ck_last_delta_body, &lj);
-        for (size_t l = L - 1; l >= 2; l--) {
-            size_t mi = net->widths[l - 1], mo = net->widths[l];
-            const double *wt = theta + ck_mlp_weight_offset(net, l);
-            /* δ^{l-1} = a_l δ^l W_l, W_l = (wt)ᵀ with wt column-major mi×mo */
-            ck_linalg_gemm(0, 1, n * Q, mi, mo, t->a[l - 1], t->delta[l], n * Q, wt, mi, 0.0, t->delta[l - 1], n * Q);
-            ck_scale_delta_job sj = {n, Q, t->dsig[l - 1], t->delta[l - 1]};
-            ck_parallel_for(mi, 8, nthreads, ck_scale_delta_body, &sj);
-        }
-    }
+    ck_tape_job job = {net, theta, x, ldx, with_delta, t};
+    size_t grain = (n + 2 * (size_t)ck_parallel_default_threads() - 1) / (2 * (size_t)ck_parallel_default_threads());
+    if (nthreads > 0) grain = (n + 2 * (size_t)nthreads - 1) / (2 * (size_t)nthreads);
+    if (grain > 64) grain = 64;
+    ck_parallel_tasks(n, grain, nthreads, 1, ck_tape_chunk, &job);
     return CK_OK;
 }

@@ -4,9 +4,13 @@
  * in a normal build. The OpenMP runtime is still linked (libomp5) and exports the GNU ABI entry
  * GOMP_parallel(fn, data, nthreads, flags), which starts a team and runs fn(data) on every thread; that is
  * what a compiler lowers `#pragma omp parallel` to. Built with `-Xcc -fopenmp`, the pragma path is used
- * instead (same static partition). Bodies never call BLAS: Debian's pthread OpenBLAS inside an OpenMP
- * region oversubscribes the cores (4.5x slower measured, DESIGN.md).
+ * instead (same partition). ck_parallel_for bodies never call BLAS: Debian's pthread OpenBLAS inside an OpenMP
+ * region oversubscribes the cores (4.5x slower measured, DESIGN.md). ck_parallel_tasks(blas_inside = 1)
+ * instead switches BLAS to one thread for the region, so each region thread runs its own serial BLAS.
  */
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "ckernels.h"
 #include "internal.h"
 
@@ -44,6 +48,85 @@ static void ck_team_entry(void *data) {
 #endif
 
 int ck_parallel_default_threads(void) { return omp_get_max_threads(); }
+
+/* ---- BLAS inside a region: one BLAS thread per region thread, restored afterwards -------------------- */
+
+extern int openblas_get_num_threads(void);
+extern void openblas_set_num_threads(int);
+
+/* Guarded (mutex + depth) so that concurrent regions from several Swift tasks restore the user's setting
+ * exactly once, when the last one leaves. Other BLAS calls made meanwhile run single-threaded: slower,
+ * never wrong. */
+static pthread_mutex_t ck_blas_guard = PTHREAD_MUTEX_INITIALIZER;
+static int ck_blas_depth = 0;
+static int ck_blas_saved = 1;
+
+static void ck_blas_serial_enter(void) {
+    pthread_mutex_lock(&ck_blas_guard);
+    if (ck_blas_depth++ == 0) {
+        ck_blas_saved = openblas_get_num_threads();
+        if (ck_blas_saved != 1) openblas_set_num_threads(1);
+    }
+    pthread_mutex_unlock(&ck_blas_guard);
+}
+
+static void ck_blas_serial_leave(void) {
+    pthread_mutex_lock(&ck_blas_guard);
+    if (--ck_blas_depth == 0 && ck_blas_saved != 1) openblas_set_num_threads(ck_blas_saved);
+    pthread_mutex_unlock(&ck_blas_guard);
+}
+
+/* ---- dynamic tasks with a thread id (per-thread workspace) ------------------------------------------ */
+
+typedef struct {
+    size_t n, grain;
+    ck_task_body body;
+    void *ctx;
+    atomic_size_t next;
+} ck_task_job;
+
+static void ck_task_worker(ck_task_job *job, int tid) {
+    for (;;) {
+        size_t b = atomic_fetch_add(&job->next, job->grain);
+        if (b >= job->n) break;
+        size_t e = b + job->grain < job->n ? b + job->grain : job->n;
+        job->body(b, e, tid, job->ctx);
+    }
+}
+
+#ifndef _OPENMP
+static void ck_task_entry(void *data) { ck_task_worker((ck_task_job *)data, omp_get_thread_num()); }
+#endif
+
+int ck_parallel_threads_for(size_t n, size_t grain, int nthreads) {
+    if (grain == 0) grain = 1;
+    int nt = nthreads > 0 ? nthreads : omp_get_max_threads();
+    size_t blocks = (n + grain - 1) / grain;
+    if ((size_t)nt > blocks) nt = (int)blocks;
+    return nt < 1 ? 1 : nt;
+}
+
+int ck_parallel_tasks(size_t n, size_t grain, int nthreads, int blas_inside, ck_task_body body, void *ctx) {
+    if (body == NULL) return CK_EARG;
+    if (n == 0) return CK_OK;
+    if (grain == 0) grain = 1;
+    int nt = ck_parallel_threads_for(n, grain, nthreads);
+    if (nt <= 1) {
+        body(0, n, 0, ctx);
+        return CK_OK;
+    }
+    ck_task_job job = {n, grain, body, ctx, 0};
+    atomic_init(&job.next, 0);
+    if (blas_inside) ck_blas_serial_enter();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+    ck_task_worker(&job, omp_get_thread_num());
+#else
+    GOMP_parallel(ck_task_entry, &job, (unsigned)nt, 0);
+#endif
+    if (blas_inside) ck_blas_serial_leave();
+    return CK_OK;
+}
 
 int ck_parallel_for(size_t n, size_t grain, int nthreads, ck_range_body body, void *ctx) {
     if (body == NULL) return CK_EARG;

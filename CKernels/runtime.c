@@ -20,6 +20,8 @@ extern char *openblas_get_config(void);
 extern int openblas_get_num_threads(void);
 extern void ilaver_(int *major, int *minor, int *patch);
 extern int omp_get_max_threads(void);
+extern void omp_set_num_threads(int);
+extern void openblas_set_num_threads(int);
 
 static pthread_once_t ck_once = PTHREAD_ONCE_INIT;
 static int ck_selection = CK_BLAS_KEPT;      /* written once inside pthread_once */
@@ -106,6 +108,13 @@ const char *ck_runtime_blas_config(void) {
 }
 
 int ck_runtime_blas_threads(void) { return openblas_get_num_threads(); }
+
+void ck_runtime_set_threads(int n) {
+    ck_runtime_ensure_fast_blas();
+    if (n <= 0) return;
+    openblas_set_num_threads(n);
+    omp_set_num_threads(n);
+}
 
 int ck_runtime_omp_max_threads(void) { return omp_get_max_threads(); }
 

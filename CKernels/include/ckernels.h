@@ -62,6 +62,10 @@ const char *ck_runtime_blas_detected_core(void);
 /* OpenBLAS build string ("OpenBLAS 0.3.21 DYNAMIC_ARCH NO_AFFINITY …"), or "unknown". */
 const char *ck_runtime_blas_config(void);
 
+/* Sets the threads of OpenBLAS and the OpenMP runtime's default team (process-wide; for benchmarks and
+ * tools). n <= 0 leaves both unchanged. */
+void ck_runtime_set_threads(int n);
+
 /* Threads OpenBLAS uses per call. */
 int ck_runtime_blas_threads(void);
 

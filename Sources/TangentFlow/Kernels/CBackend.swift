@@ -125,6 +125,23 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: qn, cols: k, elements: out)
     }
 
+    public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix, into d: inout Matrix) throws {
+        try KernelValidation.mlp(model, theta, x, "mlpJacobian(into:)")
+        try KernelValidation.jacobianDestination(model, x, d)
+        let n = x.rows, qn = n * model.outputDimension
+        try MemoryBudget.require(doubles: tapeDoubles(model, n), operation: "mlpJacobian(into:)")
+        let status = withCModel(model) { net in
+            theta.withUnsafeBufferPointer { pt in
+                x.elements.withUnsafeBufferPointer { px in
+                    d.elements.withUnsafeMutableBufferPointer { pd in
+                        ck_mlp_jacobian(net, pt.baseAddress, px.baseAddress, n, n, pd.baseAddress, Swift.max(1, qn), Int32(threads))
+                    }
+                }
+            }
+        }
+        try TangentFlowError.check(status, operation: "mlpJacobian(into:)")
+    }
+
     public func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix {
         try KernelValidation.jvp(model, theta, x, v)
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount

@@ -37,6 +37,15 @@ enum KernelValidation {
         try model.validate(inputs: x, op)
     }
 
+    static func jacobianDestination(_ model: MLP, _ x: Matrix, _ d: Matrix) throws {
+        let qn = x.rows * model.outputDimension
+        guard d.rows == qn, d.cols == model.parameterCount else {
+            throw TangentFlowError.shapeMismatch(
+                operation: "mlpJacobian(into:)", expected: "destination of shape QN×K = \(qn)×\(model.parameterCount)",
+                got: d.shapeString)
+        }
+    }
+
     static func jvp(_ model: MLP, _ theta: [Double], _ x: Matrix, _ v: Matrix) throws {
         let op = "mlpJVP"
         try mlp(model, theta, x, op)

@@ -30,6 +30,10 @@ public protocol Kernels: Sendable {
     /// Full parameter Jacobian `D[θ] ∈ R^{QN×K}`, `D_{(iQ+q),k} = ∂f_θ(x_i)_q/∂θ_k` ((2.12) in 2408.01517).
     func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix
 
+    /// The Jacobian written into an existing `QN×K` matrix, reusing its storage: for repeated evaluations (a
+    /// flow), where a fresh `QN×K` allocation would cost more in page faults than computing `D` itself.
+    func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix, into d: inout Matrix) throws
+
     /// Jacobian–vector products `D·V` for a block `V ∈ R^{K×B}`, without forming `D`; result `QN×B`.
     func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix
 
@@ -40,6 +44,14 @@ public protocol Kernels: Sendable {
     /// `Θ(x_i,x_j)_{qq'} = Σ_ℓ (a_ℓ²⟨h_i^{ℓ−1}, h_j^{ℓ−1}⟩ + c_ℓ²)·⟨δ_{i,q}^ℓ, δ_{j,q'}^ℓ⟩`, never forming `D`.
     /// `x2 == nil` means `X₂ = X₁` (symmetric result, computed once per triangle).
     func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix
+}
+
+extension Kernels {
+    /// Default: compute a fresh Jacobian and move it into `d` after checking its shape.
+    public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix, into d: inout Matrix) throws {
+        try KernelValidation.jacobianDestination(model, x, d)
+        d = try mlpJacobian(model, theta: theta, inputs: x)
+    }
 }
 
 /// Thin singular value decomposition `A = U diag(s) Vᵀ` (`s` descending, non-negative).

@@ -73,6 +73,10 @@ public struct RuntimeInfo: Sendable {
         core.withCString { ck_runtime_force_blas_core($0) } == 0
     }
 
+    /// Sets the threads of OpenBLAS and of the package's OpenMP loops, process-wide (`n ≥ 1`; other values are
+    /// ignored). Kernels also take a per-call thread count (`CBackend(threads:)`).
+    public static func setThreads(_ n: Int) { ck_runtime_set_threads(Int32(clamping: n)) }
+
     /// Test hook: runs the fallback check again on the current core (as at first use) and returns the outcome.
     public static func reselectBLASCore() -> Selection { Selection(code: ck_runtime_reselect_blas()) }
 }

@@ -1,0 +1,151 @@
+import Foundation
+import TangentFlow
+
+/// The reference MLP of issue #11: tanh 16-256-256-10.
+func referenceMLP(_ widths: [Int] = [16, 256, 256, 10], samples: Int, seed: UInt64 = 1) throws -> (MLP, [Double], Matrix) {
+    let net = try MLP(widths: widths, activation: .tanh)
+    let theta = net.initialParameters(seed: seed)
+    var rng = SeededGenerator(seed: seed &+ 1)
+    return (net, theta, try Matrix.gaussian(rows: samples, cols: widths[0], using: &rng))
+}
+
+/// Useful flops of the layer-factored NTK (symmetric half counted, as dsyrk's n²k):
+/// Σ_{ℓ<L} (QN)²M_ℓ + Σ_ℓ N²M_{ℓ−1} + forward 2NΣM_{ℓ−1}M_ℓ + back-propagation 2QNΣ_{2≤ℓ<L}M_{ℓ−1}M_ℓ.
+func ntkFlops(_ net: MLP, samples n: Int) -> Double {
+    let w = net.widths.map(Double.init), L = net.depth, q = w[L], N = Double(n)
+    var f = 0.0
+    for l in 1...L {
+        if l < L { f += (q * N) * (q * N) * w[l] }
+        f += N * N * w[l - 1] + 2 * N * w[l - 1] * w[l]
+        if l >= 2 && l < L { f += 2 * q * N * w[l - 1] * w[l] }
+    }
+    return f
+}
+
+func allCases(_ o: BenchOptions) throws -> [BenchCase] {
+    var cases: [BenchCase] = []
+    let c = CBackend(threads: o.threads), s = SwiftBackend()
+    let quick = o.quick
+
+    // The ceiling: dgemm on square matrices, the machine's measured double-precision rate.
+    let np = quick ? 512 : 2000
+    let pa = gaussian(np, np, 1), pb = gaussian(np, np, 2)
+    cases.append(BenchCase(
+        name: "dgemm-peak", size: "\(np)x\(np)x\(np)", flops: 2 * pow(Double(np), 3),
+        c: { try c.multiply(pa, transposeA: false, pb, transposeB: false) },
+        note: "The ceiling: OpenBLAS dgemm on square matrices; frac_dgemm_peak is relative to this rate."))
+
+    for n in o.sizes ?? (quick ? [64, 128] : [128, 256, 512]) {
+        let a = gaussian(n, n, 3), b = gaussian(n, n, 4)
+        cases.append(BenchCase(
+            name: "gemm", size: "n=\(n)", flops: 2 * pow(Double(n), 3),
+            c: { try c.multiply(a, transposeA: false, b, transposeB: false) },
+            swift: { try s.multiply(a, transposeA: false, b, transposeB: false) }, tolerance: 1e-13))
+    }
+
+    // NTK of the reference MLP and of the 1M-parameter MLP (structured path on both backends).
+    for (label, widths, n) in quick
+        ? [("ntk-mlp-ref", [16, 64, 64, 10], 16)]
+        : [("ntk-mlp-ref", [16, 256, 256, 10], 128), ("ntk-mlp-1m", [16, 1024, 1024, 10], 256)]
+    {
+        let (net, theta, x) = try referenceMLP(widths, samples: n)
+        let qn = n * widths.last!
+        cases.append(BenchCase(
+            name: label, size: "\(qn)x\(qn)", flops: ntkFlops(net, samples: n),
+            c: { try c.mlpNTK(net, theta: theta, inputs: x, nil) },
+            swift: { try s.mlpNTK(net, theta: theta, inputs: x, nil) }, tolerance: 1e-12,
+            swiftReps: label == "ntk-mlp-1m" ? 1 : 3,
+            note: "\(label): layer-factored NTK of tanh \(widths.map(String.init).joined(separator: "-")), N = \(n); flops count the symmetric half."))
+        // dsyrk of the widest sensitivity block: the rate the NTK's flops are compared with.
+        let mmax = widths[1..<(widths.count - 1)].max() ?? widths[0]
+        let delta = gaussian(qn, mmax, 9)
+        cases.append(BenchCase(
+            name: "\(label)-syrk-rate", size: "\(qn)x\(mmax)", flops: Double(qn) * Double(qn) * Double(mmax),
+            c: { try c.gram(delta) },
+            note: "dsyrk (+mirror) of one \(qn)×\(mmax) sensitivity block: the rate defining the NTK's flop floor."))
+    }
+
+    // Full Jacobian of the reference MLP: fresh allocation, reused buffer, and the memory-write floors.
+    do {
+        let (net, theta, x) = try referenceMLP(quick ? [16, 64, 64, 10] : [16, 256, 256, 10], samples: quick ? 16 : 128)
+        let qn = x.rows * net.outputDimension, k = net.parameterCount
+        var reuse = try Matrix(rows: qn, cols: k)
+        var warm = [Double](repeating: 0, count: qn * k)
+        cases.append(BenchCase(
+            name: "jacobian-mlp-ref", size: "\(qn)x\(k)", flops: nil,
+            c: { try c.mlpJacobian(net, theta: theta, inputs: x) },
+            swift: { try s.mlpJacobian(net, theta: theta, inputs: x) }, tolerance: 1e-13, swiftReps: 1,
+            variants: [
+                ("c-into", { try c.mlpJacobian(net, theta: theta, inputs: x, into: &reuse) }),
+                ("floor-fresh", {
+                    let a = [Double](unsafeUninitializedCapacity: qn * k) { buf, count in
+                        fillParallel(buf, value: 1)
+                        count = qn * k
+                    }
+                    blackHole(a[a.count / 2])
+                }),
+                ("floor-warm", {
+                    warm.withUnsafeMutableBufferPointer { fillParallel($0, value: 2) }
+                    blackHole(warm[warm.count / 3])
+                }),
+            ],
+            note: "jacobian: c allocates D afresh (page faults dominate on this VM), c-into reuses a buffer; floor-fresh/-warm time only writing \(qn)×\(k) doubles (2 threads) into fresh/reused memory."))
+    }
+
+    // Generic Gram D Dᵀ and SVD pseudoinverse of a wide 1000×20000 matrix.
+    let (gm, gk) = quick ? (100, 2000) : (1000, 20000)
+    let dw = gaussian(gm, gk, 5)
+    cases.append(BenchCase(
+        name: "gram-\(gm)x\(gk)", size: "\(gm)x\(gk)", flops: Double(gm) * Double(gm) * Double(gk),
+        c: { try c.gram(dw) }, swift: { try s.gram(dw) }, tolerance: 1e-12, swiftReps: 1))
+    cases.append(BenchCase(
+        name: "pinv-\(gm)x\(gk)", size: "\(gm)x\(gk)", flops: nil,
+        c: { try pseudoinverse(of: dw, backend: .c) }, swift: { try pseudoinverse(of: dw, backend: .swift) },
+        tolerance: 1e-10, swiftReps: 1, note: "pinv: thin SVD (dgesdd) then A⁺ = V Σ⁻¹ Uᵀ, as numpy.linalg.pinv."))
+
+    // JVP / VJP blocks and the Gram-route pseudoinverse at the flow benchmark's size (QN = 640, K = 5898).
+    do {
+        let (net, theta, x) = try referenceMLP([16, 64, 64, 10], samples: quick ? 16 : 64)
+        let qn = x.rows * 10, k = net.parameterCount, b = 16
+        let v = gaussian(k, b, 6), u = gaussian(qn, b, 7)
+        cases.append(BenchCase(
+            name: "jvp-block", size: "\(qn)x\(k) B=\(b)", flops: nil,
+            c: { try c.mlpJVP(net, theta: theta, inputs: x, directions: v) },
+            swift: { try s.mlpJVP(net, theta: theta, inputs: x, directions: v) }, tolerance: 1e-12))
+        cases.append(BenchCase(
+            name: "vjp-block", size: "\(qn)x\(k) B=\(b)", flops: nil,
+            c: { try c.mlpVJP(net, theta: theta, inputs: x, cotangents: u) },
+            swift: { try s.mlpVJP(net, theta: theta, inputs: x, cotangents: u) }, tolerance: 1e-12))
+        let g = try c.mlpNTK(net, theta: theta, inputs: x, nil)
+        let rhs = gaussian(qn, 1, 8)
+        cases.append(BenchCase(
+            name: "gram-route-apply", size: "QN=\(qn)", flops: nil,
+            c: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .c).solve(rhs) },
+            swift: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .swift).solve(rhs) }, tolerance: 1e-8,
+            swiftReps: 1, note: "gram-route-apply: eigendecomposition of the NTK and ψ = G⁺g (MATH.md §2 cut-off); tolerance reflects κ(G)."))
+        let d = try c.mlpJacobian(net, theta: theta, inputs: x)
+        cases.append(BenchCase(
+            name: "projector-apply", size: "\(qn)x\(k)", flops: nil,
+            c: { try Pseudoinverse(of: d, backend: .c).projectOntoRowSpace(v) },
+            swift: { try Pseudoinverse(of: d, backend: .swift).projectOntoRowSpace(v) }, tolerance: 1e-9, swiftReps: 1,
+            note: "projector-apply: SVD of D then P_ran(Dᵀ)V = V_r(V_rᵀV) for 16 vectors, never forming the K×K projector."))
+    }
+    return cases.filter { bc in o.filters.isEmpty || o.filters.contains { bc.name.contains($0) } }
+}
+
+func gaussian(_ r: Int, _ c: Int, _ seed: UInt64) -> Matrix {
+    var rng = SeededGenerator(seed: seed)
+    return try! Matrix.gaussian(rows: r, cols: c, using: &rng)
+}
+
+/// Writes `value` into every element with two threads (the write floor's reference loop).
+func fillParallel(_ buf: UnsafeMutableBufferPointer<Double>, value: Double) {
+    let n = buf.count, half = n / 2
+    nonisolated(unsafe) let base = buf.baseAddress!
+    DispatchQueue.concurrentPerform(iterations: 2) { t in
+        let lo = t == 0 ? 0 : half, hi = t == 0 ? half : n
+        (base + lo).update(repeating: value, count: hi - lo)
+    }
+}
+
+@inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }

@@ -1,0 +1,44 @@
+import TangentFlow
+
+private let toleranceOptions = [
+    OptionSpec(name: "rtol", value: "r", help: "Keep σ_i > r·σ_max.", optional: true),
+    OptionSpec(name: "atol", value: "a", help: "Keep σ_i > a.", optional: true),
+    OptionSpec(name: "backend", value: "backend", help: "Kernel backend.", defaultValue: "c", values: KernelBackend.allCases.map(\.rawValue)),
+]
+
+private func tolerance(_ p: ParsedArguments) throws -> RankTolerance {
+    let r: Double? = try p.parsed("rtol"), a: Double? = try p.parsed("atol")
+    switch (r, a) {
+    case (nil, nil): return .default
+    case let (r?, nil): return .relative(r)
+    case let (nil, a?): return .absolute(a)
+    default: throw UsageError(message: "'--rtol' and '--atol' cannot be combined")
+    }
+}
+
+/// `tangentflow pinv A.npy -o Ap.npy [--rtol R | --atol A]`.
+let pinvCommand = CommandSpec(
+    name: "pinv",
+    abstract: "Moore–Penrose pseudoinverse A⁺ by thin SVD (Appendix A of 2408.01517).",
+    discussion: "Default cut-off: σ_i > max(m,n)·ε·σ_max (numpy.linalg.matrix_rank's convention). Prints rank and cut-off.",
+    arguments: [ArgumentSpec(name: "A.npy", help: "Input matrix (m×n, float64 or float32, C or Fortran order).")],
+    options: [OptionSpec(name: "output", short: "o", value: "Ap.npy", help: "Where to write A⁺ (n×m, float64).")] + toleranceOptions,
+    run: { p in
+        let a = try NpyFile.readMatrix(from: p.positionals[0])
+        let backend = KernelBackend(rawValue: p.string("backend") ?? "c") ?? .c
+        let pinv = try Pseudoinverse(of: a, tolerance: tolerance(p), backend: backend)
+        try NpyFile.write(pinv.matrix, to: p.required("output"))
+        print("rank=\(pinv.rank) cutoff=\(pinv.threshold) shape=\(a.cols)x\(a.rows)")
+    })
+
+/// `tangentflow rank A.npy`.
+let rankCommand = CommandSpec(
+    name: "rank",
+    abstract: "Numerical rank: the number of singular values above the cut-off.",
+    arguments: [ArgumentSpec(name: "A.npy", help: "Input matrix (m×n).")],
+    options: toleranceOptions,
+    run: { p in
+        let a = try NpyFile.readMatrix(from: p.positionals[0])
+        let backend = KernelBackend(rawValue: p.string("backend") ?? "c") ?? .c
+        print(try numericalRank(of: a, tolerance: tolerance(p), backend: backend))
+    })
