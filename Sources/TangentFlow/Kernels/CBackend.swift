@@ -66,20 +66,24 @@ public struct CBackend: Kernels {
         return SymmetricEigen(values: w, vectors: Matrix(uncheckedRows: n, cols: n, elements: v))
     }
 
-    public func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+    public func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?) {
         try KernelValidation.choleskySolve(a, b)
         var f = a.elements
         var x = b.elements
+        var rcond = 0.0
         let n = a.rows
         let status = f.withUnsafeMutableBufferPointer { pf in
             x.withUnsafeMutableBufferPointer { px in
-                ck_linalg_cholesky_solve(n, b.cols, pf.baseAddress, Swift.max(1, n), px.baseAddress, Swift.max(1, n), nil)
+                withUnsafeMutablePointer(to: &rcond) { pr in
+                    ck_linalg_cholesky_solve(
+                        n, b.cols, pf.baseAddress, Swift.max(1, n), px.baseAddress, Swift.max(1, n), estimateCondition ? pr : nil)
+                }
             }
         }
         try TangentFlowError.check(status, operation: "choleskySolve") {
             .notPositiveDefinite(operation: "choleskySolve", minor: $0)
         }
-        return Matrix(uncheckedRows: n, cols: b.cols, elements: x)
+        return (Matrix(uncheckedRows: n, cols: b.cols, elements: x), estimateCondition ? rcond : nil)
     }
 
     public func gram(_ d: Matrix) throws -> Matrix {

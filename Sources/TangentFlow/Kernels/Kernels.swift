@@ -19,7 +19,8 @@ public protocol Kernels: Sendable {
     func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen
 
     /// Solves `A X = B` for symmetric positive definite `A` by Cholesky; throws `.notPositiveDefinite` otherwise.
-    func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix
+    /// With `estimateCondition`, also returns an estimate of `1/κ₁(A)` (LAPACK dpocon; exact in the Swift path).
+    func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?)
 
     /// Gram matrix `G = D Dᵀ` (the generic empirical NTK `Θ = DDᵀ`, (3.15) in 2408.01517), symmetric in full.
     func gram(_ d: Matrix) throws -> Matrix
@@ -47,6 +48,11 @@ public protocol Kernels: Sendable {
 }
 
 extension Kernels {
+    /// Solves `A X = B` for symmetric positive definite `A` by Cholesky; throws `.notPositiveDefinite` otherwise.
+    public func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+        try choleskySolve(a, b, estimateCondition: false).solution
+    }
+
     /// Default: compute a fresh Jacobian and move it into `d` after checking its shape.
     public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix, into d: inout Matrix) throws {
         try KernelValidation.jacobianDestination(model, x, d)

@@ -23,9 +23,17 @@ public struct SwiftBackend: Kernels {
         try swiftSymmetricEigen(KernelValidation.symmetric(a, "symmetricEigen"))
     }
 
-    public func choleskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+    public func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?) {
         try KernelValidation.choleskySolve(a, b)
-        return try swiftCholeskySolve(a, b)
+        let x = try swiftCholeskySolve(a, b)
+        guard estimateCondition else { return (x, nil) }
+        // Exact 1/κ₁(A) = 1/(‖A‖₁‖A⁻¹‖₁) from the explicit inverse (the reference path is not about speed).
+        let inv = try swiftCholeskySolve(a, Matrix.identity(a.rows))
+        func norm1(_ m: Matrix) -> Double {
+            (0..<m.cols).map { j in (0..<m.rows).reduce(0) { $0 + Swift.abs(m.elements[$1 + j * m.rows]) } }.max() ?? 0
+        }
+        let k = norm1(a) * norm1(inv)
+        return (x, k > 0 ? 1 / k : 0)
     }
 
     public func gram(_ d: Matrix) throws -> Matrix {

@@ -18,11 +18,47 @@ public struct GramPseudoinverse: Sendable {
         case eigen
         /// Cholesky: about 3× cheaper, only for positive definite `G` (throws `.notPositiveDefinite` otherwise).
         case cholesky
+        /// Cholesky while `G` is safely positive definite (estimated `1/κ₁(G) > 100·QN·ε`, so the eigenvalue
+        /// cut-off would keep every eigenvalue), the eigendecomposition otherwise (rank loss).
+        case automatic
+    }
+
+    /// How one `G⁺g` solve went.
+    public struct Solution: Sendable {
+        /// `ψ = G⁺ g`.
+        public let psi: Matrix
+        /// Numerical rank of `G` used (`QN` when Cholesky was used).
+        public let rank: Int
+        /// Whether the Cholesky path was taken.
+        public let usedCholesky: Bool
+        /// Eigenvalues of `G`, ascending, when the eigendecomposition was used.
+        public let eigenvalues: [Double]?
+    }
+
+    /// One-shot `ψ = G⁺ g` with a single factorisation (the adapted flow's inner step, (2.21)–(2.22)):
+    /// `.automatic` tries Cholesky with a condition estimate and falls back to the eigendecomposition.
+    /// - Throws: `.notPositiveDefinite` (`.cholesky` only), shape and finiteness errors.
+    public static func solve(
+        gram: Matrix, _ g: Matrix, parameterCount: Int, tolerance: RankTolerance = .default, method: Method = .automatic,
+        backend: KernelBackend = .c
+    ) throws -> Solution {
+        if method != .eigen {
+            do {
+                let (psi, rcond) = try backend.kernels.choleskySolve(gram, g, estimateCondition: method == .automatic)
+                if method == .cholesky || (rcond ?? 0) > 100 * Double(gram.rows) * Double.ulpOfOne {
+                    return Solution(psi: psi, rank: gram.rows, usedCholesky: true, eigenvalues: nil)
+                }
+            } catch TangentFlowError.notPositiveDefinite(let op, let minor) {
+                if method == .cholesky { throw TangentFlowError.notPositiveDefinite(operation: op, minor: minor) }
+            }
+        }
+        let route = try GramPseudoinverse(gram: gram, parameterCount: parameterCount, tolerance: tolerance, method: .eigen, backend: backend)
+        return Solution(psi: try route.solve(g), rank: route.rank, usedCholesky: false, eigenvalues: route.eigen?.values)
     }
 
     /// `G = DDᵀ`, `QN×QN`.
     public let gram: Matrix
-    /// The method in use.
+    /// The method in use (`.automatic` resolves to `.cholesky` or `.eigen` at construction).
     public let method: Method
     /// Numerical rank of `G` (`QN` for `.cholesky`).
     public let rank: Int
@@ -45,10 +81,20 @@ public struct GramPseudoinverse: Sendable {
         }
         let sym = try SymmetricMatrix(gram, tolerance: 1e-10).matrix
         self.gram = sym
-        self.method = method
         self.backend = backend
-        switch method {
-        case .eigen:
+        var resolved = method
+        if method == .automatic {
+            let probe = try? backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0), estimateCondition: true)
+            resolved = (probe?.reciprocalCondition ?? 0) > 100 * Double(sym.rows) * Double.ulpOfOne ? .cholesky : .eigen
+        }
+        self.method = resolved
+        if resolved == .cholesky {
+            // Factor once now so that a non-PD G fails here, with the minor; solves refactor (cheap vs. G).
+            _ = try backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0))
+            eigen = nil
+            threshold = 0
+            rank = sym.rows
+        } else {
             let e = try backend.kernels.symmetricEigen(sym)
             let lmax = Swift.max(e.values.last ?? 0, 0)
             let tolD = tolerance.threshold(rows: sym.rows, cols: parameterCount, sigmaMax: lmax.squareRoot())
@@ -56,24 +102,14 @@ public struct GramPseudoinverse: Sendable {
             eigen = e
             threshold = tolG
             rank = e.values.filter { $0 > tolG }.count
-        case .cholesky:
-            // Factor once now so that a non-PD G fails here, with the minor; solves refactor (cheap vs. G).
-            _ = try backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0))
-            eigen = nil
-            threshold = 0
-            rank = sym.rows
         }
     }
 
     /// `ψ = G⁺ g` for a block `g ∈ R^{QN×k}`: the minimum-norm solution of `G ψ = P_ran(G) g` ((2.21)).
     public func solve(_ g: Matrix) throws -> Matrix {
         try checkRHS(g, "GramPseudoinverse.solve")
-        switch method {
-        case .cholesky:
-            return try backend.kernels.choleskySolve(gram, g)
-        case .eigen:
-            return try eigenApply(g) { 1 / $0 }
-        }
+        if method == .cholesky { return try backend.kernels.choleskySolve(gram, g) }
+        return try eigenApply(g) { 1 / $0 }
     }
 
     /// `P_ran(G) g = V_r V_rᵀ g`.

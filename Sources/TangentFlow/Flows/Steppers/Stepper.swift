@@ -1,0 +1,22 @@
+/// One step of an ODE solver (diffrax `_solver/base.py`): from `(s, y)` with step `h` to `y(s + h)`, with an
+/// error estimate if the method has an embedded pair. Steppers know nothing of step-size control or saving.
+public protocol Stepper: Sendable {
+    /// Order of the propagated solution.
+    var order: Int { get }
+    /// Order of the embedded error estimate (`nil`: no estimate, fixed steps only).
+    var errorOrder: Int? { get }
+    /// One step. `f0` is `F(s, y)` when the caller already has it (first-same-as-last reuse).
+    func step(_ field: any VectorField, at s: Double, _ y: [Double], size h: Double, f0: [Double]?) throws -> StepResult
+}
+
+/// The outcome of one step.
+public struct StepResult: Sendable {
+    /// `y(s + h)`.
+    public var y: [Double]
+    /// Local error estimate (`nil` without an embedded pair).
+    public var error: [Double]?
+    /// `F(s + h, y(s + h))` when the method computed it anyway (FSAL), for reuse by the next step.
+    public var fLast: [Double]?
+    /// Field evaluations made.
+    public var evaluations: Int
+}

@@ -1,0 +1,27 @@
+/// The adapted gradient flow (2.19)/(2.27) in 2408.01517: `θ' = −(DᵀD)⁺Dᵀ∇ₓC = −D⁺∇ₓC`.
+/// In output space `x' = −P_ran(G)∇ₓC` (2.28): with full rank and the squared loss (2.48), `x(s)` moves on the
+/// straight line from `x₀` to `y`, reached as `t = 1 − e^{−s/N} → 1` (Prop. 2.4).
+///
+/// Default route: the NTK `G` from the structured kernel, `ψ = G⁺g` by Cholesky while `G` is safely positive
+/// definite (eigendecomposition with the MATH.md §2 cut-off under rank loss), then `θ' = −Dᵀψ` by VJP.
+public struct AdaptedFlow: ParameterFlow {
+    public let problem: TrainingProblem
+    /// How `D⁺g` is computed.
+    public let route: PseudoinverseRoute
+
+    /// The adapted flow of `problem`.
+    public init(problem: TrainingProblem, route: PseudoinverseRoute = .default) {
+        self.problem = problem
+        self.route = route
+    }
+
+    public func velocity(at s: Double, _ theta: [Double]) throws -> [Double] {
+        let g = problem.outputGradient(try problem.outputs(theta))
+        return scaled(try problem.pseudoinverseApply(theta, g, route: route).velocity, -1)
+    }
+
+    public func outputVelocity(at s: Double, _ theta: [Double]) throws -> [Double] {
+        let g = problem.outputGradient(try problem.outputs(theta))
+        return scaled(try problem.projectOntoNTKRange(theta, g, route: route), -1)
+    }
+}
