@@ -21,7 +21,7 @@ let package = Package(
                 .linkedLibrary("omp5"),
             ]
         ),
-        .target(name: "TangentFlow", dependencies: ["CKernels"]),
+        .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: ["Reporting/README.md"]),
         .executableTarget(name: "tangentflow", dependencies: ["TangentFlow"]),
         .executableTarget(
             name: "kernels-bench",

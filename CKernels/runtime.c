@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,11 @@ static int ck_select(void) {
 }
 
 static void ck_select_once(void) {
+    /* LLVM libomp keeps idle team threads spinning for KMP_BLOCKTIME (200 ms) after a region; the kernels
+     * alternate OpenMP regions with calls into OpenBLAS's own pthread pool, so spinning workers of one pool
+     * steal the two cores from the other. Sleep at once instead, unless the user chose. libomp reads the
+     * variable when it initialises, at the first OpenMP call, which every entry point makes after this. */
+    setenv("KMP_BLOCKTIME", "0", 0);
     const char *core = openblas_get_corename();
     strncpy(ck_detected, core ? core : "unknown", sizeof ck_detected - 1);
     ck_selection = ck_select();
@@ -124,6 +130,15 @@ void ck_runtime_lapack_version(int *major, int *minor, int *patch) {
     if (major) *major = a;
     if (minor) *minor = b;
     if (patch) *patch = c;
+}
+
+int ck_runtime_retain_freed_memory(void) {
+    /* glibc returns blocks above M_MMAP_THRESHOLD to the kernel on free, and trims the heap above
+     * M_TRIM_THRESHOLD; each new block is then paid again in page faults (≈2.4 µs per 4 KiB page here). */
+    int ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    ok &= mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+    ok &= mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+    return ok ? CK_OK : CK_EUNAVAILABLE;
 }
 
 int ck_runtime_force_blas_core(const char *core) {

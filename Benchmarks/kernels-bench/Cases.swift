@@ -119,6 +119,15 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
         let g = try c.mlpNTK(net, theta: theta, inputs: x, nil)
         let rhs = gaussian(qn, 1, 8)
         cases.append(BenchCase(
+            name: "ntk-mlp-flow", size: "\(qn)x\(qn)", flops: ntkFlops(net, samples: x.rows),
+            c: { try c.mlpNTK(net, theta: theta, inputs: x, nil) }, swift: { try s.mlpNTK(net, theta: theta, inputs: x, nil) },
+            tolerance: 1e-12, note: "ntk-mlp-flow: the NTK of the flow benchmark's model (one adapted-field evaluation needs one)."))
+        cases.append(BenchCase(
+            name: "cholesky-solve", size: "n=\(qn)", flops: pow(Double(qn), 3) / 3,
+            c: { try c.choleskySolve(g, rhs, estimateCondition: true).solution },
+            swift: { try s.choleskySolve(g, rhs) }, tolerance: 1e-8,
+            note: "cholesky-solve: dpotrf + dpocon + dpotrs on the flow benchmark's NTK (Swift path without the condition estimate)."))
+        cases.append(BenchCase(
             name: "gram-route-apply", size: "QN=\(qn)", flops: nil,
             c: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .c).solve(rhs) },
             swift: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .swift).solve(rhs) }, tolerance: 1e-8,
@@ -130,8 +139,33 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
             swift: { try Pseudoinverse(of: d, backend: .swift).projectOntoRowSpace(v) }, tolerance: 1e-9, swiftReps: 1,
             note: "projector-apply: SVD of D then P_ran(Dᵀ)V = V_r(V_rᵀV) for 16 vectors, never forming the K×K projector."))
     }
+    // The adapted flow of issue #12's performance target: tanh 16-64-64-10, N = 64, Dopri5 rtol 1e-8 atol 1e-10,
+    // t from 0 to 0.99 (same problem as `tangentflow flow --data gaussian --seed 0`, and scripts/bench_flow_jax.py
+    // run on that command's x.npy, y.npy, theta0.npy).
+    do {
+        let n = quick ? 8 : 64
+        let net = try MLP(widths: [16, 64, 64, 10], activation: .tanh)
+        let data = try SyntheticData.gaussian(samples: n, inputDimension: 16, outputs: 10, seed: 1000)
+        let theta0 = net.initialParameters(seed: 0)
+        func solve(_ backend: KernelBackend) throws -> Matrix {
+            let problem = try TrainingProblem(model: net, inputs: data.inputs, targets: data.targets, backend: backend)
+            let sEnd = problem.loss.flowTime(reaching: 0.99, samples: n)!
+            let sol = try integrate(
+                AdaptedFlow(problem: problem), stepper: .dopri5, controller: PIController(rtol: 1e-8, atol: 1e-10, beta: 0), from: 0, to: sEnd,
+                start: theta0)
+            lastFlowStats = sol.stats
+            return Matrix.column(try problem.outputs(sol.finalState))
+        }
+        cases.append(BenchCase(
+            name: "flow-adapted-ref", size: "QN=\(n * 10) K=\(net.parameterCount)", flops: nil,
+            c: { try solve(.c) }, swift: { try solve(.swift) }, tolerance: 1e-6, swiftReps: 1,
+            note: "flow-adapted-ref: adapted flow (NTK + Cholesky/eigen + VJP per evaluation), Dopri5 rtol 1e-8 atol 1e-10, t = 0 → 0.99; C and Swift final outputs agree to integrator tolerance."))
+    }
     return cases.filter { bc in o.filters.isEmpty || o.filters.contains { bc.name.contains($0) } }
 }
+
+/// Counters of the last flow solve (printed by the flow case).
+nonisolated(unsafe) var lastFlowStats = FlowSolution.Stats()
 
 func gaussian(_ r: Int, _ c: Int, _ seed: UInt64) -> Matrix {
     var rng = SeededGenerator(seed: seed)

@@ -18,6 +18,7 @@ do {
 if build == "debug" {
     print("WARNING: debug build — C is compiled at -O0 and Swift unoptimised; numbers are meaningless. Use: swift run -c release kernels-bench")
 }
+RuntimeInfo.retainFreedMemory()
 if options.threads > 0 { RuntimeInfo.setThreads(options.threads) }
 let info = RuntimeInfo.current
 print("kernels-bench  build=\(build)  blas_core=\(info.blasCore) (\(info.selection.rawValue))  blas_threads=\(info.blasThreads)  omp_threads=\(info.openMPThreads)")
@@ -69,6 +70,10 @@ for bc in try allCases(options) {
             r.case, r.size, r.path, String(format: "%.5f", r.median_s), String(format: "%.5f", r.min_s),
             r.gflops.map { String(format: "%.1f", $0) } ?? "", r.frac_dgemm_peak.map { String(format: "%.0f%%", 100 * $0) } ?? "", speed,
         ], widths))
+    }
+    if bc.name.hasPrefix("flow") {
+        for k in rows.indices { rows[k].note = "steps \(lastFlowStats.acceptedSteps) (+\(lastFlowStats.rejectedSteps) rejected), \(lastFlowStats.fieldEvaluations) field evaluations" }
+        print("  \(rows[0].note!)")
     }
     records += rows
     if let note = bc.note { notes.append(note) }

@@ -78,6 +78,11 @@ void ck_runtime_lapack_version(int *major, int *minor, int *patch);
 /* CPU features: bit 0 AVX2+FMA, bit 1 AVX-512F. */
 int ck_runtime_cpu_features(void);
 
+/* Process-wide allocator tuning for programs that evaluate the same kernels repeatedly (a flow): glibc keeps
+ * freed blocks up to 32 MiB in the heap and stops trimming it, so repeated workspaces do not page-fault
+ * again. Larger blocks are still returned. Returns CK_OK or CK_EUNAVAILABLE. Call once, early. */
+int ck_runtime_retain_freed_memory(void);
+
 /* Test hook: re-initialise OpenBLAS with the named core (e.g. "Prescott"), as the selection does,
  * restoring the environment afterwards. Returns CK_OK or CK_EUNAVAILABLE. Not thread-safe against
  * concurrent BLAS calls; meant for a dedicated test or a benchmark start-up. */
@@ -112,7 +117,8 @@ int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *
 int ck_linalg_syev(size_t n, double *a, size_t lda, double *w);
 
 /* Solves A·X = B for SPD A (n×n, lower triangle read, overwritten by its Cholesky factor L), B (n×nrhs)
- * overwritten by X (dpotrf + dpotrs). If rcond is not NULL it receives dpocon's estimate of 1/κ₁(A).
+ * overwritten by X (dpotrf + dpotrs). If rcond is not NULL it receives an estimate of 1/κ₁(A) (Higham's
+ * estimator as in dpocon, dlacn2 with dpotrs solves).
  * nrhs = 0 only factors. Returns CK_OK, or info > 0 = order of the leading minor that is not positive. */
 int ck_linalg_cholesky_solve(size_t n, size_t nrhs, double *a, size_t lda, double *b, size_t ldb, double *rcond);
 

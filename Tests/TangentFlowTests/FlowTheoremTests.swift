@@ -25,7 +25,7 @@ import Testing
             flow, stepper: .dopri5, controller: PIController(rtol: 1e-11, atol: 1e-13), from: 0, to: sEnd, start: theta0,
             saveAt: .evenly(6, from: 0, to: sEnd))
         #expect(sol.status == .success)
-        let points = try TrajectoryDiagnostics.compute(problem, sol)
+        let points = try TrajectoryDiagnostics.compute(problem, sol, field: flow)
         for p in points {
             #expect(p.rank == problem.outputCount)
             #expect(p.deviation! <= 1e-6, "\(route) t = \(p.t!): deviation \(p.deviation!)")
@@ -113,7 +113,7 @@ import Testing
         let x1 = try problem.outputs(sol.finalState)
         let gap = norm2((0..<x1.count).map { x1[$0] - problem.targetVector[$0] }) / norm2(field.direction)
         #expect(gap <= 1e-7)
-        for p in try TrajectoryDiagnostics.compute(problem, sol, prescribed: field) { #expect(p.feasibilityResidual! <= 1e-9) }
+        for p in try TrajectoryDiagnostics.compute(problem, sol, field: field) { #expect(p.feasibilityResidual! <= 1e-9) }
     }
 
     @Test func crossEntropyLogitSumsAreInvariantAndTheLimitIsExplicit() throws {
@@ -162,10 +162,11 @@ import Testing
         let problem = try TrainingProblem(model: net, inputs: x, targets: y)
         let theta0 = net.initialParameters(seed: 22)
         let sEnd = problem.loss.flowTime(reaching: 0.9, samples: 5)!
+        let flow = AdaptedFlow(problem: problem)
         let sol = try integrate(
-            AdaptedFlow(problem: problem), stepper: .dopri5, controller: PIController(rtol: 1e-11, atol: 1e-13), from: 0, to: sEnd,
+            flow, stepper: .dopri5, controller: PIController(rtol: 1e-11, atol: 1e-13), from: 0, to: sEnd,
             start: theta0, saveAt: .evenly(8, from: 0, to: sEnd))
-        let pts = try TrajectoryDiagnostics.compute(problem, sol)
+        let pts = try TrajectoryDiagnostics.compute(problem, sol, field: flow)
         let d = try problem.jacobian(theta0)
         let p = try Pseudoinverse(of: d)
         #expect(p.rank == 8)

@@ -36,11 +36,14 @@ public enum TrajectoryDiagnostics {
     /// - Parameters:
     ///   - problem: the training problem the flow ran on.
     ///   - solution: saved states (`θ`) and times (`s`); the first saved state is taken as the start `x₀`.
-    ///   - prescribed: the prescribed-path field, to record its feasibility residual.
+    ///   - field: the field that produced the solution: an `AdaptedFlow` adds the Prop. 2.5 prediction (which
+    ///     holds for the adapted flow only), a `PrescribedPathFlow` its feasibility residual.
     /// - Throws: what the kernels throw.
-    public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, prescribed: PrescribedPathFlow? = nil) throws
+    public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, field: (any ParameterFlow)? = nil) throws
         -> [TrajectoryPoint]
     {
+        let prescribed = field as? PrescribedPathFlow
+        let predict = field is AdaptedFlow
         guard let theta0 = solution.states.first else { return [] }
         let q = problem.model.outputDimension, n = problem.samples, qn = problem.outputCount
         let y = problem.targetVector
@@ -72,13 +75,17 @@ public enum TrajectoryDiagnostics {
                 p.deviation = norm2(sim) / cNorm
                 // Prop. 2.5 (corrected): δ' = −P_t δ/(1−t) + P_t^⊥(x₀ − y), propagated exactly with P held at the
                 // left end of each interval between saved points.
-                if let prev = previous {
+                if !predict {
+                    // no prediction for other fields
+                } else if let prev = previous {
                     let pd = project(prev.vr, delta), pc = project(prev.vr, c)
                     let shrink = (1 - t) / (1 - prev.t)
                     delta = (0..<qn).map { pd[$0] * shrink + (delta[$0] - pd[$0]) + (t - prev.t) * (c[$0] - pc[$0]) }
                 }
-                p.predictedDeviation = norm2(delta) / cNorm
-                p.predictionError = norm2((0..<qn).map { sim[$0] - delta[$0] }) / cNorm
+                if predict {
+                    p.predictedDeviation = norm2(delta) / cNorm
+                    p.predictionError = norm2((0..<qn).map { sim[$0] - delta[$0] }) / cNorm
+                }
                 let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
                 var vr = Matrix(zerosRows: qn, cols: keptIdx.count)
                 for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
@@ -146,5 +153,26 @@ public enum TrajectoryDiagnostics {
             for k in 0..<q { f[i * q + k] = log(y[i * q + k]) + shift }
         }
         return f
+    }
+}
+
+extension TrajectoryDiagnostics {
+    /// The columns of `table(_:)`, in order.
+    public static let columns = [
+        "s", "t", "loss", "deviation", "sigma_min", "sigma_max", "rank", "predicted_deviation", "prediction_error",
+        "collapse_within", "collapse_means", "logit_sum_drift", "distance_to_minimiser", "feasibility_residual",
+    ]
+
+    /// One CSV row per point (`nan` where a quantity does not apply to the run).
+    public static func table(_ points: [TrajectoryPoint]) throws -> CSVTable {
+        var table = CSVTable(columns: columns)
+        for p in points {
+            let row: [Double?] = [
+                p.s, p.t, p.loss, p.deviation, p.sigmaMin, p.sigmaMax, Double(p.rank), p.predictedDeviation, p.predictionError,
+                p.collapseWithin, p.collapseMeans, p.logitSumDrift, p.distanceToMinimiser, p.feasibilityResidual,
+            ]
+            try table.append(row.map { $0 ?? .nan })
+        }
+        return table
     }
 }

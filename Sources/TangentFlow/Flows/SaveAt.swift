@@ -33,6 +33,9 @@ public struct FlowSolution: Sendable {
         public var rejectedSteps = 0
         /// Evaluations of the vector field.
         public var fieldEvaluations = 0
+
+        /// Zero counters.
+        public init() {}
     }
 
     /// Why the solve stopped.

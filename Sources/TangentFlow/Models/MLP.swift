@@ -82,6 +82,9 @@ public struct MLP: Sendable, Equatable {
         }
     }
 
+    /// Throws `.shapeMismatch` unless `theta` has `K` entries, `.nonFinite` if one is NaN or ±∞.
+    public func validateParameters(_ theta: [Double]) throws { try validate(theta: theta, "MLP") }
+
     /// Throws unless `theta` has `K` finite entries.
     func validate(theta: [Double], _ operation: String) throws {
         guard theta.count == parameterCount else {

@@ -77,6 +77,13 @@ public struct RuntimeInfo: Sendable {
     /// ignored). Kernels also take a per-call thread count (`CBackend(threads:)`).
     public static func setThreads(_ n: Int) { ck_runtime_set_threads(Int32(clamping: n)) }
 
+    /// Opt-in allocator tuning for programs that evaluate kernels repeatedly (flows, benchmarks): glibc keeps
+    /// freed blocks up to 32 MiB in the heap instead of returning them, so a repeated NTK or Cholesky workspace
+    /// does not page-fault again (≈2.4 µs per 4 KiB page measured here). Process-wide; the `tangentflow` tool and
+    /// `kernels-bench` call it at start-up. Returns `false` where the C library does not support it.
+    @discardableResult
+    public static func retainFreedMemory() -> Bool { ck_runtime_retain_freed_memory() == 0 }
+
     /// Test hook: runs the fallback check again on the current core (as at first use) and returns the outcome.
     public static func reselectBLASCore() -> Selection { Selection(code: ck_runtime_reselect_blas()) }
 }

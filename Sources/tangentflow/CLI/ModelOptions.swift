@@ -20,12 +20,7 @@ enum ModelOptions {
     ]
 
     static func model(_ p: ParsedArguments) throws -> MLP {
-        let text = try p.required("widths")
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-        let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.count == parts.count, widths.count >= 2 else {
-            throw UsageError(message: "The value '\(text)' is invalid for '--widths' (expected at least two comma-separated integers)")
-        }
+        let widths = try parseWidths(p.required("widths"))
         let act = Activation(rawValue: p.string("activation") ?? "tanh")!
         let param: MLP.Parametrization = p.string("parametrization") == "ntk" ? .ntk(weightStd: 1, biasStd: 1) : .standard
         return try MLP(widths: widths, activation: act, parametrization: param)

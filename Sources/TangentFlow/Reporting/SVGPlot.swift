@@ -1,0 +1,172 @@
+// A dependency-free line/scatter plot written as SVG: readable defaults for experiment reports.
+//
+// Goals, in priority order:
+// 1. Never misleading: points a scale cannot show (non-finite, ≤ 0 on a log axis) are skipped and the line breaks
+//    there; nothing is clamped or interpolated.
+// 2. Readable without tuning: tick labels never overlap or clip (the layout measures them, conservatively, and
+//    picks margins and tick counts to fit), the legend goes where it covers the least data, colours are
+//    colour-blind safe.
+// 3. Well-formed, small SVG: all text escaped; lines are clipped to the plot area in code, so the output needs no
+//    clip paths or ids and several plots can share one document (SVGFigure).
+//
+// Layout and drawing are in SVGPlot+Layout.swift.
+
+import Foundation
+
+/// A line or scatter plot with title, axis labels, linear or log10 axes, grid and legend, rendered to SVG.
+///
+/// ```swift
+/// var plot = SVGPlot(title: "Training loss", xLabel: "step", yLabel: "loss", yScale: .log10)
+/// plot.add(try PlotSeries(name: "train", x: steps, y: train))
+/// plot.add(try PlotSeries(name: "test", x: steps, y: test, line: .dashed, marker: .circle))
+/// try plot.write(to: "results/loss.svg")
+/// ```
+///
+/// Drawing:
+/// - Ticks: 1-2-5 steps on linear axes; decades labelled `1e-8`, …, with 2…9 minor ticks when there is room, on
+///   log axes. Major gridlines, lighter minor gridlines on log axes.
+/// - Series colours: `PlotSeries.palette` (Okabe–Ito) in order, unless a series sets its own.
+/// - Legend (`legend == .auto`): inside the plot, in the corner whose box covers the fewest points and line
+///   segments (ties: top right, top left, bottom left, bottom right); if every corner covers data, outside to
+///   the right when that leaves the plot at least 55 % of its width.
+///
+/// Edge cases: points with a non-finite coordinate or a coordinate ≤ 0 on a log axis are skipped (lines break);
+/// a series with no drawable point still appears in the legend; a plot with no series draws empty axes on [0, 1]
+/// (linear) or [1, 10] (log); sizes are clamped to 120…100 000 × 90…100 000 px.
+public struct SVGPlot: Sendable {
+    /// Where the legend goes.
+    public enum LegendPlacement: Sendable, Equatable, CaseIterable {
+        /// The inside corner covering the least data, else outside right (see `SVGPlot`).
+        case auto
+        /// Inside, top right corner.
+        case topRight
+        /// Inside, top left corner.
+        case topLeft
+        /// Inside, bottom left corner.
+        case bottomLeft
+        /// Inside, bottom right corner.
+        case bottomRight
+        /// Right of the plot area, top aligned; the plot area narrows to make room.
+        case outsideRight
+        /// No legend.
+        case hidden
+    }
+
+    /// Title drawn above the plot area. Empty: no title, and the space is reclaimed.
+    public var title: String
+    /// Horizontal axis.
+    public var xAxis: PlotAxis
+    /// Vertical axis.
+    public var yAxis: PlotAxis
+    /// Series, drawn in order (later ones on top) and listed in the legend in order.
+    public var series: [PlotSeries]
+    /// Width of the whole plot in px, margins included (default 640).
+    public var width: Double
+    /// Height of the whole plot in px, margins included (default 420).
+    public var height: Double
+    /// Legend position (default `.auto`).
+    public var legend: LegendPlacement
+    /// Draw gridlines at the ticks (default `true`).
+    public var showGrid: Bool
+
+    /// A plot with labelled axes and no series yet.
+    ///
+    /// - Parameters:
+    ///   - title: drawn above the plot (empty for none).
+    ///   - xLabel: x axis title.
+    ///   - yLabel: y axis title.
+    ///   - xScale: `.linear` (default) or `.log10`.
+    ///   - yScale: `.linear` (default) or `.log10`.
+    ///   - width: px, margins included (default 640).
+    ///   - height: px, margins included (default 420).
+    public init(title: String = "", xLabel: String = "", yLabel: String = "", xScale: PlotAxis.Scale = .linear,
+                yScale: PlotAxis.Scale = .linear, width: Double = 640, height: Double = 420) {
+        self.init(title: title, xAxis: PlotAxis(label: xLabel, scale: xScale),
+                  yAxis: PlotAxis(label: yLabel, scale: yScale), width: width, height: height)
+    }
+
+    /// A plot from fully specified axes and series.
+    ///
+    /// - Parameters:
+    ///   - title: drawn above the plot (empty for none).
+    ///   - xAxis: horizontal axis (label, scale, optional bounds).
+    ///   - yAxis: vertical axis.
+    ///   - series: data, drawn in order.
+    ///   - width: px, margins included (default 640).
+    ///   - height: px, margins included (default 420).
+    ///   - legend: legend position (default `.auto`).
+    public init(title: String = "", xAxis: PlotAxis, yAxis: PlotAxis, series: [PlotSeries] = [],
+                width: Double = 640, height: Double = 420, legend: LegendPlacement = .auto) {
+        self.title = title
+        self.xAxis = xAxis
+        self.yAxis = yAxis
+        self.series = series
+        self.width = width
+        self.height = height
+        self.legend = legend
+        self.showGrid = true
+    }
+
+    /// Appends a series; it is drawn on top of the earlier ones.
+    public mutating func add(_ series: PlotSeries) {
+        self.series.append(series)
+    }
+
+    /// Checks what `render()` would otherwise repair silently: axis bounds, sizes and marker strides.
+    ///
+    /// - Throws: `TangentFlowError.invalidArgument` naming the bad value: an axis bound (see
+    ///   `PlotAxis.validate()`), a size outside 120…100 000 × 90…100 000 px, a non-positive `markerEvery`, or a
+    ///   non-finite or negative `lineWidth`.
+    public func validate() throws {
+        try xAxis.validate()
+        try yAxis.validate()
+        guard Self.sanitized(width, minimum: Self.minimumWidth) == width,
+              Self.sanitized(height, minimum: Self.minimumHeight) == height else {
+            throw TangentFlowError.invalidArgument(operation: "SVGPlot",
+                reason: "size \(width) × \(height) px is outside "
+                    + "\(Int(Self.minimumWidth))…\(Int(Self.maximumSize)) × "
+                    + "\(Int(Self.minimumHeight))…\(Int(Self.maximumSize))")
+        }
+        for s in series {
+            if let every = s.markerEvery, every < 1 {
+                throw TangentFlowError.invalidArgument(operation: "SVGPlot",
+                    reason: "series '\(s.name)': markerEvery is \(every); use 1 or more, or nil for automatic")
+            }
+            guard s.lineWidth.isFinite, s.lineWidth >= 0 else {
+                throw TangentFlowError.invalidArgument(operation: "SVGPlot",
+                    reason: "series '\(s.name)': lineWidth \(s.lineWidth) must be finite and ≥ 0")
+            }
+        }
+    }
+
+    /// The plot as a standalone SVG document (UTF-8 text, `width` × `height` px).
+    ///
+    /// Never fails: invalid settings are repaired as `validate()` describes (bad bounds ignored, size raised to
+    /// the nearest allowed size, `markerEvery` < 1 read as 1).
+    public func render() -> String {
+        let w = Self.sanitized(width, minimum: Self.minimumWidth)
+        let h = Self.sanitized(height, minimum: Self.minimumHeight)
+        return SVGMarkup.document(width: w, height: h, title: title, body: body(width: w, height: h))
+    }
+
+    /// Validates, then writes `render()` to `path`, creating or truncating the file.
+    ///
+    /// - Throws: `TangentFlowError.invalidArgument` from `validate()`; `TangentFlowError.io(path:reason:)` when
+    ///   the file cannot be written.
+    public func write(to path: String) throws {
+        try validate()
+        try ReportFile.write(render(), to: path)
+    }
+
+    /// Smallest width `render()` draws, px.
+    static let minimumWidth = 120.0
+    /// Smallest height `render()` draws, px.
+    static let minimumHeight = 90.0
+    /// Largest width or height `render()` draws, px.
+    static let maximumSize = 100_000.0
+
+    /// `value` clamped to [`minimum`, `maximumSize`]; `minimum` for NaN.
+    static func sanitized(_ value: Double, minimum: Double) -> Double {
+        value.isNaN ? minimum : min(max(value, minimum), maximumSize)
+    }
+}
