@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+@testable import TangentFlow
+
+/// The command-line contract (issue #11 §5, #12 §5; STYLE.md §4): outputs equal the library's, exit codes
+/// 0 / 64 (usage) / 1 (runtime), help on stdout, one `Error:` line on stderr.
+@Suite(.serialized) struct CLITests {
+    @Test func helpAndUsageErrors() throws {
+        let help = try CLIRunner.run(["--help"])
+        #expect(help.status == 0 && help.stdout.contains("OVERVIEW:") && help.stdout.contains("SUBCOMMANDS:"))
+        #expect(help.stdout.contains("See 'tangentflow help <subcommand>' for detailed help."))
+        let sub = try CLIRunner.run(["help", "ntk"])
+        #expect(sub.status == 0 && sub.stdout.contains("USAGE: tangentflow ntk"))
+        #expect(try CLIRunner.run(["ntk", "-h"]).stdout == sub.stdout)
+        let unknown = try CLIRunner.run(["frobnicate"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("Error: Unknown subcommand 'frobnicate'"))
+        let missing = try CLIRunner.run(["ntk", "--widths", "3,2"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("Error: Missing expected argument '--theta"))
+        #expect(missing.stderr.contains("Usage: tangentflow ntk"))
+        #expect(missing.stderr.contains("See 'tangentflow ntk --help' for more information."))
+        let badValue = try CLIRunner.run(["ntk", "--method", "magic"])
+        #expect(badValue.status == 64 && badValue.stderr.contains("The value 'magic' is invalid for '--method'"))
+        let badOption = try CLIRunner.run(["rank", "A.npy", "--frob"])
+        #expect(badOption.status == 64 && badOption.stderr.contains("Unknown option '--frob'"))
+    }
+
+    @Test func runtimeFailuresExitOneWithOneErrorLine() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let r = try CLIRunner.run(["rank", dir + "/missing.npy"])
+        #expect(r.status == 1)
+        #expect(r.stderr.hasPrefix("Error: ") && r.stderr.split(separator: "\n").count == 1)
+        try Data("not a numpy file".utf8).write(to: URL(fileURLWithPath: dir + "/bad.npy"))
+        let bad = try CLIRunner.run(["pinv", dir + "/bad.npy", "-o", dir + "/out.npy"])
+        #expect(bad.status == 1 && bad.stderr.contains("not a valid file"))
+        var nan = Fixtures.gaussian(3, 3, seed: 1)
+        nan[0, 1] = .nan
+        try NpyFile.write(nan, to: dir + "/nan.npy")
+        let n = try CLIRunner.run(["rank", dir + "/nan.npy"])
+        #expect(n.status == 1 && n.stderr.contains("non-finite"))
+    }
+
+    @Test func pinvAndRankMatchTheLibrary() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let a = Fixtures.lowRank(7, 5, rank: 3, seed: 5)
+        try NpyFile.write(a, to: dir + "/A.npy")
+        let r = try CLIRunner.run(["pinv", dir + "/A.npy", "-o", dir + "/Ap.npy"])
+        #expect(r.status == 0 && r.stdout.contains("rank=3"))
+        let ap = try NpyFile.readMatrix(from: dir + "/Ap.npy")
+        #expect(relativeError(ap, try pseudoinverse(of: a)) <= 1e-14)
+        #expect(try CLIRunner.run(["rank", dir + "/A.npy"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "3")
+        #expect(try CLIRunner.run(["rank", dir + "/A.npy", "--atol", "1e300"]).stdout.hasPrefix("0"))
+        #expect(try CLIRunner.run(["rank", dir + "/A.npy", "--atol", "1", "--rtol", "1"]).status == 64)
+    }
+
+    @Test func jacobianAndNTKMatchTheLibrary() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let (net, theta, x) = Fixtures.smallMLP(widths: [3, 6, 2], activation: .gelu, samples: 5)
+        try NpyFile.write(vector: theta, to: dir + "/theta.npy")
+        try NpyFile.write(x, to: dir + "/X.npy")
+        let common = ["--widths", "3,6,2", "--activation", "gelu", "--theta", dir + "/theta.npy", "--x", dir + "/X.npy"]
+        #expect(try CLIRunner.run(["jacobian"] + common + ["-o", dir + "/D.npy"]).status == 0)
+        let d = try NpyFile.readMatrix(from: dir + "/D.npy")
+        #expect(relativeError(d, try CBackend().mlpJacobian(net, theta: theta, inputs: x)) == 0)
+        for method in ["structured", "jacobian"] {
+            #expect(try CLIRunner.run(["ntk"] + common + ["--method", method, "-o", dir + "/G.npy"]).status == 0)
+            let g = try NpyFile.readMatrix(from: dir + "/G.npy")
+            #expect(relativeError(g, try ntkGram(net, theta: theta, inputs: x)) <= 1e-13, "\(method)")
+        }
+        let short = try CLIRunner.run(["ntk", "--widths", "3,7,2", "--theta", dir + "/theta.npy", "--x", dir + "/X.npy", "-o", dir + "/G.npy"])
+        #expect(short.status == 1 && short.stderr.contains("θ of length K"))
+    }
+
+    @Test func flowWritesTrajectoryAndFinalParameters() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let r = try CLIRunner.run([
+            "flow", "--widths", "3,8,2", "--samples", "4", "--t-end", "0.9", "--save-points", "4", "--rtol", "1e-9", "--atol", "1e-11",
+            "-o", dir,
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("steps_accepted=") && r.stdout.contains("field_evaluations="))
+        let csv = try String(contentsOfFile: dir + "/trajectory.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == 5)
+        #expect(csv[0].hasPrefix("s,t,loss,deviation,sigma_min,sigma_max"))
+        let last = csv[4].split(separator: ",")
+        #expect(abs(Double(last[1])! - 0.9) < 1e-12)
+        #expect(Double(last[3])! < 1e-6)  // adapted flow: linear interpolation
+        let theta = try NpyFile.readVector(from: dir + "/theta_final.npy")
+        #expect(theta.count == 3 * 8 + 8 + 8 * 2 + 2)
+        let bad = try CLIRunner.run(["flow", "--stepper", "rk4", "-o", dir])
+        #expect(bad.status == 64 && bad.stderr.contains("needs '--step"))
+    }
+
+    @Test func randomArgumentListsNeverCrash() throws {
+        // Fuzz-style: random argv from a pool of options, values and junk, for the parsing-only subcommands.
+        let subcommands = ["info", "pinv", "rank", "jacobian", "ntk", "help"]
+        let pool = [
+            "--widths", "3,2", "3,,2", "-1,4", "99999999999999999999", "--activation", "tanh", "banana", "--theta", "/nonexistent.npy",
+            "--x", "--output", "-o", "--rtol", "--atol", "nan", "-inf", "1e-3", "--method", "jacobian", "--", "-h", "--backend", "swift",
+            "--x2", "=", "--widths=", "--rtol=1", "é∂", "", "-", "--s-end", "0", "--t-end", "2", "--save-points", "1", "--step", "-1",
+        ]
+        var rng = SeededGenerator(seed: 2026)
+        for _ in 0..<120 {
+            var args = subcommands[Int(rng.next() % UInt64(subcommands.count))].split(separator: " ").map(String.init)
+            for _ in 0..<Int(rng.next() % 6) { args.append(pool[Int(rng.next() % UInt64(pool.count))]) }
+            let r = try CLIRunner.run(args, timeout: 60)
+            #expect(r.exitedNormally, "crashed: \(args)")
+            #expect([0, 1, 64].contains(r.status), "exit \(r.status) for \(args)")
+            if r.status != 0 { #expect(r.stderr.hasPrefix("Error: "), "no error line for \(args)") }
+        }
+    }
+}
