@@ -15,13 +15,18 @@ let package = Package(
         .target(
             name: "CKernels",
             path: "CKernels",
+            exclude: ["README.md"],
             linkerSettings: [
                 .linkedLibrary("openblas"),
                 .linkedLibrary("lapacke"),
                 .linkedLibrary("omp5"),
             ]
         ),
-        .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: ["Reporting/README.md"]),
+        .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: [
+                "Datasets/README.md", "Diagnostics/README.md", "Flows/README.md", "IO/README.md", "Kernels/README.md",
+                "LinearAlgebra/README.md", "Losses/README.md", "Matrix/README.md", "Models/README.md",
+                "Reporting/README.md", "Runtime/README.md",
+            ]),
         .executableTarget(name: "tangentflow", dependencies: ["TangentFlow"]),
         .executableTarget(
             name: "kernels-bench",
