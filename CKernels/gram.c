@@ -163,6 +163,7 @@ int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, si
         if (!sym) ck_tape_free(&t2);
         return CK_ENOMEM;
     }
+    ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
     ck_ntk_job job = {&t1, sym ? &t1 : &t2, net, L, Q, n1, n2, ps, ps * Q, sym, work, per, g, ldg};
     ck_parallel_tasks(panels, 1, nt, 1, ck_ntk_panel, &job);
     if (sym) ck_mirror_upper(g, n1 * Q, ldg, nthreads);

@@ -17,6 +17,11 @@ int ck_parallel_threads_for(size_t n, size_t grain, int nthreads);
 typedef void (*ck_task_body)(size_t begin, size_t end, int tid, void *ctx);
 int ck_parallel_tasks(size_t n, size_t grain, int nthreads, int blas_inside, ck_task_body body, void *ctx);
 
+/* Asks the kernel for transparent huge pages on the 2 MiB-aligned interior of a large output buffer that is
+ * about to be written for the first time (as NumPy does for large arrays): one fault per 2 MiB instead of per
+ * 4 KiB. A hint only; ignored where unsupported. */
+void ck_advise_huge_pages(void *p, size_t bytes);
+
 /* Largest dimension BLAS/LAPACK (32-bit integers) accept. */
 #define CK_MAX_DIM ((size_t)INT_MAX)
 

@@ -78,6 +78,7 @@ int ck_mlp_jacobian(const ck_mlp *net, const double *theta, const double *x, siz
     ck_tape t;
     st = ck_tape_record(net, theta, x, ldx, n, 1, nthreads, &t);
     if (st != CK_OK) return st;
+    ck_advise_huge_pages(d, ldd * K * sizeof(double));
     ck_jac_job job = {.t = &t, .d = d, .ldd = ldd};
     for (size_t l = 1; l <= L + 1; l++) job.layer_begin[l] = ck_mlp_weight_offset(net, l);
     ck_parallel_for(K, 64, nthreads, ck_jac_body, &job);

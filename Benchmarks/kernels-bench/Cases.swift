@@ -79,6 +79,7 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
                 ("c-into", { try c.mlpJacobian(net, theta: theta, inputs: x, into: &reuse) }),
                 ("floor-fresh", {
                     let a = [Double](unsafeUninitializedCapacity: qn * k) { buf, count in
+                        adviseHugePages(buf)
                         fillParallel(buf, value: 1)
                         count = qn * k
                     }
@@ -89,7 +90,7 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
                     blackHole(warm[warm.count / 3])
                 }),
             ],
-            note: "jacobian: c allocates D afresh (page faults dominate on this VM), c-into reuses a buffer; floor-fresh/-warm time only writing \(qn)×\(k) doubles (2 threads) into fresh/reused memory."))
+            note: "jacobian: c allocates D afresh (page faults dominate on this VM), c-into reuses a buffer; floor-fresh/-warm time only writing (fresh: with the same huge-page hint) \(qn)×\(k) doubles (2 threads) into fresh/reused memory."))
     }
 
     // Generic Gram D Dᵀ and SVD pseudoinverse of a wide 1000×20000 matrix.
@@ -180,6 +181,14 @@ func fillParallel(_ buf: UnsafeMutableBufferPointer<Double>, value: Double) {
         let lo = t == 0 ? 0 : half, hi = t == 0 ? half : n
         (base + lo).update(repeating: value, count: hi - lo)
     }
+}
+
+/// The same transparent-huge-page hint the C kernels give their large outputs (and NumPy its large arrays).
+func adviseHugePages(_ buf: UnsafeMutableBufferPointer<Double>) {
+    let huge = 1 << 21
+    let start = Int(bitPattern: buf.baseAddress!), bytes = buf.count * 8
+    let begin = (start + huge - 1) & ~(huge - 1), end = (start + bytes) & ~(huge - 1)
+    if end > begin { _ = madvise(UnsafeMutableRawPointer(bitPattern: begin), end - begin, MADV_HUGEPAGE) }
 }
 
 @inline(never) func blackHole<T>(_ x: T) { withExtendedLifetime(x) {} }
