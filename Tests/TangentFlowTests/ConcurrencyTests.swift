@@ -1,0 +1,36 @@
+import Testing
+
+@testable import TangentFlow
+
+/// Kernels called from many Swift tasks at once give the results of serial calls (issue #9 §2): no global
+/// mutable state in C beyond the once-selection and the guarded BLAS thread switch.
+@Suite struct ConcurrencyTests {
+    @Test func concurrentKernelCallsMatchSerialCalls() async throws {
+        let blasThreadsBefore = RuntimeInfo.current.blasThreads
+        let (net, theta, x) = Fixtures.smallMLP(widths: [5, 24, 16, 4], activation: .tanh, samples: 30)
+        let a = Fixtures.lowRank(40, 25, rank: 17, seed: 3)
+        let ntk0 = try ntkGram(net, theta: theta, inputs: x)
+        let jac0 = try CBackend().mlpJacobian(net, theta: theta, inputs: x)
+        let pinv0 = try pseudoinverse(of: a)
+        let vjp0 = try CBackend().mlpVJP(net, theta: theta, inputs: x, cotangents: Fixtures.gaussian(120, 3, seed: 4))
+        try await withThrowingTaskGroup(of: [Double].self) { group in
+            for k in 0..<24 {
+                group.addTask {
+                    switch k % 4 {
+                    case 0: return [relativeError(try ntkGram(net, theta: theta, inputs: x), ntk0)]
+                    case 1: return [relativeError(try CBackend().mlpJacobian(net, theta: theta, inputs: x), jac0)]
+                    case 2: return [relativeError(try pseudoinverse(of: a), pinv0)]
+                    default:
+                        let u = Fixtures.gaussian(120, 3, seed: 4)
+                        return [relativeError(try CBackend().mlpVJP(net, theta: theta, inputs: x, cotangents: u), vjp0)]
+                    }
+                }
+            }
+            for try await errs in group {
+                for e in errs { #expect(e <= 1e-13) }
+            }
+        }
+        // After the concurrent regions, BLAS runs with the thread count it had before (the guard restored it).
+        #expect(RuntimeInfo.current.blasThreads == blasThreadsBefore)
+    }
+}
