@@ -28,6 +28,7 @@ let flowCommand = CommandSpec(
         OptionSpec(name: "stepper", value: "stepper", help: "Stepper.", defaultValue: "dopri5", values: ["euler", "rk4", "dopri5", "prox"]),
         OptionSpec(name: "rtol", value: "r", help: "Relative tolerance (dopri5).", defaultValue: "1e-8"),
         OptionSpec(name: "atol", value: "a", help: "Absolute tolerance (dopri5).", defaultValue: "1e-10"),
+        OptionSpec(name: "beta", value: "β", help: "PI step-size controller's β (0: the pure I-controller, diffrax's default PIDController).", defaultValue: "0.04"),
         OptionSpec(name: "step", value: "h", help: "Constant step (euler, rk4, prox; or fixed-step dopri5).", optional: true),
         OptionSpec(name: "t-end", value: "T", help: "End in reparametrised time t ∈ (0, 1) (squared losses).", optional: true),
         OptionSpec(name: "s-end", value: "S", help: "End in flow time s (default: t = 0.99, or s = 1 for prescribed).", optional: true),
@@ -113,7 +114,7 @@ struct FlowConfiguration {
         if let step {
             controller = try ConstantStepSize(step)
         } else if stepper.errorOrder != nil {
-            controller = try PIController(rtol: p.parsed("rtol") ?? 1e-8, atol: p.parsed("atol") ?? 1e-10)
+            controller = try PIController(rtol: p.parsed("rtol") ?? 1e-8, atol: p.parsed("atol") ?? 1e-10, beta: p.parsed("beta") ?? 0.04)
         } else {
             throw UsageError(message: "'--stepper \(p.string("stepper")!)' needs '--step <h>' (no error estimate for adaptive control)")
         }
