@@ -42,11 +42,11 @@ func swiftCholeskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
                 // Forward: L y = b, column-oriented (y_j final, then eliminate it below).
                 for j in 0..<n {
                     y[j] /= lp[j + j * n]
-                    cholAxpy(-y[j], lp + (j + 1) + j * n, y + j + 1, n - j - 1)
+                    vectorAxpy(-y[j], lp + (j + 1) + j * n, y + j + 1, n - j - 1)
                 }
                 // Backward: Lᵀ x = y, x_j = (y_j − L[j+1..<n, j]·x[j+1..<n]) / l_jj.
                 for j in stride(from: n - 1, through: 0, by: -1) {
-                    y[j] = (y[j] - cholDot(lp + (j + 1) + j * n, y + j + 1, n - j - 1)) / lp[j + j * n]
+                    y[j] = (y[j] - vectorDot(lp + (j + 1) + j * n, y + j + 1, n - j - 1)) / lp[j + j * n]
                 }
             }
         }
@@ -64,7 +64,7 @@ private func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int) throws {
         // a[j..<n, j] −= Σ_{p<j} l_jp · L[j..<n, p]
         for p in 0..<j {
             let ljp = a[j + p * n]
-            if ljp != 0 { cholAxpy(-ljp, a + j + p * n, col, len) }
+            if ljp != 0 { vectorAxpy(-ljp, a + j + p * n, col, len) }
         }
         let pivot = col[0]
         guard pivot > 0, pivot.isFinite else {
@@ -77,38 +77,4 @@ private func choleskyFactor(_ a: UnsafeMutablePointer<Double>, n: Int) throws {
     }
 }
 
-/// `y += α x`.
-@inline(__always)
-private func cholAxpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
-    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    var i = 0
-    while i + 4 <= n {
-        let v = ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            + alpha * rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        ry.storeBytes(of: v, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        i += 4
-    }
-    while i < n {
-        y[i] += alpha * x[i]
-        i += 1
-    }
-}
 
-/// `Σ x_i y_i`.
-@inline(__always)
-private func cholDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
-    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-    var acc = SIMD4<Double>()
-    var i = 0
-    while i + 4 <= n {
-        acc += rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            * ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        i += 4
-    }
-    var s = acc.sum()
-    while i < n {
-        s += x[i] * y[i]
-        i += 1
-    }
-    return s
-}

@@ -236,9 +236,9 @@ private func applyReflectors(_ q: UnsafePointer<Double>, m: Int, n: Int, tau: [D
 /// `y := (I − τ v vᵀ) y` for `v = (1, v[1..<length])` (the leading 1 implicit; `v[0]` is not read).
 @inline(__always)
 private func applyReflector(_ v: UnsafePointer<Double>, length: Int, tau: Double, to y: UnsafeMutablePointer<Double>) {
-    let s = tau * (y[0] + svdDot(v + 1, y + 1, length - 1))
+    let s = tau * (y[0] + vectorDot(v + 1, y + 1, length - 1))
     y[0] -= s
-    svdAxpy(-s, v + 1, y + 1, length - 1)
+    vectorAxpy(-s, v + 1, y + 1, length - 1)
 }
 
 private func swapColumns(_ a: UnsafeMutablePointer<Double>, _ m: Int, _ j: Int, _ k: Int) {
@@ -280,8 +280,8 @@ private func oneSidedJacobi(_ x: UnsafeMutablePointer<Double>, _ j: UnsafeMutabl
                 let t = zeta >= 0 ? t0 : -t0
                 let c = 1 / (1 + t * t).squareRoot()
                 let s = c * t
-                svdRotate(xp, xq, n, c: c, s: s)
-                svdRotate(jp, j + q * n, n, c: c, s: s)
+                vectorRotate(xp, xq, n, c: c, s: s)
+                vectorRotate(jp, j + q * n, n, c: c, s: s)
             }
         }
         if !rotated { return }
@@ -320,45 +320,9 @@ private func completeOrthonormalColumns(_ u: inout [Double], n: Int, isNull: [Bo
     }
 }
 
-// MARK: - Vector kernels (SIMD4 with two accumulators)
+// MARK: - Jacobi pair kernel (level-1 kernels are in SwiftVectorKernels.swift)
 
-/// `Σ x_i y_i`.
-@inline(__always)
-private func svdDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
-    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
-    var i = 0
-    while i + 8 <= n {
-        a0 += rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            * ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        a1 += rx.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
-            * ry.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
-        i += 8
-    }
-    var s = (a0 + a1).sum()
-    while i < n {
-        s += x[i] * y[i]
-        i += 1
-    }
-    return s
-}
 
-/// `y += α x`.
-@inline(__always)
-private func svdAxpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
-    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    var i = 0
-    while i + 4 <= n {
-        let v = ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            + alpha * rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        ry.storeBytes(of: v, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        i += 4
-    }
-    while i < n {
-        y[i] += alpha * x[i]
-        i += 1
-    }
-}
 
 /// `(|x|², |y|², x·y)` in one pass.
 @inline(__always)
@@ -385,23 +349,3 @@ private func svdGramPair(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>,
     return (sxx, syy, sxy)
 }
 
-/// `[x y] := [x y] [[c, s], [−s, c]]`, i.e. `x := c x − s y`, `y := s x + c y`.
-@inline(__always)
-private func svdRotate(_ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int,
-                       c: Double, s: Double) {
-    let rx = UnsafeMutableRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    var i = 0
-    while i + 4 <= n {
-        let a = rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        let b = ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        rx.storeBytes(of: c * a - s * b, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        ry.storeBytes(of: s * a + c * b, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        i += 4
-    }
-    while i < n {
-        let a = x[i], b = y[i]
-        x[i] = c * a - s * b
-        y[i] = s * a + c * b
-        i += 1
-    }
-}

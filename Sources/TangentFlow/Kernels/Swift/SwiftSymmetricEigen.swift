@@ -98,7 +98,7 @@ private func tridiagonalise(_ a: UnsafeMutablePointer<Double>, n: Int, d: inout 
             let a22 = a + (k + 1) + (k + 1) * n
             var pv = 0.0
             for j in 0..<len {
-                p[j] = t * eigDot(a22 + j * n, x, len)
+                p[j] = t * vectorDot(a22 + j * n, x, len)
                 pv += p[j] * x[j]
             }
             // w = p − (τ/2)(pᵀv) v;  A₂₂ −= v wᵀ + w vᵀ.
@@ -108,8 +108,8 @@ private func tridiagonalise(_ a: UnsafeMutablePointer<Double>, n: Int, d: inout 
                 let wv = pw.baseAddress!
                 for j in 0..<len {
                     let col = a22 + j * n
-                    eigAxpy(-wv[j], x, col, len)
-                    eigAxpy(-x[j], wv, col, len)
+                    vectorAxpy(-wv[j], x, col, len)
+                    vectorAxpy(-x[j], wv, col, len)
                 }
             }
             x[0] = beta
@@ -137,8 +137,8 @@ private func accumulateQ(_ a: UnsafeMutablePointer<Double>, n: Int, tau: [Double
         v[0] = 1
         for j in (k + 1)..<n {
             let col = q + (k + 1) + j * n
-            let s = tau[k] * eigDot(v, col, len)
-            eigAxpy(-s, v, col, len)
+            let s = tau[k] * vectorDot(v, col, len)
+            vectorAxpy(-s, v, col, len)
         }
         v[0] = saved
     }
@@ -196,7 +196,7 @@ private func implicitQL(d: inout [Double], e: inout [Double], z: UnsafeMutablePo
                 d[i + 1] = g + p
                 g = c * r - b
                 // Columns i, i+1 of z: [z_i z_{i+1}] := [c z_i − s z_{i+1}, s z_i + c z_{i+1}].
-                eigRotate(z + i * n, z + (i + 1) * n, n, c: c, s: s)
+                vectorRotate(z + i * n, z + (i + 1) * n, n, c: c, s: s)
                 i -= 1
             }
             if underflow { continue }
@@ -219,61 +219,5 @@ private func eigHypot(_ a: Double, _ b: Double) -> Double {
     return big * (1 + ratio * ratio).squareRoot()
 }
 
-/// `Σ x_i y_i`.
-@inline(__always)
-private func eigDot(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, _ n: Int) -> Double {
-    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-    var a0 = SIMD4<Double>(), a1 = SIMD4<Double>()
-    var i = 0
-    while i + 8 <= n {
-        a0 += rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            * ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        a1 += rx.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
-            * ry.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
-        i += 8
-    }
-    var s = (a0 + a1).sum()
-    while i < n {
-        s += x[i] * y[i]
-        i += 1
-    }
-    return s
-}
 
-/// `y += α x`.
-@inline(__always)
-private func eigAxpy(_ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int) {
-    let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    var i = 0
-    while i + 4 <= n {
-        let v = ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-            + alpha * rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        ry.storeBytes(of: v, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        i += 4
-    }
-    while i < n {
-        y[i] += alpha * x[i]
-        i += 1
-    }
-}
 
-/// `x := c x − s y`, `y := s x + c y`.
-@inline(__always)
-private func eigRotate(_ x: UnsafeMutablePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ n: Int,
-                       c: Double, s: Double) {
-    let rx = UnsafeMutableRawPointer(x), ry = UnsafeMutableRawPointer(y)
-    var i = 0
-    while i + 4 <= n {
-        let a = rx.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        let b = ry.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
-        rx.storeBytes(of: c * a - s * b, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        ry.storeBytes(of: s * a + c * b, toByteOffset: 8 * i, as: SIMD4<Double>.self)
-        i += 4
-    }
-    while i < n {
-        let a = x[i], b = y[i]
-        x[i] = c * a - s * b
-        y[i] = s * a + c * b
-        i += 1
-    }
-}
