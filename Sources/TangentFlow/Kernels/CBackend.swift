@@ -86,6 +86,23 @@ public struct CBackend: Kernels {
         return (Matrix(uncheckedRows: n, cols: b.cols, elements: x), estimateCondition ? rcond : nil)
     }
 
+    /// Internal fast path of the adapted field: factors `a` *in place* (it is consumed: a package-made NTK that
+    /// nothing else holds, so no copy) and solves for one right-hand side, skipping the validation a user-facing
+    /// call does. Returns `nil` when `a` is not positive definite (then `a` is destroyed).
+    static func choleskySolveConsuming(_ a: inout Matrix, _ b: [Double], estimateCondition: Bool) -> (solution: [Double], reciprocalCondition: Double?)? {
+        let n = a.rows
+        var x = b
+        var rcond = 0.0
+        let status = a.elements.withUnsafeMutableBufferPointer { pa in
+            x.withUnsafeMutableBufferPointer { px in
+                withUnsafeMutablePointer(to: &rcond) { pr in
+                    ck_linalg_cholesky_solve(n, 1, pa.baseAddress, Swift.max(1, n), px.baseAddress, Swift.max(1, n), estimateCondition ? pr : nil)
+                }
+            }
+        }
+        return status == 0 ? (x, estimateCondition ? rcond : nil) : nil
+    }
+
     public func gram(_ d: Matrix) throws -> Matrix {
         try d.requireFinite("gram", "D")
         let r = d.rows

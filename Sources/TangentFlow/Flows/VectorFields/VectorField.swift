@@ -31,6 +31,16 @@ extension TrainingProblem {
     func pseudoinverseApply(_ theta: [Double], _ g: [Double], route: PseudoinverseRoute) throws -> (velocity: [Double], rank: Int) {
         switch route {
         case let .gram(method):
+            if backend == .c, method != .eigen {
+                // Fast path: the NTK is ours and used once, so factor it in place with no copy or re-validation;
+                // accepted on the same criterion as `GramPseudoinverse.solve` (estimated 1/κ₁ > 100·QN·ε).
+                var gram = try ntk(theta)
+                if let (psi, rcond) = CBackend.choleskySolveConsuming(&gram, g, estimateCondition: method == .automatic),
+                    method == .cholesky || (rcond ?? 0) > 100 * Double(outputCount) * Double.ulpOfOne
+                {
+                    return (try pullback(theta, psi), outputCount)
+                }
+            }
             let sol = try GramPseudoinverse.solve(
                 gram: ntk(theta), Matrix.column(g), parameterCount: model.parameterCount, method: method, backend: backend)
             return (try pullback(theta, sol.psi.elements), sol.rank)
