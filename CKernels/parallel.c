@@ -76,6 +76,13 @@ static void ck_blas_serial_leave(void) {
     pthread_mutex_unlock(&ck_blas_guard);
 }
 
+int ck_runtime_blas_threads_configured(void) {
+    pthread_mutex_lock(&ck_blas_guard);
+    int v = ck_blas_depth > 0 ? ck_blas_saved : openblas_get_num_threads();
+    pthread_mutex_unlock(&ck_blas_guard);
+    return v;
+}
+
 /* ---- dynamic tasks with a thread id (per-thread workspace) ------------------------------------------ */
 
 typedef struct {

@@ -69,6 +69,10 @@ void ck_runtime_set_threads(int n);
 /* Threads OpenBLAS uses per call. */
 int ck_runtime_blas_threads(void);
 
+/* Threads OpenBLAS uses outside the package's parallel regions (inside one, BLAS is switched to one thread per
+ * region thread and restored when the last region ends). */
+int ck_runtime_blas_threads_configured(void);
+
 /* Threads the OpenMP runtime gives a parallel region by default (honours OMP_NUM_THREADS). */
 int ck_runtime_omp_max_threads(void);
 

@@ -6,7 +6,7 @@ import Testing
 /// mutable state in C beyond the once-selection and the guarded BLAS thread switch.
 @Suite struct ConcurrencyTests {
     @Test func concurrentKernelCallsMatchSerialCalls() async throws {
-        let blasThreadsBefore = RuntimeInfo.current.blasThreads
+        let configured = RuntimeInfo.configuredBLASThreads
         let (net, theta, x) = Fixtures.smallMLP(widths: [5, 24, 16, 4], activation: .tanh, samples: 30)
         let a = Fixtures.lowRank(40, 25, rank: 17, seed: 3)
         let ntk0 = try ntkGram(net, theta: theta, inputs: x)
@@ -30,7 +30,15 @@ import Testing
                 for e in errs { #expect(e <= 1e-13) }
             }
         }
-        // After the concurrent regions, BLAS runs with the thread count it had before (the guard restored it).
-        #expect(RuntimeInfo.current.blasThreads == blasThreadsBefore)
+        // The guard restores the configured thread count once the last region ends. Other tests run in parallel and
+        // may be inside a region right now, so wait (up to 30 s) for a moment with none; a guard that failed to
+        // restore would never get there.
+        #expect(RuntimeInfo.configuredBLASThreads == configured)
+        var restored = false
+        for _ in 0..<3000 where !restored {
+            restored = RuntimeInfo.current.blasThreads == configured
+            if !restored { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(restored, "BLAS threads not restored to \(configured)")
     }
 }

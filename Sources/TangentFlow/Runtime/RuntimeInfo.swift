@@ -26,7 +26,7 @@ public struct RuntimeInfo: Sendable {
     public let selection: Selection
     /// OpenBLAS build string (version and options).
     public let blasConfig: String
-    /// Threads OpenBLAS uses per call.
+    /// Threads OpenBLAS uses per call now (1 while one of the package's parallel regions runs BLAS inside).
     public let blasThreads: Int
     /// Threads the OpenMP runtime gives a parallel region (honours `OMP_NUM_THREADS`).
     public let openMPThreads: Int
@@ -83,6 +83,9 @@ public struct RuntimeInfo: Sendable {
     /// `kernels-bench` call it at start-up. Returns `false` where the C library does not support it.
     @discardableResult
     public static func retainFreedMemory() -> Bool { ck_runtime_retain_freed_memory() == 0 }
+
+    /// Threads OpenBLAS uses outside the package's parallel regions: the setting the regions restore.
+    public static var configuredBLASThreads: Int { Int(ck_runtime_blas_threads_configured()) }
 
     /// Test hook: runs the fallback check again on the current core (as at first use) and returns the outcome.
     public static func reselectBLASCore() -> Selection { Selection(code: ck_runtime_reselect_blas()) }
