@@ -14,14 +14,14 @@
 #include "ckernels.h"
 #include "internal.h"
 
-#ifndef _OPENMP
-/* The GNU OpenMP ABI as exported by LLVM's libomp (libomp5). */
-extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
+/* The OpenMP runtime's API as exported by LLVM's libomp (libomp5), declared here rather than through <omp.h>,
+ * which Swift's bundled clang does not ship: the same declarations serve the -fopenmp build. */
 extern int omp_get_thread_num(void);
 extern int omp_get_num_threads(void);
 extern int omp_get_max_threads(void);
-#else
-#include <omp.h>
+#ifndef _OPENMP
+/* The GNU OpenMP ABI entry a compiler lowers `#pragma omp parallel` to. */
+extern void GOMP_parallel(void (*fn)(void *), void *data, unsigned num_threads, unsigned flags);
 #endif
 
 typedef struct {
