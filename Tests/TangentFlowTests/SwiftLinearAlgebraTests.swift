@@ -13,18 +13,8 @@ import Testing
 
 // MARK: - Support
 
-/// SplitMix64 (Steele, Lea & Flood 2014): small, deterministic, seedable.
-private struct LATestRNG {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [−1, 1).
+/// Uniform entries in [−1, 1) from the package's deterministic generator.
+private extension SeededGenerator {
     mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 * 2 - 1 }
     mutating func matrix(_ rows: Int, _ cols: Int) -> Matrix {
         Matrix(uncheckedRows: rows, cols: cols, elements: (0..<(rows * cols)).map { _ in uniform() })
@@ -92,7 +82,7 @@ private func laScaleColumns(_ a: Matrix, _ d: [Double]) -> Matrix {
 
 /// A random orthogonal `n×n` matrix as a product of `n` Householder reflectors `I − 2vvᵀ/vᵀv` (built here, not
 /// by any kernel under test).
-private func laRandomOrthogonal(_ n: Int, _ rng: inout LATestRNG) -> Matrix {
+private func laRandomOrthogonal(_ n: Int, _ rng: inout SeededGenerator) -> Matrix {
     var q = laIdentity(n)
     for _ in 0..<n {
         let v = (0..<n).map { _ in rng.uniform() }
@@ -108,7 +98,7 @@ private func laRandomOrthogonal(_ n: Int, _ rng: inout LATestRNG) -> Matrix {
 }
 
 /// `Q diag(λ) Qᵀ`, symmetrised exactly.
-private func laSymmetricWithSpectrum(_ lambda: [Double], _ rng: inout LATestRNG) -> Matrix {
+private func laSymmetricWithSpectrum(_ lambda: [Double], _ rng: inout SeededGenerator) -> Matrix {
     let n = lambda.count
     let q = laRandomOrthogonal(n, &rng)
     var a = laNaiveProduct(laScaleColumns(q, lambda), false, q, true).product
@@ -141,7 +131,7 @@ private let laProductShapes: [LAProductShape] = [
 
 @Test("swiftMultiply agrees with the triple loop", arguments: laProductShapes, [(false, false), (true, false), (false, true), (true, true)])
 func swiftMultiplyMatchesNaive(_ shape: LAProductShape, _ transposes: (Bool, Bool)) {
-    var rng = LATestRNG(seed: UInt64(shape.m * 1_000_003 + shape.k * 1009 + shape.n) &+ (transposes.0 ? 7 : 0) &+ (transposes.1 ? 13 : 0))
+    var rng = SeededGenerator(seed: UInt64(shape.m * 1_000_003 + shape.k * 1009 + shape.n) &+ (transposes.0 ? 7 : 0) &+ (transposes.1 ? 13 : 0))
     let (ta, tb) = transposes
     let a = ta ? rng.matrix(shape.k, shape.m) : rng.matrix(shape.m, shape.k)
     let b = tb ? rng.matrix(shape.n, shape.k) : rng.matrix(shape.k, shape.n)
@@ -173,7 +163,7 @@ func swiftMultiplyEmptySum() {
 @Test("swiftGram equals multiply(D, Dᵀ) and is exactly symmetric",
       arguments: [(0, 5), (5, 0), (1, 1), (1, 9), (13, 7), (8, 300), (130, 300), (257, 40)])
 func swiftGramMatchesMultiply(_ rows: Int, _ cols: Int) {
-    var rng = LATestRNG(seed: UInt64(rows * 7919 + cols))
+    var rng = SeededGenerator(seed: UInt64(rows * 7919 + cols))
     let d = rng.matrix(rows, cols)
     let g = swiftGram(d)
     #expect(g.rows == rows && g.cols == rows)
@@ -248,7 +238,7 @@ struct LAMatrixShape: Sendable, CustomTestStringConvertible {
                   .init(rows: 30, cols: 30), .init(rows: 50, cols: 20), .init(rows: 20, cols: 50),
                   .init(rows: 97, cols: 64), .init(rows: 40, cols: 120)])
 func swiftSVDRandom(_ shape: LAMatrixShape) throws {
-    var rng = LATestRNG(seed: UInt64(shape.rows * 131 + shape.cols))
+    var rng = SeededGenerator(seed: UInt64(shape.rows * 131 + shape.cols))
     try laCheckSVD(rng.matrix(shape.rows, shape.cols), "random \(shape.testDescription)")
 }
 
@@ -286,7 +276,7 @@ func swiftSVDClosedForms() throws {
 
 @Test("swiftSVD of a rank-1 outer product u vᵀ has one value |u||v|", arguments: [LAMatrixShape(rows: 9, cols: 6), .init(rows: 6, cols: 9), .init(rows: 8, cols: 8)])
 func swiftSVDRankOne(_ shape: LAMatrixShape) throws {
-    var rng = LATestRNG(seed: 99 &+ UInt64(shape.rows))
+    var rng = SeededGenerator(seed: 99 &+ UInt64(shape.rows))
     let u = (0..<shape.rows).map { _ in rng.uniform() }
     let v = (0..<shape.cols).map { _ in rng.uniform() }
     let a = laProduct(Matrix.column(u), Matrix(uncheckedRows: 1, cols: shape.cols, elements: v))
@@ -301,7 +291,7 @@ func swiftSVDRankOne(_ shape: LAMatrixShape) throws {
 @Test("swiftSVD of rank-deficient and prescribed-spectrum matrices",
       arguments: [LAMatrixShape(rows: 40, cols: 30), .init(rows: 30, cols: 40), .init(rows: 25, cols: 25)])
 func swiftSVDKnownSpectrum(_ shape: LAMatrixShape) throws {
-    var rng = LATestRNG(seed: 2024 &+ UInt64(shape.rows * 3 + shape.cols))
+    var rng = SeededGenerator(seed: 2024 &+ UInt64(shape.rows * 3 + shape.cols))
     let (m, n) = (shape.rows, shape.cols)
     let r = min(m, n)
     // A = Q1[:, :r] diag(σ) Q2[:, :r]ᵀ with σ spanning 1…1e-12 geometrically and five exact zeros (rank r − 5).
@@ -319,7 +309,7 @@ func swiftSVDKnownSpectrum(_ shape: LAMatrixShape) throws {
 
 @Test("swiftSVD with exactly zero columns or rows completes the factors", arguments: [false, true])
 func swiftSVDZeroColumns(_ wide: Bool) throws {
-    var rng = LATestRNG(seed: 11)
+    var rng = SeededGenerator(seed: 11)
     var a = rng.matrix(9, 6)
     for i in 0..<9 {
         a[i, 1] = 0
@@ -333,7 +323,7 @@ func swiftSVDZeroColumns(_ wide: Bool) throws {
 
 @Test("swiftSVD is scale-invariant at the extremes of the exponent range", arguments: [1e-300, 1e-160, 1e160, 1e300])
 func swiftSVDExtremeScale(_ scale: Double) throws {
-    var rng = LATestRNG(seed: 5)
+    var rng = SeededGenerator(seed: 5)
     let base = rng.matrix(12, 7)
     let a = Matrix(uncheckedRows: 12, cols: 7, elements: base.elements.map { $0 * scale })
     let f = try laCheckSVD(a, "scaled by \(scale)")
@@ -369,7 +359,7 @@ private func laCheckEigen(_ a: Matrix, _ label: String, sourceLocation: SourceLo
 
 @Test("swiftSymmetricEigen of random symmetric matrices", arguments: [1, 2, 3, 4, 10, 57, 130])
 func swiftSymmetricEigenRandom(_ n: Int) throws {
-    var rng = LATestRNG(seed: UInt64(n) &* 31)
+    var rng = SeededGenerator(seed: UInt64(n) &* 31)
     let x = rng.matrix(n, n)
     var a = x
     for j in 0..<n { for i in 0..<n { a[i, j] = x[i, j] + x[j, i] } }
@@ -378,7 +368,7 @@ func swiftSymmetricEigenRandom(_ n: Int) throws {
 
 @Test("swiftSymmetricEigen recovers a prescribed spectrum, with repeated eigenvalues")
 func swiftSymmetricEigenKnownSpectrum() throws {
-    var rng = LATestRNG(seed: 77)
+    var rng = SeededGenerator(seed: 77)
     let spectra: [[Double]] = [
         [-2, 1, 1, 1, 3, 3, 5],
         [4, 4, 4, 4, 4, 4],  // a multiple of the identity after rotation
@@ -423,7 +413,7 @@ func swiftSymmetricEigenEdgeCases() throws {
     let exact = (1...n).map { k in 2 - 2 * cos(Double(k) * Double.pi / Double(n + 1)) }
     laExpectValues(tf.values, exact, tolerance: LATolerance.factorisation(size: n) * 4, "tridiag(1, 2, 1) of order 20")
 
-    var rng = LATestRNG(seed: 3)
+    var rng = SeededGenerator(seed: 3)
     for scale in [1e-300, 1e300] {
         let a = laSymmetricWithSpectrum([1, -2, 3, 0.5, 4], &rng)
         let scaled = Matrix(uncheckedRows: 5, cols: 5, elements: a.elements.map { $0 * scale })
@@ -437,7 +427,7 @@ func swiftSymmetricEigenEdgeCases() throws {
 
 @Test("swiftCholeskySolve residual on SPD systems", arguments: [1, 2, 5, 33, 150])
 func swiftCholeskySolveResidual(_ n: Int) throws {
-    var rng = LATestRNG(seed: UInt64(n) &+ 4242)
+    var rng = SeededGenerator(seed: UInt64(n) &+ 4242)
     let x = rng.matrix(n, n)
     var a = laNaiveProduct(x, false, x, true).product
     for i in 0..<n { a[i, i] += 1 }  // λ_min ≥ 1
