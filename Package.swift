@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // TangentFlow: the geometry of gradient-flow training (NTK, pseudoinverses, adapted flows).
 // No Swift package dependencies; the C layer links Debian's OpenBLAS, LAPACKE and LLVM's OpenMP runtime.
-// No target of the library product uses unsafeFlags, so downstream packages can depend on it by version
+// No target of the library product uses unsafe build flags, so downstream packages can depend on it by version
 // (see cmake-free-build.md).
 import PackageDescription
 
