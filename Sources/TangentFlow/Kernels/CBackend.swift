@@ -11,8 +11,10 @@ public struct CBackend: Kernels {
     /// A C backend using `threads` threads for its own parallel loops (0 = default).
     public init(threads: Int = 0) { self.threads = threads }
 
+    /// Which implementation this is.
     public var backend: KernelBackend { .c }
 
+    /// `C = op(A)·op(B)`, see `Kernels.multiply(_:transposeA:_:transposeB:)`.
     public func multiply(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool) throws -> Matrix {
         try KernelValidation.multiply(a, transposeA, b, transposeB)
         let m = transposeA ? a.cols : a.rows, n = transposeB ? b.rows : b.cols, k = transposeA ? a.rows : a.cols
@@ -29,6 +31,7 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: m, cols: n, elements: out)
     }
 
+    /// Thin SVD `A = U diag(s) Vᵀ`, see `Kernels.svd(_:)`.
     public func svd(_ a: Matrix) throws -> SVD {
         try KernelValidation.decomposable(a, "svd")
         let m = a.rows, n = a.cols, r = Swift.min(m, n)
@@ -54,6 +57,7 @@ public struct CBackend: Kernels {
             vt: Matrix(uncheckedRows: r, cols: n, elements: vt))
     }
 
+    /// Symmetric eigendecomposition `A = V diag(λ) Vᵀ`, see `Kernels.symmetricEigen(_:)`.
     public func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen {
         let sym = try KernelValidation.symmetric(a, "symmetricEigen")
         let n = sym.rows
@@ -66,6 +70,7 @@ public struct CBackend: Kernels {
         return SymmetricEigen(values: w, vectors: Matrix(uncheckedRows: n, cols: n, elements: v))
     }
 
+    /// Cholesky solve of `A X = B` with an optional `1/κ₁(A)` estimate, see `Kernels.choleskySolve(_:_:estimateCondition:)`.
     public func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?) {
         try KernelValidation.choleskySolve(a, b)
         var f = a.elements
@@ -103,6 +108,7 @@ public struct CBackend: Kernels {
         return status == 0 ? (x, estimateCondition ? rcond : nil) : nil
     }
 
+    /// Gram matrix `G = DDᵀ`, see `Kernels.gram(_:)`.
     public func gram(_ d: Matrix) throws -> Matrix {
         try d.requireFinite("gram", "D")
         let r = d.rows
@@ -115,6 +121,7 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: r, cols: r, elements: out)
     }
 
+    /// MLP outputs (N×Q), see `Kernels.mlpForward(_:theta:inputs:)`.
     public func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x, "mlpForward")
         let n = x.rows, q = model.outputDimension
@@ -130,6 +137,7 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: n, cols: q, elements: out)
     }
 
+    /// Parameter Jacobian `D` ((2.12) in 2408.01517), see `Kernels.mlpJacobian(_:theta:inputs:)`.
     public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x, "mlpJacobian")
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
@@ -146,6 +154,7 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: qn, cols: k, elements: out)
     }
 
+    /// The Jacobian written into `d`, reusing its storage, see `Kernels.mlpJacobian(_:theta:inputs:into:)`.
     public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix, into d: inout Matrix) throws {
         try KernelValidation.mlp(model, theta, x, "mlpJacobian(into:)")
         try KernelValidation.jacobianDestination(model, x, d)
@@ -163,6 +172,7 @@ public struct CBackend: Kernels {
         try TangentFlowError.check(status, operation: "mlpJacobian(into:)")
     }
 
+    /// Jacobian–vector products `D·V`, see `Kernels.mlpJVP(_:theta:inputs:directions:)`.
     public func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix {
         try KernelValidation.jvp(model, theta, x, v)
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
@@ -180,6 +190,7 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: qn, cols: v.cols, elements: out)
     }
 
+    /// Vector–Jacobian products `Dᵀ·U`, see `Kernels.mlpVJP(_:theta:inputs:cotangents:)`.
     public func mlpVJP(_ model: MLP, theta: [Double], inputs x: Matrix, cotangents u: Matrix) throws -> Matrix {
         try KernelValidation.vjp(model, theta, x, u)
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
@@ -197,6 +208,7 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: k, cols: u.cols, elements: out)
     }
 
+    /// Layer-factored empirical NTK ((3.15) in 2408.01517), see `Kernels.mlpNTK(_:theta:inputs:_:)`.
     public func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x1, "mlpNTK")
         if let x2 { try model.validate(inputs: x2, "mlpNTK", "X₂") }

@@ -5,8 +5,10 @@ public struct SwiftBackend: Kernels {
     /// A pure-Swift backend (single-threaded).
     public init() {}
 
+    /// Which implementation this is.
     public var backend: KernelBackend { .swift }
 
+    /// `C = op(A)·op(B)`, see `Kernels.multiply(_:transposeA:_:transposeB:)`.
     public func multiply(_ a: Matrix, transposeA: Bool, _ b: Matrix, transposeB: Bool) throws -> Matrix {
         try KernelValidation.multiply(a, transposeA, b, transposeB)
         let m = transposeA ? a.cols : a.rows, n = transposeB ? b.rows : b.cols
@@ -14,15 +16,18 @@ public struct SwiftBackend: Kernels {
         return swiftMultiply(a, transposeA: transposeA, b, transposeB: transposeB)
     }
 
+    /// Thin SVD `A = U diag(s) Vᵀ`, see `Kernels.svd(_:)`.
     public func svd(_ a: Matrix) throws -> SVD {
         try KernelValidation.decomposable(a, "svd")
         return try swiftSVD(a)
     }
 
+    /// Symmetric eigendecomposition `A = V diag(λ) Vᵀ`, see `Kernels.symmetricEigen(_:)`.
     public func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen {
         try swiftSymmetricEigen(KernelValidation.symmetric(a, "symmetricEigen"))
     }
 
+    /// Cholesky solve of `A X = B` with an optional `1/κ₁(A)` estimate, see `Kernels.choleskySolve(_:_:estimateCondition:)`.
     public func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?) {
         try KernelValidation.choleskySolve(a, b)
         let x = try swiftCholeskySolve(a, b)
@@ -36,33 +41,39 @@ public struct SwiftBackend: Kernels {
         return (x, k > 0 ? 1 / k : 0)
     }
 
+    /// Gram matrix `G = DDᵀ`, see `Kernels.gram(_:)`.
     public func gram(_ d: Matrix) throws -> Matrix {
         try d.requireFinite("gram", "D")
         try MemoryBudget.require(doubles: d.rows * d.rows, operation: "gram")
         return swiftGram(d)
     }
 
+    /// MLP outputs (N×Q), see `Kernels.mlpForward(_:theta:inputs:)`.
     public func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x, "mlpForward")
         return SwiftMLPPass(model, theta: theta, x: x).out
     }
 
+    /// Parameter Jacobian `D` ((2.12) in 2408.01517), see `Kernels.mlpJacobian(_:theta:inputs:)`.
     public func mlpJacobian(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x, "mlpJacobian")
         try MemoryBudget.require(doubles: x.rows * model.outputDimension * model.parameterCount, operation: "mlpJacobian")
         return swiftMLPJacobian(model, theta: theta, x: x)
     }
 
+    /// Jacobian–vector products `D·V`, see `Kernels.mlpJVP(_:theta:inputs:directions:)`.
     public func mlpJVP(_ model: MLP, theta: [Double], inputs x: Matrix, directions v: Matrix) throws -> Matrix {
         try KernelValidation.jvp(model, theta, x, v)
         return swiftMLPJVP(model, theta: theta, x: x, v: v)
     }
 
+    /// Vector–Jacobian products `Dᵀ·U`, see `Kernels.mlpVJP(_:theta:inputs:cotangents:)`.
     public func mlpVJP(_ model: MLP, theta: [Double], inputs x: Matrix, cotangents u: Matrix) throws -> Matrix {
         try KernelValidation.vjp(model, theta, x, u)
         return swiftMLPVJP(model, theta: theta, x: x, u: u)
     }
 
+    /// Layer-factored empirical NTK ((3.15) in 2408.01517), see `Kernels.mlpNTK(_:theta:inputs:_:)`.
     public func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x1, "mlpNTK")
         if let x2 { try model.validate(inputs: x2, "mlpNTK", "X₂") }

@@ -135,6 +135,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
     /// Largest absolute entry `max |a_ij|` (0 for an empty matrix).
     public var maxAbs: Double { elements.reduce(0) { Swift.max($0, Swift.abs($1)) } }
 
+    /// A one-line human-readable description.
     public var description: String {
         if rows * cols > 400 { return "Matrix(\(rows)×\(cols))" }
         var s = "Matrix(\(rows)×\(cols))"

@@ -31,6 +31,7 @@ public enum TangentFlowError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A file is not what it claims (bad magic, header, dtype, truncated data, …).
     case malformedFile(path: String, reason: String)
 
+    /// A one-line human-readable description.
     public var description: String {
         switch self {
         case let .shapeMismatch(op, expected, got):

@@ -33,6 +33,7 @@ public struct PIController: StepSizeController {
         self.factorMax = factorMax
     }
 
+    /// Whether this controller needs an error estimate from the stepper.
     public var needsErrorEstimate: Bool { true }
 
     /// The scaled RMS error norm.
@@ -45,6 +46,7 @@ public struct PIController: StepSizeController {
         return e.isEmpty ? 0 : (s / Double(e.count)).squareRoot()
     }
 
+    /// Accept or reject a step and propose the next step size, see `StepSizeController.adapt`.
     public mutating func adapt(h: Double, y0: [Double], y1: [Double], error: [Double]?, errorOrder: Int?) -> (accept: Bool, next: Double) {
         guard let error else { return (true, h) }
         let err = errorNorm(error, y0, y1)

@@ -19,8 +19,10 @@ public struct ConstantStepSize: StepSizeController {
         self.step = step
     }
 
+    /// Whether this controller needs an error estimate from the stepper.
     public var needsErrorEstimate: Bool { false }
 
+    /// Accept or reject a step and propose the next step size, see `StepSizeController.adapt`.
     public mutating func adapt(h: Double, y0: [Double], y1: [Double], error: [Double]?, errorOrder: Int?) -> (accept: Bool, next: Double) {
         (true, step)
     }

@@ -6,9 +6,12 @@ public struct ExplicitRungeKutta: Stepper {
     /// A stepper for `tableau`.
     public init(_ tableau: ButcherTableau) { self.tableau = tableau }
 
+    /// Order of the propagated solution.
     public var order: Int { tableau.order }
+    /// Order of the embedded error estimate (`nil`: none).
     public var errorOrder: Int? { tableau.errorOrder }
 
+    /// One step from `(s, y)` of size `h`, see `Stepper.step(_:at:_:size:f0:)`.
     public func step(_ field: any VectorField, at s: Double, _ y: [Double], size h: Double, f0: [Double]?) throws -> StepResult {
         let stages = tableau.b.count
         var k: [[Double]] = []

@@ -16,9 +16,12 @@ public struct ProximalPointStepper: Stepper {
         self.maxIterations = maxIterations
     }
 
+    /// Order of the propagated solution.
     public var order: Int { 1 }
+    /// Order of the embedded error estimate (`nil`: none).
     public var errorOrder: Int? { nil }
 
+    /// One step from `(s, y)` of size `h`, see `Stepper.step(_:at:_:size:f0:)`.
     public func step(_ field: any VectorField, at s: Double, _ y: [Double], size h: Double, f0: [Double]?) throws -> StepResult {
         var z = axpy(y, h, try f0 ?? field.velocity(at: s, y))  // explicit Euler predictor
         var evaluations = f0 == nil ? 1 : 0

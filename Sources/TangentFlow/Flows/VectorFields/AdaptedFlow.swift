@@ -5,6 +5,7 @@
 /// Default route: the NTK `G` from the structured kernel, `ψ = G⁺g` by Cholesky while `G` is safely positive
 /// definite (eigendecomposition with the MATH.md §2 cut-off under rank loss), then `θ' = −Dᵀψ` by VJP.
 public struct AdaptedFlow: ParameterFlow {
+    /// The training problem this field runs on.
     public let problem: TrainingProblem
     /// How `D⁺g` is computed.
     public let route: PseudoinverseRoute
@@ -15,11 +16,13 @@ public struct AdaptedFlow: ParameterFlow {
         self.route = route
     }
 
+    /// `θ'` at `(s, θ)`: the field's parameter velocity (equation in the type's documentation).
     public func velocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         let g = problem.outputGradient(try problem.outputs(theta))
         return scaled(try problem.pseudoinverseApply(theta, g, route: route).velocity, -1)
     }
 
+    /// `x' = Dθ'` in closed form through the NTK (equation in the type's documentation).
     public func outputVelocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         let g = problem.outputGradient(try problem.outputs(theta))
         return scaled(try problem.projectOntoNTKRange(theta, g, route: route), -1)

@@ -2,6 +2,7 @@
 /// `θ' = −(α(DᵀD)⁺ + (1−α)I)Dᵀ∇ₓC = −αD⁺∇ₓC − (1−α)Dᵀ∇ₓC` (α = 0 standard, α = 1 adapted);
 /// in output space `x' = −(αI + (1−α)G)P_ran(G)∇ₓC` (2.41). All members share their equilibria (Thm 2.3).
 public struct InterpolatedFlow: ParameterFlow {
+    /// The training problem this field runs on.
     public let problem: TrainingProblem
     /// The interpolation weight α.
     public let alpha: Double
@@ -18,6 +19,7 @@ public struct InterpolatedFlow: ParameterFlow {
         self.route = route
     }
 
+    /// `θ'` at `(s, θ)`: the field's parameter velocity (equation in the type's documentation).
     public func velocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         let g = problem.outputGradient(try problem.outputs(theta))
         let standard = try problem.pullback(theta, g)
@@ -26,6 +28,7 @@ public struct InterpolatedFlow: ParameterFlow {
         return (0..<standard.count).map { -alpha * adapted[$0] - (1 - alpha) * standard[$0] }
     }
 
+    /// `x' = Dθ'` in closed form through the NTK (equation in the type's documentation).
     public func outputVelocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         let g = problem.outputGradient(try problem.outputs(theta))
         let pg = try problem.projectOntoNTKRange(theta, g, route: route)

@@ -3,6 +3,7 @@
 /// Where the feasibility condition (3.7) `P_ran(D)^⊥(y − x₀) = 0` fails, the realised output velocity is
 /// `P_ran(D)(y − x₀)`, not the prescribed one (`feasibilityResidual` measures it).
 public struct PrescribedPathFlow: ParameterFlow {
+    /// The training problem this field runs on.
     public let problem: TrainingProblem
     /// `x₀`, the outputs at the start of the path.
     public let start: [Double]
@@ -19,10 +20,12 @@ public struct PrescribedPathFlow: ParameterFlow {
     /// `y − x₀`.
     public var direction: [Double] { (0..<start.count).map { problem.targetVector[$0] - start[$0] } }
 
+    /// `θ'` at `(s, θ)`: the field's parameter velocity (equation in the type's documentation).
     public func velocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         try problem.pseudoinverseApply(theta, direction, route: route).velocity
     }
 
+    /// `x' = Dθ'` in closed form through the NTK (equation in the type's documentation).
     public func outputVelocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         try problem.projectOntoNTKRange(theta, direction, route: route)
     }
