@@ -135,6 +135,27 @@ size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
     return total + nt * ck_ntk_work_per_thread(L, Q, ps, ncols);
 }
 
+/* G from recorded tapes (t2 == NULL: symmetric, G = Θ(X1, X1)). */
+int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, double *g, size_t ldg, int nthreads) {
+    int sym = t2 == NULL;
+    size_t L = net->nlayers, Q = net->widths[L], n1 = t1->n, n2 = sym ? n1 : t2->n;
+    if (g == NULL) return CK_EARG;
+    if (!ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
+    size_t ps = ck_ntk_panel_samples(Q, n1);
+    if (ps > n1) ps = n1;
+    size_t panels = (n1 + ps - 1) / ps;
+    int nt = ck_parallel_threads_for(panels, 1, nthreads);
+    size_t per = ck_ntk_work_per_thread(L, Q, ps, n2);
+    double *work = malloc((size_t)nt * per * sizeof(double));
+    if (work == NULL) return CK_ENOMEM;
+    ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
+    ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, ps, ps * Q, sym, work, per, g, ldg};
+    ck_parallel_tasks(panels, 1, nt, 1, ck_ntk_panel, &job);
+    if (sym) ck_mirror_upper(g, n1 * Q, ldg, nthreads);
+    free(work);
+    return CK_OK;
+}
+
 int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, size_t ldx1, size_t n1,
                     const double *x2, size_t ldx2, size_t n2, double *g, size_t ldg, int nthreads) {
     ck_runtime_ensure_fast_blas();
@@ -142,7 +163,7 @@ int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, si
     if (st != CK_OK) return st;
     int sym = x2 == NULL;
     if (sym) n2 = n1;
-    size_t L = net->nlayers, Q = net->widths[L];
+    size_t Q = net->widths[net->nlayers];
     if (g == NULL || theta == NULL || x1 == NULL) return CK_EARG;
     if (n1 == 0 || n2 == 0 || !ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
     ck_tape t1, t2;
@@ -155,23 +176,8 @@ int ck_gram_mlp_ntk(const ck_mlp *net, const double *theta, const double *x1, si
             return st;
         }
     }
-    size_t ps = ck_ntk_panel_samples(Q, n1);
-    if (ps > n1) ps = n1;
-    size_t panels = (n1 + ps - 1) / ps;
-    int nt = ck_parallel_threads_for(panels, 1, nthreads);
-    size_t per = ck_ntk_work_per_thread(L, Q, ps, n2);
-    double *work = malloc((size_t)nt * per * sizeof(double));
-    if (work == NULL) {
-        ck_tape_free(&t1);
-        if (!sym) ck_tape_free(&t2);
-        return CK_ENOMEM;
-    }
-    ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
-    ck_ntk_job job = {&t1, sym ? &t1 : &t2, net, L, Q, n1, n2, ps, ps * Q, sym, work, per, g, ldg};
-    ck_parallel_tasks(panels, 1, nt, 1, ck_ntk_panel, &job);
-    if (sym) ck_mirror_upper(g, n1 * Q, ldg, nthreads);
-    free(work);
+    st = ck_ntk_from_tapes(net, &t1, sym ? NULL : &t2, g, ldg, nthreads);
     ck_tape_free(&t1);
     if (!sym) ck_tape_free(&t2);
-    return CK_OK;
+    return st;
 }

@@ -63,4 +63,9 @@ int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size
                    int nthreads, ck_tape *t);
 void ck_tape_free(ck_tape *t);
 
+/* The NTK from recorded tapes (t2 == NULL: symmetric) and JVP/VJP blocks from a recorded tape (gram.c, mlp.c). */
+int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, double *g, size_t ldg, int nthreads);
+int ck_block_from_tape(int jvp, const ck_mlp *net, const ck_tape *t, const double *in, size_t ldin, size_t nb, double *out,
+                       size_t ldout, int nthreads);
+
 #endif

@@ -165,33 +165,38 @@ static void ck_vjp_task(size_t bb, size_t be, int tid, void *ctx) {
     }
 }
 
-/* Shared driver of JVP (jvp = 1: in K×nb, out QN×nb) and VJP (in QN×nb, out K×nb). */
-static int ck_mlp_block(int jvp, const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
-                        const double *in, size_t ldin, size_t nb, double *out, size_t ldout, int nthreads) {
-    ck_runtime_ensure_fast_blas();
-    int st = ck_mlp_check(net);
-    if (st != CK_OK) return st;
-    size_t L = net->nlayers, Q = net->widths[L], K = ck_mlp_parameter_count(net), nq = n * Q;
+/* JVP (jvp = 1: in K×nb, out QN×nb) or VJP (in QN×nb, out K×nb) from a recorded tape. */
+int ck_block_from_tape(int jvp, const ck_mlp *net, const ck_tape *t, const double *in, size_t ldin, size_t nb, double *out,
+                       size_t ldout, int nthreads) {
+    size_t L = net->nlayers, K = ck_mlp_parameter_count(net), nq = t->n * t->Q;
     if (in == NULL || out == NULL) return CK_EARG;
     size_t in_rows = jvp ? K : nq, out_rows = jvp ? nq : K;
     if (!ck_valid_operand(in_rows, nb, ldin) || !ck_valid_operand(out_rows, nb, ldout)) return CK_EDIM;
     if (nb == 0) return CK_OK;
     size_t mmax = 0;
     for (size_t l = 1; l <= L; l++) mmax = net->widths[l] > mmax ? net->widths[l] : mmax;
+    int nt = ck_parallel_threads_for(nb, 1, nthreads);
+    double *work = malloc((size_t)nt * t->n * mmax * sizeof(double));
+    if (work == NULL) return CK_ENOMEM;
+    ck_block_job job = {net, t, in, ldin, out, ldout, work, t->n * mmax};
+    ck_parallel_tasks(nb, 1, nt, 1, jvp ? ck_jvp_task : ck_vjp_task, &job);
+    free(work);
+    return CK_OK;
+}
+
+/* Shared driver of JVP and VJP: record a tape, then ck_block_from_tape. */
+static int ck_mlp_block(int jvp, const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
+                        const double *in, size_t ldin, size_t nb, double *out, size_t ldout, int nthreads) {
+    ck_runtime_ensure_fast_blas();
+    int st = ck_mlp_check(net);
+    if (st != CK_OK) return st;
+    if (in == NULL || out == NULL) return CK_EARG;
     ck_tape t;
     st = ck_tape_record(net, theta, x, ldx, n, 1, nthreads, &t);
     if (st != CK_OK) return st;
-    int nt = ck_parallel_threads_for(nb, 1, nthreads);
-    double *work = malloc((size_t)nt * n * mmax * sizeof(double));
-    if (work == NULL) {
-        ck_tape_free(&t);
-        return CK_ENOMEM;
-    }
-    ck_block_job job = {net, &t, in, ldin, out, ldout, work, n * mmax};
-    ck_parallel_tasks(nb, 1, nt, 1, jvp ? ck_jvp_task : ck_vjp_task, &job);
-    free(work);
+    st = ck_block_from_tape(jvp, net, &t, in, ldin, nb, out, ldout, nthreads);
     ck_tape_free(&t);
-    return CK_OK;
+    return st;
 }
 
 int ck_mlp_jvp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *v,

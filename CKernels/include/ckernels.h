@@ -176,6 +176,26 @@ int ck_mlp_jvp(const ck_mlp *net, const double *theta, const double *x, size_t l
 int ck_mlp_vjp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *u,
                size_t ldu, size_t nu, double *out, size_t ldout, int nthreads);
 
+/* ---- pass.c: one recorded pass reused by several kernels --------------------------------------- */
+
+/* An opaque recorded pass (activations, σ', sensitivities) of an MLP at θ on X (n×M_0); θ is not kept. */
+typedef struct ck_mlp_pass ck_mlp_pass;
+
+/* Records the pass; returns NULL with *status = CK_E* on failure. Free with ck_mlp_pass_free. */
+ck_mlp_pass *ck_mlp_pass_create(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
+                                int nthreads, int *status);
+void ck_mlp_pass_free(ck_mlp_pass *p);
+
+/* out (n×Q, ldout >= n) := f_θ(X). */
+int ck_mlp_pass_outputs(const ck_mlp_pass *p, double *out, size_t ldout);
+
+/* G (Qn×Qn, ldg >= Qn) := Θ(X, X), as ck_gram_mlp_ntk. */
+int ck_mlp_pass_ntk(const ck_mlp_pass *p, double *g, size_t ldg, int nthreads);
+
+/* out (K×nu) := Dᵀ·U for U (Qn×nu), as ck_mlp_vjp. */
+int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu, double *out, size_t ldout,
+                    int nthreads);
+
 #ifdef __cplusplus
 }
 #endif
