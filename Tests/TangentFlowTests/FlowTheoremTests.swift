@@ -195,6 +195,20 @@ import Testing
         }
     }
 
+    @Test func gramRouteFallsBackToTheEigendecompositionUnderRankLoss() throws {
+        // Linear 3 → 2 on 5 samples: K = 8 < QN = 10, so G is singular. `.automatic` must fall back to the
+        // eigendecomposition and agree with the SVD route. (`.cholesky` is not tested here: dpotrf can succeed on a
+        // rounding-level singular G, which is why `.automatic` checks the condition estimate.)
+        let net = try MLP(widths: [3, 2], activation: .identity)
+        var r = Self.rng(41)
+        let problem = try TrainingProblem(
+            model: net, inputs: Matrix.gaussian(rows: 5, cols: 3, using: &r), targets: Matrix.gaussian(rows: 5, cols: 2, using: &r))
+        let theta = net.initialParameters(seed: 42)
+        let auto = try AdaptedFlow(problem: problem).velocity(at: 0, theta)
+        let svd = try AdaptedFlow(problem: problem, route: .svd).velocity(at: 0, theta)
+        #expect(relativeError(auto, svd) <= 1e-10)
+    }
+
     @Test func badFieldArgumentsThrow() throws {
         let (problem, _) = try Self.fullRankProblem()
         #expect(throws: TangentFlowError.self) { try InterpolatedFlow(problem: problem, alpha: 1.5) }

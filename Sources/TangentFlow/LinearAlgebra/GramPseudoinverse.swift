@@ -35,6 +35,12 @@ public struct GramPseudoinverse: Sendable {
         public let eigenvalues: [Double]?
     }
 
+    /// `.automatic`'s criterion for the Cholesky route: estimated `1/κ₁(G) > 100·QN·ε`, so that the eigenvalue
+    /// cut-off `QN·ε·λ_max` would keep every eigenvalue (with a margin for the estimate).
+    static func choleskyIsSafe(reciprocalCondition: Double, order n: Int) -> Bool {
+        reciprocalCondition > 100 * Double(n) * Double.ulpOfOne
+    }
+
     /// One-shot `ψ = G⁺ g` with a single factorisation (the adapted flow's inner step, (2.21)–(2.22)):
     /// `.automatic` tries Cholesky with a condition estimate and falls back to the eigendecomposition.
     /// - Throws: `.notPositiveDefinite` (`.cholesky` only), shape and finiteness errors.
@@ -45,7 +51,7 @@ public struct GramPseudoinverse: Sendable {
         if method != .eigen {
             do {
                 let (psi, rcond) = try backend.kernels.choleskySolve(gram, g, estimateCondition: method == .automatic)
-                if method == .cholesky || (rcond ?? 0) > 100 * Double(gram.rows) * Double.ulpOfOne {
+                if method == .cholesky || choleskyIsSafe(reciprocalCondition: rcond ?? 0, order: gram.rows) {
                     return Solution(psi: psi, rank: gram.rows, usedCholesky: true, eigenvalues: nil)
                 }
             } catch TangentFlowError.notPositiveDefinite(let op, let minor) {
@@ -85,7 +91,7 @@ public struct GramPseudoinverse: Sendable {
         var resolved = method
         if method == .automatic {
             let probe = try? backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0), estimateCondition: true)
-            resolved = (probe?.reciprocalCondition ?? 0) > 100 * Double(sym.rows) * Double.ulpOfOne ? .cholesky : .eigen
+            resolved = GramPseudoinverse.choleskyIsSafe(reciprocalCondition: probe?.reciprocalCondition ?? 0, order: sym.rows) ? .cholesky : .eigen
         }
         self.method = resolved
         if resolved == .cholesky {

@@ -19,18 +19,11 @@ public struct AdaptedFlow: ParameterFlow {
     /// `θ'` at `(s, θ)`: the field's parameter velocity (equation in the type's documentation).
     public func velocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         if problem.backend == .c, case let .gram(method) = route, method != .eigen {
-            // One recorded pass for outputs, NTK and VJP; the NTK is factored in place. Falls back to the checked
-            // route (eigendecomposition) when G is not safely positive definite.
+            // One recorded pass for outputs, NTK and VJP.
             try problem.model.validateParameters(theta)
             let pass = try MLPPass(problem.model, theta: theta, inputs: problem.inputs)
             let g = problem.outputGradient(try pass.outputs())
-            var gram = try pass.ntk()
-            if let (psi, rcond) = CBackend.choleskySolveConsuming(&gram, g, estimateCondition: method == .automatic),
-                method == .cholesky || (rcond ?? 0) > 100 * Double(problem.outputCount) * Double.ulpOfOne
-            {
-                return scaled(try pass.pullback(psi), -1)
-            }
-            return scaled(try problem.pseudoinverseApply(theta, g, route: .gram(.eigen)).velocity, -1)
+            return scaled(try problem.gramRouteApply(pass, g, method: method).velocity, -1)
         }
         let g = problem.outputGradient(try problem.outputs(theta))
         return scaled(try problem.pseudoinverseApply(theta, g, route: route).velocity, -1)

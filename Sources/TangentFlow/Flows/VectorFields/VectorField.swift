@@ -32,14 +32,8 @@ extension TrainingProblem {
         switch route {
         case let .gram(method):
             if backend == .c, method != .eigen {
-                // Fast path: the NTK is ours and used once, so factor it in place with no copy or re-validation;
-                // accepted on the same criterion as `GramPseudoinverse.solve` (estimated 1/κ₁ > 100·QN·ε).
-                var gram = try ntk(theta)
-                if let (psi, rcond) = CBackend.choleskySolveConsuming(&gram, g, estimateCondition: method == .automatic),
-                    method == .cholesky || (rcond ?? 0) > 100 * Double(outputCount) * Double.ulpOfOne
-                {
-                    return (try pullback(theta, psi), outputCount)
-                }
+                try model.validateParameters(theta)
+                return try gramRouteApply(MLPPass(model, theta: theta, inputs: inputs), g, method: method)
             }
             let sol = try GramPseudoinverse.solve(
                 gram: ntk(theta), Matrix.column(g), parameterCount: model.parameterCount, method: method, backend: backend)
@@ -48,6 +42,23 @@ extension TrainingProblem {
             let p = try Pseudoinverse(of: jacobian(theta), backend: backend)
             return (try p.apply(Matrix.column(g)).elements, p.rank)
         }
+    }
+
+    /// C path of the Gram route on a recorded pass (its NTK and VJP): the NTK is the package's own and used once,
+    /// so it is factored in place with no copy or re-validation, and accepted on `GramPseudoinverse`'s criterion.
+    /// Otherwise the checked route runs on a fresh NTK (the attempt destroyed the first): the eigendecomposition
+    /// for `.automatic`, and for `.cholesky` the error naming the minor.
+    func gramRouteApply(_ pass: MLPPass, _ g: [Double], method: GramPseudoinverse.Method) throws -> (velocity: [Double], rank: Int) {
+        var gram = try pass.ntk()
+        if let (psi, rcond) = CBackend.choleskySolveConsuming(&gram, g, estimateCondition: method == .automatic),
+            method == .cholesky || GramPseudoinverse.choleskyIsSafe(reciprocalCondition: rcond ?? 0, order: outputCount)
+        {
+            return (try pass.pullback(psi), outputCount)
+        }
+        let sol = try GramPseudoinverse.solve(
+            gram: pass.ntk(), Matrix.column(g), parameterCount: model.parameterCount,
+            method: method == .cholesky ? .cholesky : .eigen, backend: backend)
+        return (try pass.pullback(sol.psi.elements), sol.rank)
     }
 
     /// `P_ran(G) v` (output-space projector of the adapted flow, (2.28)).
