@@ -33,20 +33,17 @@ var failures = 0
 
 for bc in try allCases(options) {
     var checked = false
-    var swiftResult: Matrix? = nil
     let cResult = try bc.c()
     if let sw = bc.swift, !options.skipSwift {
         let r = try sw()
         let err = relativeDifference(cResult, r)
         checked = true
-        swiftResult = r
         if !(err <= bc.tolerance) {
             print("DISAGREE \(bc.name) \(bc.size): C vs Swift relative difference \(err) > \(bc.tolerance); not timed")
             failures += 1
             continue
         }
     }
-    _ = swiftResult
     func record(_ path: String, _ t: (median: Double, min: Double), _ n: Int) -> BenchRecord {
         let gf = bc.flops.map { $0 / t.min / 1e9 }
         return BenchRecord(
