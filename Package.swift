@@ -20,6 +20,8 @@ let package = Package(
                 .linkedLibrary("openblas"),
                 .linkedLibrary("lapacke"),
                 .linkedLibrary("omp5"),
+                .linkedLibrary("mvec"),
+                .linkedLibrary("m"),
             ]
         ),
         .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: [

@@ -196,6 +196,70 @@ int ck_mlp_pass_ntk(const ck_mlp_pass *p, double *g, size_t ldg, int nthreads);
 int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu, double *out, size_t ldout,
                     int nthreads);
 
+/* ---- vmath.c: vectorised exp/log (glibc libmvec AVX-512/AVX2 variants, picked at run time) ---- */
+
+/* y[t] = exp(x[t]) and y[t] = log(x[t]), t < n; y may equal x. At most 4 ulp (glibc's libmvec bound). */
+void ck_vexp(size_t n, const double *x, double *y);
+void ck_vlog(size_t n, const double *x, double *y);
+/* 2: AVX-512 variants, 1: AVX2, 0: scalar libm. */
+int ck_vmath_level(void);
+
+/* ---- assignment.c: exact linear assignment (Jonker–Volgenant shortest augmenting path) ------- */
+
+/* Minimises Σ_i C[i, perm[i]] over permutations of an m×m column-major cost (ldc >= m), all entries finite
+ * (CK_EARG otherwise). Writes perm (m), and if non-NULL the dual potentials u (rows), v (columns) with
+ * u_i + v_j <= C_ij (to rounding), equality on the assignment, and the optimal total. O(m³). */
+int ck_assignment(size_t m, const double *c, size_t ldc, long *perm, double *row_potential, double *col_potential,
+                  double *total);
+
+/* C (m×n, ldc) := |x_i − y_j|² for point sets X (m×d, ldx) and Y (n×d, ldy), one point per row. */
+int ck_pairwise_sqdist(size_t m, size_t n, size_t d, const double *x, size_t ldx, const double *y, size_t ldy,
+                       double *c, size_t ldc);
+
+/* ---- grid_kernel.c: the log-domain Gibbs kernel of a regular 2-D grid, applied separably ------- */
+
+/* Points (x1[i], x2[j]) flattened as k = i·n2 + j, cost C_kl = ½|x_k − x_l|². Holds workspace: one object
+ * per thread. */
+typedef struct ck_grid_kernel ck_grid_kernel;
+int ck_grid_kernel_create(size_t n1, size_t n2, const double *x1, const double *x2, double eps, ck_grid_kernel **out);
+int ck_grid_kernel_set_epsilon(ck_grid_kernel *k, double eps);
+void ck_grid_kernel_free(ck_grid_kernel *k);
+/* out_k = log Σ_l exp(w_l − C_kl/ε) for w in R ∪ {−∞} (length n1·n2); exact in the log domain (two dgemm
+ * passes with shifted exponentials, entries whose sum falls below the safe range recomputed directly). */
+int ck_grid_kernel_log_apply(ck_grid_kernel *k, const double *w, double *out);
+/* Entries recomputed by direct log-sum-exp so far (a diagnostic of how often the dgemm path was unsafe). */
+size_t ck_grid_kernel_fallbacks(const ck_grid_kernel *k);
+
+/* ---- sinkhorn_grid.c: log-domain Sinkhorn on a regular 2-D grid ------------------------------ */
+
+typedef struct {
+    double reg;              /* target ε > 0 */
+    double tol;              /* stop when both L1 marginal errors are <= tol */
+    size_t max_iterations;   /* cap on all iterations, ε-scaling stages included */
+    double reg_start;        /* ε-scaling: first ε (<= reg: no scaling) */
+    double reg_decay;        /* ε-scaling: factor in (0, 1) between stages */
+    size_t stage_iterations; /* ε-scaling: iterations per intermediate ε */
+    double omega;            /* over-relaxation in [1, 2) at the target ε (1 = plain Sinkhorn) */
+} ck_sinkhorn_options;
+
+typedef struct {
+    size_t iterations;       /* at the target ε */
+    size_t total_iterations; /* including ε-scaling stages */
+    double error_a, error_b; /* L1 errors of the row and column marginals of the returned plan */
+    int converged;
+    size_t exact_fallbacks;
+    double omega_final;
+} ck_sinkhorn_report;
+
+/* Potentials f, g (length n1·n2; in: warm start, non-finite entries read as 0) of the plan
+ * P_kl = exp((f_k + g_l − C_kl)/ε) with marginals a, b (>= 0; zero masses get potential −∞). */
+int ck_sinkhorn_grid(size_t n1, size_t n2, const double *x1, const double *x2, const double *a, const double *b,
+                     const ck_sinkhorn_options *opt, double *f, double *g, ck_sinkhorn_report *rep);
+
+/* ⟨P, C⟩ and Σ P for the plan of (f, g), summed densely over the (n1·n2)² pairs. */
+int ck_sinkhorn_grid_cost(size_t n1, size_t n2, const double *x1, const double *x2, double reg, const double *f,
+                          const double *g, double *cost, double *mass, int nthreads);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,6 +30,8 @@ public enum TangentFlowError: Error, Equatable, Sendable, CustomStringConvertibl
     case io(path: String, reason: String)
     /// A file is not what it claims (bad magic, header, dtype, truncated data, …).
     case malformedFile(path: String, reason: String)
+    /// An iterative solver stopped at its iteration cap with its residual (e.g. a marginal error) above target.
+    case didNotConverge(operation: String, iterations: Int, residual: Double, tolerance: Double)
 
     /// A one-line human-readable description.
     public var description: String {
@@ -61,6 +63,8 @@ public enum TangentFlowError: Error, Equatable, Sendable, CustomStringConvertibl
             return "\(path): \(reason)"
         case let .malformedFile(path, reason):
             return "\(path): not a valid file: \(reason)"
+        case let .didNotConverge(op, iterations, residual, tolerance):
+            return "\(op): did not converge in \(iterations) iterations (residual \(residual), target \(tolerance))"
         }
     }
 }
