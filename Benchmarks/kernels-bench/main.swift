@@ -26,7 +26,7 @@ print("kernels-bench  build=\(build)  blas_core=\(info.blasCore) (\(info.selecti
 let reps = options.repeats ?? (options.quick ? 3 : 7)
 var records: [BenchRecord] = []
 var peak: Double? = nil
-let widths = [22, 18, 12, 11, 11, 9, 8, 9]
+let widths = [22, 18, 17, 11, 11, 9, 8, 9]
 print(tableRow(["case", "size", "path", "median_s", "min_s", "GFLOP/s", "%peak", "c_speedup"], widths))
 var notes: [String] = []
 var failures = 0
@@ -72,8 +72,13 @@ for bc in try allCases(options) {
         for k in rows.indices { rows[k].note = "steps \(lastFlowStats.acceptedSteps) (+\(lastFlowStats.rejectedSteps) rejected), \(lastFlowStats.fieldEvaluations) field evaluations" }
         print("  \(rows[0].note!)")
     }
+    if bc.name == "sinkhorn-grid", let r = lastSinkhorn {
+        let note = "iterations \(r.totalIterations), ω \(String(format: "%.3f", r.overRelaxation)), marginal errors \(String(format: "%.1e", r.marginalErrorA)), \(String(format: "%.1e", r.marginalErrorB)), exact fallbacks \(r.exactFallbacks)"
+        rows[0].note = note
+        print("  \(note)")
+    }
     records += rows
-    if let note = bc.note { notes.append(note) }
+    if let note = bc.note, !notes.contains(note) { notes.append(note) }
 }
 if !notes.isEmpty { print("\nNotes:\n" + notes.map { "  - " + $0 }.joined(separator: "\n")) }
 if let path = options.jsonPath {

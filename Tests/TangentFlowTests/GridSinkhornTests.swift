@@ -63,6 +63,37 @@ import Testing
         return Swift.max(df, dg)
     }
 
+    /// The separable log-domain kernel against the dense definition, for log-weights spanning ±300 (so the
+    /// shifted exponentials of the dgemm path underflow for many entries), some −∞, at ε from 1 down to 1e-4
+    /// (where e^{−C/ε} underflows for most pairs).
+    @Test(arguments: [1.0, 1e-2, 1e-3, 1e-4])
+    func logKernelMatchesDenseDefinition(epsilon: Double) throws {
+        let grid = try RegularGrid2D(x1: (0..<9).map { Double($0) / 8 }, x2: (0..<7).map { 0.9 * Double($0) / 6 })
+        var rng = SeededGenerator(seed: 77)
+        var w = (0..<grid.count).map { _ in 300 * (2 * rng.nextUniform() - 1) }
+        w[4] = -.infinity
+        w[30] = -.infinity
+        let n = grid.count
+        let dense = (0..<n).map { k -> Double in
+            let terms = (0..<n).map { w[$0] - grid.cost(k, $0) / epsilon }
+            let m = terms.max()!
+            return m + Foundation.log(terms.reduce(0) { $0 + Foundation.exp($1 - m) })
+        }
+        for backend in KernelBackend.allCases {
+            let out = try GridLogKernel(grid: grid, epsilon: epsilon, backend: backend).apply(w)
+            for k in 0..<n {
+                // log-sum-exp values are O(300 + C/ε): compare to rounding of that magnitude.
+                #expect(abs(out[k] - dense[k]) <= 1e-13 * Swift.max(1, abs(dense[k])), "\(backend) ε=\(epsilon) k=\(k): \(out[k]) vs \(dense[k])")
+            }
+        }
+        let kernel = try GridLogKernel(grid: grid, epsilon: epsilon)
+        #expect(throws: TangentFlowError.self) { try kernel.apply([1, 2]) }
+        var bad = w
+        bad[2] = .nan
+        #expect(throws: TangentFlowError.self) { try kernel.apply(bad) }
+        #expect(throws: TangentFlowError.self) { try GridLogKernel(grid: grid, epsilon: 0) }
+    }
+
     @Test(arguments: [(5, 5, 0.05), (6, 4, 0.01), (7, 7, 0.004)])
     func matchesDenseLogDomainReference(n1: Int, n2: Int, reg: Double) throws {
         let grid = try RegularGrid2D(x1: (0..<n1).map { Double($0) / Double(n1 - 1) }, x2: (0..<n2).map { 0.8 * Double($0) / Double(n2 - 1) })

@@ -1,0 +1,80 @@
+import Foundation
+import TangentFlow
+
+/// The marginals of issue #13's grid-Sinkhorn target (also built by scripts/bench_ot_python.py): two Gaussian
+/// bumps and a floor on the n×n grid of the unit square, normalised.
+func issueMarginals(_ n: Int) -> (a: [Double], b: [Double]) {
+    func density(_ bumps: [(Double, Double, Double, Double)]) -> [Double] {
+        var p = [Double](repeating: 0, count: n * n)
+        for i in 0..<n {
+            for j in 0..<n {
+                let u = Double(i) / Double(n - 1), v = Double(j) / Double(n - 1)
+                var s = 0.05
+                for (w, cu, cv, sd) in bumps { s += w * exp(-((u - cu) * (u - cu) + (v - cv) * (v - cv)) / (2 * sd * sd)) }
+                p[i * n + j] = s
+            }
+        }
+        let total = p.reduce(0, +)
+        return p.map { $0 / total }
+    }
+    return (density([(1, 0.3, 0.35, 0.1), (0.6, 0.7, 0.7, 0.15)]), density([(1, 0.65, 0.3, 0.12), (0.8, 0.25, 0.75, 0.08)]))
+}
+
+/// Potentials with the additive gauge removed (`f − mean f`, `g + mean f`), as one column: what the two paths
+/// must agree on.
+func gaugeFixed(_ r: SinkhornResult) -> Matrix {
+    let t = r.f.reduce(0, +) / Double(r.f.count)
+    return Matrix.column(r.f.map { $0 - t } + r.g.map { $0 + t })
+}
+
+/// Counters of the last grid-Sinkhorn solve (printed in the case's note line).
+nonisolated(unsafe) var lastSinkhorn: SinkhornResult?
+
+func transportCases(_ o: BenchOptions) throws -> [BenchCase] {
+    var cases: [BenchCase] = []
+    // Exact assignment between two Gaussian point clouds in d = 17 (cost |x − y|²), as scipy's
+    // linear_sum_assignment and POT's ot.emd in scripts/bench_ot_python.py.
+    for m in o.sizes ?? (o.quick ? [64, 256] : [256, 1024]) {
+        let x = gaussian(m, 17, 20), y = gaussian(m, 17, 21)
+        let cost = try LinearAssignment.squaredDistances(x, y)
+        cases.append(BenchCase(
+            name: "assign", size: "m=\(m) d=17", flops: nil,
+            c: { Matrix.column([try LinearAssignment.solve(cost: cost, backend: .c).totalCost]) },
+            swift: { Matrix.column([try LinearAssignment.solve(cost: cost, backend: .swift).totalCost]) },
+            tolerance: 1e-12, swiftReps: m > 512 ? 1 : 3,
+            variants: [("with-cost-matrix", { blackHole(try LinearAssignment.wassersteinSquared(x, y, backend: .c)) })],
+            note: "assign: Jonker–Volgenant on the m×m cost (C) vs Hungarian (Swift); both must reach the same optimal cost. Variant: building the cost matrix from the points too."))
+    }
+    // Grid Sinkhorn: ε = 1e-3 (the largest cost is 1), L1 marginal error 1e-9.
+    for n in o.sizes.map({ $0.filter { $0 <= 128 } }) ?? (o.quick ? [16] : [32, 64]) where n >= 2 {
+        let grid = try RegularGrid2D.unitSquare(n)
+        let (a, b) = issueMarginals(n)
+        let options = SinkhornOptions(regularization: 1e-3)
+        var plain = options
+        plain.overRelaxation = .none
+        var scaled = options
+        scaled.epsilonScalingStart = 1
+        cases.append(BenchCase(
+            name: "sinkhorn-grid", size: "n=\(n) (\(n * n) pts)", flops: nil,
+            c: {
+                let r = try GridSinkhorn.solve(grid: grid, a: a, b: b, options: options, backend: .c)
+                lastSinkhorn = r
+                return gaugeFixed(r)
+            },
+            swift: { gaugeFixed(try GridSinkhorn.solve(grid: grid, a: a, b: b, options: options, backend: .swift)) },
+            tolerance: 1e-6, swiftReps: 1,
+            variants: [
+                ("plain-sinkhorn", { blackHole(try GridSinkhorn.solve(grid: grid, a: a, b: b, options: plain, backend: .c)) }),
+                ("eps-scaling", { blackHole(try GridSinkhorn.solve(grid: grid, a: a, b: b, options: scaled, backend: .c)) }),
+            ],
+            note: "sinkhorn-grid: log-domain, ε = 1e-3, L1 marginal error ≤ 1e-9, automatic over-relaxation (ω from the measured rate); variants: plain Sinkhorn (ω = 1), and ε-scaling from 1. Potentials compared with the gauge fixed."))
+        let kernelC = try GridLogKernel(grid: grid, epsilon: 1e-3, backend: .c)
+        let kernelSwift = try GridLogKernel(grid: grid, epsilon: 1e-3, backend: .swift)
+        let w = a.map { 0.1 * log($0) / 1e-3 * 1e-3 }
+        cases.append(BenchCase(
+            name: "sinkhorn-step", size: "n=\(n)", flops: 4 * pow(Double(n), 3),
+            c: { Matrix.column(try kernelC.apply(w)) }, swift: { Matrix.column(try kernelSwift.apply(w)) }, tolerance: 1e-13,
+            note: "sinkhorn-step: one log-domain kernel application (a half Sinkhorn iteration), flops of its two n×n×n dgemm passes."))
+    }
+    return cases
+}
