@@ -289,7 +289,7 @@ public enum NpyFile {
     }
 
     /// `dst[k] = value(src[k])` for `k < count`.
-    private static func decodeRun(_ src: UnsafeRawPointer, count: Int, _ t: NpyHeader.DType,
+    static func decodeRun(_ src: UnsafeRawPointer, count: Int, _ t: NpyHeader.DType,
                                   into dst: UnsafeMutablePointer<Double>) {
         switch (t.kind, t.size) {
         case (.float, 8): decodeRun(Float64Codec.self, src, count, t.isBigEndian, dst)
@@ -438,7 +438,7 @@ public enum NpyFile {
 
     /// Opens `path` read-only (non-blocking, so a FIFO cannot hang the open), checks it is a regular file and runs
     /// `body` with a reader sized by `fstat`.
-    private static func withFileReader<T>(_ path: String, _ body: (FileReader) throws -> T) throws -> T {
+    static func withFileReader<T>(_ path: String, _ body: (FileReader) throws -> T) throws -> T {
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw TangentFlowError.io(path: path, reason: "cannot open for reading: \(errnoText())") }
         defer { close(fd) }

@@ -1,3 +1,4 @@
+import Foundation
 import TangentFlow
 
 private let toleranceOptions = [
@@ -41,4 +42,40 @@ let rankCommand = CommandSpec(
         let a = try NpyFile.readMatrix(from: p.positionals[0])
         let backend = KernelBackend(rawValue: p.string("backend") ?? "c") ?? .c
         print(try numericalRank(of: a, tolerance: tolerance(p), backend: backend))
+    })
+
+/// `tangentflow gram D.npy -o G.npy [--panel-columns P]`: the generic NTK `G = D Dᵀ` of a Jacobian on disk,
+/// streamed in column panels so that `D` never has to fit in memory.
+let gramCommand = CommandSpec(
+    name: "gram",
+    abstract: "Gram matrix G = D Dᵀ (the generic empirical NTK, (3.15) of 2408.01517), streamed from disk.",
+    discussion: """
+        Reads D (QN×K, any order) --panel-columns columns at a time and accumulates G with dsyrk: peak memory is
+        QN² + QN·P doubles (docs/numerics.md), not QN·K. Prints the shape, the panels and the process's peak
+        resident memory.
+        """,
+    arguments: [ArgumentSpec(name: "D.npy", help: "The Jacobian (QN×K, float64 or float32).")],
+    options: [
+        OptionSpec(name: "output", short: "o", value: "G.npy", help: "Where to write G (QN×QN, float64)."),
+        OptionSpec(name: "panel-columns", value: "P", help: "Columns of D read and accumulated at a time.", defaultValue: "4096"),
+        OptionSpec(name: "backend", value: "backend", help: "Kernel backend.", defaultValue: "c", values: KernelBackend.allCases.map(\.rawValue)),
+    ],
+    run: { p in
+        let path = p.positionals[0]
+        guard let panel: Int = try p.parsed("panel-columns"), panel > 0 else { throw UsageError(message: "--panel-columns must be a positive integer") }
+        let output = try p.required("output")
+        let backend = KernelBackend(rawValue: p.string("backend") ?? "c") ?? .c
+        let (rows, cols) = try NpyFile.shape(of: path)
+        var acc = try GramAccumulator(rows: rows, backend: backend)
+        var start = 0, panels = 0
+        while start < cols {
+            let end = min(cols, start + panel)
+            try acc.add(panel: NpyFile.readColumns(start..<end, from: path))
+            start = end
+            panels += 1
+        }
+        try NpyFile.write(acc.gram, to: output)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print("shape=\(rows)x\(rows) columns=\(cols) panels=\(panels) peak_rss_kib=\(usage.ru_maxrss)")
     })
