@@ -162,6 +162,7 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
             c: { try solve(.c) }, swift: { try solve(.swift) }, tolerance: 1e-6, swiftReps: 1,
             note: "flow-adapted-ref: adapted flow (NTK + Cholesky/eigen + VJP per evaluation), Dopri5 rtol 1e-8 atol 1e-10, t = 0 → 0.99; C and Swift final outputs agree to integrator tolerance."))
     }
+    cases += try sweepCases(o)
     cases += try transportCases(o)
     return cases.filter { bc in o.filters.isEmpty || o.filters.contains { bc.name.contains($0) } }
 }
