@@ -4,7 +4,7 @@
  * Potentials f, g (cost units) define the plan P_kl = exp((f_k + g_l − C_kl)/ε). One iteration is
  *     f ← (1−ω) f + ω ε (log a − LSE_l((g_l − C_kl)/ε)),   g ← (1−ω) g + ω ε (log b − LSE_k((f_k − C_kl)/ε)),
  * each LSE a separable log-domain kernel application (grid_kernel.c). ω = 1 is Sinkhorn; 1 < ω < 2 is the
- * over-relaxed variant (Thibault et al. 2017), reset to 1 if the marginal error stops decreasing. ε-scaling
+ * over-relaxed variant (Thibault et al. 2017), its excess halved whenever the marginal error stops decreasing. ε-scaling
  * runs a few iterations at each ε of a geometric schedule from reg_start down to the target, warm-starting
  * the potentials. The stopping test is the L1 error of both marginals of the current (f, g); both come out
  * of the kernel applications the iteration makes anyway. */
@@ -139,7 +139,11 @@ int ck_sinkhorn_grid(size_t n1, size_t n2, const double *x1, const double *x2, c
             best = e;
             worse = 0;
         } else if (w != 1.0 && ++worse >= 20) {
-            w = 1.0; /* over-relaxation is not helping here: plain Sinkhorn converges */
+            /* No progress for 20 iterations: halve the over-relaxation (plain Sinkhorn always converges). */
+            w = 1.0 + 0.5 * (w - 1.0);
+            if (w < 1.05) w = 1.0;
+            worse = 0;
+            best = e;
         }
         /* g-update from the lse just computed */
         for (size_t t = 0; t < nn; t++) {

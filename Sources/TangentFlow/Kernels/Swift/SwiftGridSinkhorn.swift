@@ -111,7 +111,18 @@ enum SwiftGridSinkhorn {
                     if r > 0, r < 1 { omega = Swift.min(2 / (1 + (1 - r).squareRoot()), 1.95); best = .infinity }
                 }
             }
-            if e < best { best = e; worse = 0 } else if omega != 1 { worse += 1; if worse >= 20 { omega = 1 } }
+            if e < best {
+                best = e
+                worse = 0
+            } else if omega != 1 {
+                worse += 1
+                if worse >= 20 {  // no progress: halve the over-relaxation (plain Sinkhorn always converges)
+                    omega = 1 + 0.5 * (omega - 1)
+                    if omega < 1.05 { omega = 1 }
+                    worse = 0
+                    best = e
+                }
+            }
             update(&g, b, logb, reg, omega)
         }
         if !converged {
