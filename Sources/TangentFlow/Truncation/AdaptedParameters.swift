@@ -65,9 +65,13 @@ public struct AdaptedParameters: Sendable, Equatable {
         try TruncationNetwork.adapted(rotations: rotations, shifts: shifts)
     }
 
-    /// A network built without the orthogonality check, for states whose rotations are orthogonal to rounding.
+    /// The network with `W^{(ℓ)} = R_ℓ` and `(W^{(ℓ)})⁻¹ = R_ℓᵀ`, without the orthogonality check or an SVD per
+    /// layer: for states of a flow, whose rotations are orthogonal to rounding (the flows' hot path).
     func networkUnchecked() throws -> TruncationNetwork {
-        try TruncationNetwork(cumulativeWeights: rotations, shifts: shifts)
+        guard rotations.allSatisfy({ $0.elements.allSatisfy(\.isFinite) }), shifts.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            return try TruncationNetwork(cumulativeWeights: rotations, shifts: shifts)  // throws the precise error
+        }
+        return TruncationNetwork(orthogonal: rotations, shifts: shifts)
     }
 }
 

@@ -46,6 +46,14 @@ public struct TruncationNetwork: Sendable {
         self.inverses = inverses
     }
 
+    /// Rotations whose inverses are their transposes (validated by the caller).
+    init(orthogonal rotations: [Matrix], shifts: [[Double]]) {
+        self.width = rotations[0].rows
+        self.weights = rotations
+        self.shifts = shifts
+        self.inverses = rotations.map(\.transposed)
+    }
+
     /// The cumulative parameters (1.3) of the layer parameters `(W_ℓ, b_ℓ)` of `x ↦ σ(W_ℓ x + b_ℓ)` (1.1).
     /// - Throws: as `init(cumulativeWeights:shifts:)`, naming `W_ℓ` when a layer weight is not invertible.
     public init(layerWeights: [Matrix], layerBiases: [[Double]]) throws {
