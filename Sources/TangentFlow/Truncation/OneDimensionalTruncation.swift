@@ -109,6 +109,7 @@ public struct OneDimensionalTruncation: Sendable {
             n = e.truncatedCount
         }
         if let stopsAt, let last = events.last, s >= last.time { return stopsAt }
+        if n == 0 { return b }
         return target - exp(-Double(n) / Double(clusterSize) * (s - s0)) * (target - b)
     }
 
