@@ -32,10 +32,19 @@ import Testing
         let rows = lines.dropFirst().map { $0.split(separator: ",").map { Double(String($0))! } }
         #expect(rows.count >= 5)
         #expect(rows.allSatisfy { Swift.abs($0[5]) <= 1e-10 }, "s_n formula vs numerical")
-        // The s_formula column is the library's exact solution: recompute coordinate 1's first event from the CSV.
         let coord1 = rows.filter { $0[0] == 1 }
         #expect(coord1.count >= 2)
         #expect(zip(coord1, coord1.dropFirst()).allSatisfy { $0[3] < $1[3] && $0[1] < $1[1] }, "times and counts increase")
+        // The s_formula column is the library's exact solution on the demo's data, rebuilt here from the same
+        // recipe (seed 2024, cluster 1 = (0, 0) + 0.3·N(0, 1) row by row, R₁ = rot(0.25), R₁β₁ = (0.3, 0.25),
+        // ỹ₁ = (1.6, 1.4)); only the rounding of R₁R₁ᵀ separates the two (≤ 1e-12).
+        var rng = SeededGenerator(seed: 2024)
+        let raw = (0..<24).map { _ in 0.3 * rng.nextGaussian() }
+        let r1 = TruncationFixtures.rotation(0.25)
+        let xs = (0..<12).map { TruncationAlgebra.apply(r1, [raw[2 * $0], raw[2 * $0 + 1]])[0] }
+        let exact = try OneDimensionalTruncation(points: xs, offset: -0.3, target: TruncationAlgebra.apply(r1, [1.6, 1.4])[0])
+        #expect(exact.times.count == coord1.count)
+        #expect(zip(exact.times, coord1.map { $0[3] }).allSatisfy { Swift.abs($0 - $1) <= 1e-12 }, "\(exact.times) vs \(coord1.map { $0[3] })")
         let flowLines = try String(contentsOfFile: "\(dir)/truncation_flow.csv", encoding: .utf8).split(separator: "\n").dropFirst()
         let costs = flowLines.map { Double(String($0.split(separator: ",")[1]))! }
         #expect(zip(costs, costs.dropFirst()).allSatisfy { $1 <= $0 * (1 + 1e-14) })
