@@ -156,3 +156,30 @@ struct TruncationNetworkTests {
         #expect(throws: TangentFlowError.self) { try ClusteredTrainingData(clusters: [], labels: []) }
     }
 }
+
+/// Polar decomposition (1.9/2.28) and Def. 2.2.
+struct TruncationPolarTests {
+    /// `W = |W|R` to rounding, `R` orthogonal, `|W|` symmetric with the singular values as eigenvalues; an adapted
+    /// network `W = diag(d)R` gives back `R` and `diag(d)` and its `τ` equals that of `W = R` (6.2); a general
+    /// weight is reported as not adapted and refused by `adaptedParameters`.
+    @Test func polarDecompositionAndAdaptedness() throws {
+        let w = TruncationFixtures.generalWeight(3, seed: 17)
+        let net = try TruncationNetwork(cumulativeWeights: [w], shifts: [[0.1, 0.2, -0.3]])
+        let (m, r) = try net.polarDecomposition(layer: 1)
+        #expect(relativeError(TruncationAlgebra.multiply(m, r), w) <= 1e-14)
+        #expect(TruncationAlgebra.orthogonalityDefect(r) <= 1e-14)
+        #expect(relativeError(m, m.transposed) == 0)
+        #expect(!(try net.isAdapted(layer: 1, tolerance: 1e-10)))
+        #expect(throws: TangentFlowError.self) { try net.adaptedParameters(tolerance: 1e-10) }
+        let rot = TruncationFixtures.orthogonal(3, seed: 18)
+        let adapted = try TruncationNetwork.adapted(rotations: [rot], shifts: [[0.1, 0.2, -0.3]], scales: [[0.5, 2, 4]])
+        #expect(try adapted.isAdapted(layer: 1, tolerance: 1e-12))
+        let (ma, ra) = try adapted.polarDecomposition(layer: 1)
+        #expect(relativeError(ra, rot) <= 1e-14)
+        #expect(relativeError(ma, try Matrix([[0.5, 0, 0], [0, 2, 0], [0, 0, 4]])) <= 1e-14)
+        let p = try adapted.adaptedParameters(tolerance: 1e-12)
+        let x = [0.3, -0.7, 0.2]
+        #expect(relativeError(try p.network().truncate(x, layer: 1), try adapted.truncate(x, layer: 1)) <= 1e-14)
+        #expect(throws: TangentFlowError.self) { try net.isAdapted(layer: 1, tolerance: -1) }
+    }
+}

@@ -12,7 +12,11 @@
 ///   enters at order 3 (`[hΩ₁, Ω₂] = O(h)`), so it is omitted.
 ///
 /// Edge cases: the fields of file 003 are discontinuous where a point crosses a sector boundary; there, any
-/// method is first order locally — the order is a smooth-field statement.
+/// method is first order locally — the order is a smooth-field statement, and an error-controlled step
+/// (`PIController`) shrinks at each crossing. On a smooth stretch it works (rtol 1e-6: ~300 steps over s = 0.1,
+/// 2 rejected). On a random two-layer general flow with crossings, rtol 1e-5 took 6 336 accepted and 13 664
+/// rejected steps on s ∈ [0, 2] and hit the 20 000-step cap — rejection-dominated, as when the field chatters
+/// across a sector boundary. Run these flows at a `ConstantStepSize`.
 public struct CayleyStepper: Stepper {
     /// The explicit method applied on the Lie algebra.
     public enum Method: String, Sendable, CaseIterable {

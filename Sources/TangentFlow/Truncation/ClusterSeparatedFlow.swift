@@ -9,6 +9,10 @@
 /// **Sign:** (3.22) defines `Ω` as *minus* the antisymmetric part, so (3.21) `R' = ΩR` is descent; the printed
 /// (1.14)/(4.1) `R' = −ΩR` would be ascent. Along this field `dC/ds = −Σ_ℓ(|∂_sβ^{(ℓ)}|² + ‖Ω_ℓ‖²_F)` (3.24–3.26).
 ///
+/// Equilibria (Prop. 4.1): a cluster entirely in `S^+_ℓ` is at rest; a cluster entirely in `S^−_ℓ` has `Ω_ℓ = 0`
+/// but `∂_sβ^{(ℓ)} = −(β^{(ℓ)} + ỹ_ℓ)`, so it is at rest only at `β^{(ℓ)} = −ỹ_ℓ` (the printed proof drops this
+/// term; the true gradient of `½|−β − ỹ|²` keeps it). Tested.
+///
 /// The effective equations equal the true gradient flow of `EuclideanInputCost` exactly while truncations are
 /// cluster separated (Def. 3.1; `clusterSeparationHolds`); outside that regime use `GeneralTruncationFlow`.
 /// The state is `AdaptedParameters.packed`; integrate it with `CayleyStepper` to keep `R_ℓ` on `O(Q)`.
