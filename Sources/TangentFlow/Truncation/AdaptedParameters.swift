@@ -21,7 +21,7 @@ public struct AdaptedParameters: Sendable, Equatable {
 
     /// Unpacks `packed` (layout above) for `layers` layers of width `width`.
     /// - Throws: `.shapeMismatch` if `packed.count != layers·(Q + Q²)`; `.nonFinite` for NaN/∞. Orthogonality is
-    ///   not re-checked (a state from a stepper is orthogonal to rounding; `orthogonalityDefect` reports it).
+    ///   checked where the rotations are used (costs and flows throw beyond `‖RᵀR − I‖_F > 1e-8`).
     public init(packed: [Double], width q: Int, layers: Int) throws {
         let op = "AdaptedParameters(packed:)"
         guard q >= 1, layers >= 1, packed.count == layers * (q + q * q) else {
@@ -65,13 +65,25 @@ public struct AdaptedParameters: Sendable, Equatable {
         try TruncationNetwork.adapted(rotations: rotations, shifts: shifts)
     }
 
-    /// The network with `W^{(ℓ)} = R_ℓ` and `(W^{(ℓ)})⁻¹ = R_ℓᵀ`, without the orthogonality check or an SVD per
-    /// layer: for states of a flow, whose rotations are orthogonal to rounding (the flows' hot path).
+    /// The network with `W^{(ℓ)} = R_ℓ` and `(W^{(ℓ)})⁻¹ = R_ℓᵀ`, without an SVD per layer (the flows' hot path).
+    /// Throws `.invalidArgument` if some `‖R_ℓᵀR_ℓ − I‖_F > 1e-8` (a flow keeps it near 1e-12; a packed state from
+    /// elsewhere may not be orthogonal, and then `Rᵀ` would silently not be the inverse), `.nonFinite` for NaN/∞.
     func networkUnchecked() throws -> TruncationNetwork {
-        guard rotations.allSatisfy({ $0.elements.allSatisfy(\.isFinite) }), shifts.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
-            return try TruncationNetwork(cumulativeWeights: rotations, shifts: shifts)  // throws the precise error
-        }
+        try requireOrthogonal()
         return TruncationNetwork(orthogonal: rotations, shifts: shifts)
+    }
+
+    /// Throws unless every `R_ℓ` is finite with `‖R_ℓᵀR_ℓ − I‖_F ≤ 1e-8` and every `β^{(ℓ)}` is finite.
+    func requireOrthogonal() throws {
+        for (l, r) in rotations.enumerated() {
+            try r.requireFinite("AdaptedParameters", "R_\(l + 1)")
+            let defect = TruncationAlgebra.orthogonalityDefect(r)
+            guard defect <= 1e-8 else {
+                throw TangentFlowError.invalidArgument(
+                    operation: "AdaptedParameters", reason: "R_\(l + 1) is not orthogonal: ‖RᵀR − I‖_F = \(defect) > 1e-8")
+            }
+        }
+        for (l, b) in shifts.enumerated() { try requireFinite(b, "AdaptedParameters", "β^{(\(l + 1))}") }
     }
 }
 

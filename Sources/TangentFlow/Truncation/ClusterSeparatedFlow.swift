@@ -75,5 +75,6 @@ public struct ClusterSeparatedFlow: VectorField {
                 operation: op, expected: "\(layerCount) layers (one per cluster) of width \(cost.data.width)",
                 got: "\(p.layerCount) layers of width \(p.width)")
         }
+        try p.requireOrthogonal()
     }
 }
