@@ -4,7 +4,10 @@ import TangentFlow
 let root = CommandSpec(
     name: "tangentflow",
     abstract: "The geometry of gradient-flow training: NTKs, pseudoinverses, adapted flows.",
-    subcommands: [demoCommand, flowCommand, infoCommand, pinvCommand, rankCommand, gramCommand, jacobianCommand, ntkCommand, otCommand])
+    subcommands: [
+        demoCommand, flowCommand, infoCommand, pinvCommand, rankCommand, gramCommand, jacobianCommand, ntkCommand, otCommand,
+        truncationCommand,
+    ])
 
 RuntimeInfo.retainFreedMemory()
 exit(runCommandLine(root, Array(CommandLine.arguments.dropFirst())))
