@@ -1,0 +1,194 @@
+import Foundation
+
+/// The Bures–Wasserstein geometry of symmetric positive definite matrices (§3.2 of file 002; Bhatia–Jain–Lim
+/// 2019): the Riemannian submersion `GL(d) → SPD(d)`, `M ↦ MMᵀ`, with the Frobenius metric upstairs.
+///
+/// ```
+/// L_A(X) = Y  solves  AY + YA = X                                       (3.8)
+/// g_A(X, X) = ½ tr(L_A(X) X)                                            (3.7)
+/// A # B = A^{1/2} (A^{−1/2} B A^{−1/2})^{1/2} A^{1/2},  the SPD solution of X A⁻¹ X = B   (3.9–3.10)
+/// γ(t) = ((1−t)I + tT) A ((1−t)I + tT),  T = A⁻¹ # B                      (3.12)
+/// d(A, B)² = tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2} = min_R ‖A^{1/2} − B^{1/2}R‖²_F
+/// ```
+/// Every SPD input is checked: symmetric to `1e-10` relative, and `λ_min > d·ε·λ_max` (else `.invalidArgument`
+/// naming `λ_min`), since `A^{−1/2}` is meaningless for a numerically singular `A`.
+public enum BuresWasserstein {
+    /// The spectrum of an SPD matrix, after the checks above.
+    static func spdSpectrum(_ a: Matrix, _ op: String, _ name: String, _ backend: KernelBackend) throws -> SymmetricSpectrum {
+        try a.requireSquareFinite(op, name)
+        let s = try SymmetricSpectrum(of: a, backend: backend)
+        let lmin = s.values.first ?? 0, lmax = s.values.last ?? 0
+        guard lmin > Double(a.rows) * Double.ulpOfOne * Swift.max(lmax, 0), lmin > 0 else {
+            throw TangentFlowError.invalidArgument(
+                operation: op,
+                reason: "\(name) must be symmetric positive definite, but its smallest eigenvalue is λ_min = \(lmin) "
+                    + "(λ_max = \(lmax))" + (lmin > 0 ? ", numerically singular" : ""))
+        }
+        return s
+    }
+
+    /// The Lyapunov operator `L_A(X)`: the solution `Y` of `AY + YA = X` ((3.8) in file 002), by the eigenbasis of `A`:
+    /// `Y = U [(UᵀXU)_ij / (λ_i + λ_j)] Uᵀ`.
+    /// - Throws: `.invalidArgument` if `A` is not SPD; shape/finiteness errors for `X`.
+    public static func lyapunov(_ a: Matrix, _ x: Matrix, backend: KernelBackend = .c) throws -> Matrix {
+        let op = "BuresWasserstein.lyapunov"
+        let s = try spdSpectrum(a, op, "A", backend)
+        try x.requireShape(a.rows, a.cols, op, "X")
+        try x.requireFinite(op, "X")
+        return try lyapunov(s, x)
+    }
+
+    static func lyapunov(_ s: SymmetricSpectrum, _ x: Matrix) throws -> Matrix {
+        let k = s.backend.kernels, n = s.order
+        var inner = try DenseOps.project(k, s.vectors, x, s.vectors)
+        for j in 0..<n { for i in 0..<n { inner.elements[i + j * n] /= s.values[i] + s.values[j] } }
+        return try DenseOps.sandwich(k, s.vectors, inner, s.vectors)
+    }
+
+    /// The metric `g_A(X, Y) = ½ tr(L_A(X) Y)` on symmetric tangents ((3.7) in file 002).
+    /// - Throws: as `lyapunov`.
+    public static func metric(at a: Matrix, _ x: Matrix, _ y: Matrix, backend: KernelBackend = .c) throws -> Double {
+        try y.requireShape(a.rows, a.cols, "BuresWasserstein.metric", "Y")
+        try y.requireFinite("BuresWasserstein.metric", "Y")
+        return 0.5 * DenseOps.inner(try lyapunov(a, x, backend: backend), y)
+    }
+
+    /// The geometric mean `A # B = A^{1/2}(A^{−1/2} B A^{−1/2})^{1/2} A^{1/2}` ((3.9) in file 002), the unique SPD
+    /// solution of the Riccati equation `X A⁻¹ X = B` (Lemma 3.4). Two dsyevd.
+    /// - Throws: `.invalidArgument` if `A` or `B` is not SPD; shape/finiteness errors.
+    public static func geometricMean(_ a: Matrix, _ b: Matrix, backend: KernelBackend = .c) throws -> Matrix {
+        let op = "BuresWasserstein.geometricMean"
+        let sa = try spdSpectrum(a, op, "A", backend)
+        try requireSPDPartner(b, a, op, "B", backend)
+        let k = backend.kernels
+        let root = try sa.applying(sa.values.map { $0.squareRoot() })
+        let invRoot = try sa.applying(sa.values.map { 1 / $0.squareRoot() })
+        let inner = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, invRoot, b), invRoot))
+        let mid = try SymmetricSpectrum(of: inner, backend: backend)
+        let midRoot = try mid.applying(mid.values.map { Swift.max($0, 0).squareRoot() })
+        return DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, root, midRoot), root))
+    }
+
+    /// `B` must be SPD and the size of `A`.
+    static func requireSPDPartner(_ b: Matrix, _ a: Matrix, _ op: String, _ name: String, _ backend: KernelBackend) throws {
+        try b.requireShape(a.rows, a.cols, op, name)
+        _ = try spdSpectrum(b, op, name, backend)
+    }
+
+    /// The squared distance `d(A, B)² = tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2}` (clamped at 0 against rounding).
+    /// - Throws: `.invalidArgument` if `A` or `B` is not SPD.
+    public static func squaredDistance(_ a: Matrix, _ b: Matrix, backend: KernelBackend = .c) throws -> Double {
+        try BuresWassersteinGeodesic(from: a, to: b, backend: backend).squaredDistance
+    }
+
+    /// `d(A, B)`, the length of the geodesic (3.12).
+    /// - Throws: as `squaredDistance`.
+    public static func distance(_ a: Matrix, _ b: Matrix, backend: KernelBackend = .c) throws -> Double {
+        try squaredDistance(a, b, backend: backend).squareRoot()
+    }
+
+    /// The differential of the submersion `φ(M) = MMᵀ`: `dφ_M(Y) = YMᵀ + MYᵀ`.
+    /// - Throws: shape/finiteness errors.
+    public static func differential(at m: Matrix, _ y: Matrix, backend: KernelBackend = .c) throws -> Matrix {
+        let op = "BuresWasserstein.differential"
+        try m.requireSquareFinite(op, "M")
+        try y.requireShape(m.rows, m.cols, op, "Y")
+        try y.requireFinite(op, "Y")
+        let ymt = try DenseOps.mul(backend.kernels, y, m, tb: true)
+        return DenseOps.add(ymt, ymt.transposed)
+    }
+
+    /// The horizontal lift of a symmetric tangent `X` at `M ∈ GL(d)` (horizontal space `{HM : H symmetric}`,
+    /// Lemma 3.11 of file 002 in the case `N = 2`, `W_2 = W_1ᵀ`): `Y = L_{MMᵀ}(X) M`. Then `dφ_M(Y) = X` and
+    /// `‖Y‖²_F = g_{MMᵀ}(X, X)` (the submersion is an isometry on horizontal vectors).
+    /// - Throws: `.invalidArgument` if `M` is singular (`MMᵀ` not SPD); shape/finiteness errors.
+    public static func horizontalLift(at m: Matrix, _ x: Matrix, backend: KernelBackend = .c) throws -> Matrix {
+        let op = "BuresWasserstein.horizontalLift"
+        try m.requireSquareFinite(op, "M")
+        let a = DenseOps.symmetrized(try DenseOps.mul(backend.kernels, m, m, tb: true))
+        return try DenseOps.mul(backend.kernels, lyapunov(a, x, backend: backend), m)
+    }
+}
+
+/// The Bures–Wasserstein geodesic from `A` to `B` ((3.12) in file 002), with the transport map `T = A⁻¹ # B`:
+///
+/// ```
+/// A = U diag(a) Uᵀ,  C = A^{1/2} B A^{1/2} = W diag(c) Wᵀ          (two dsyevd)
+/// T = A^{−1/2} C^{1/2} A^{−1/2}
+/// γ(t) = ((1−t)I + tT) A ((1−t)I + tT) = (1−t)² A + t(1−t)(TA + AT) + t² B   (TAT = B, Riccati)
+/// d(A, B)² = tr A + tr B − 2 Σ √c_i
+/// ```
+/// The expanded form costs one gemm (`TA`) for any number of points and hits both endpoints exactly.
+public struct BuresWassersteinGeodesic: Sendable {
+    /// Start `A` (symmetrised).
+    public let start: Matrix
+    /// End `B` (symmetrised).
+    public let end: Matrix
+    /// `T = A⁻¹ # B`, SPD, with `T A T = B`.
+    public let transport: Matrix
+    /// `d(A, B)²`.
+    public let squaredDistance: Double
+    /// `TA` (for the expanded form of `γ`).
+    let ta: Matrix
+
+    /// The geodesic between SPD `A` and `B`.
+    /// - Throws: `.invalidArgument` if `A` or `B` is not SPD (naming `λ_min`); shape/finiteness/symmetry errors.
+    public init(from a: Matrix, to b: Matrix, backend: KernelBackend = .c) throws {
+        let op = "BuresWassersteinGeodesic"
+        let sa = try BuresWasserstein.spdSpectrum(a, op, "A", backend)
+        try BuresWasserstein.requireSPDPartner(b, a, op, "B", backend)
+        let k = backend.kernels
+        let sym = try SymmetricMatrix(a, tolerance: 1e-10).matrix, symB = try SymmetricMatrix(b, tolerance: 1e-10).matrix
+        let rootA = sa.values.map { $0.squareRoot() }
+        let aHalf = try sa.applying(rootA)
+        let aInvHalf = try sa.applying(rootA.map { 1 / $0 })
+        let c = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, aHalf, symB), aHalf))
+        let sc = try SymmetricSpectrum(of: c, backend: backend)
+        let cRootValues = sc.values.map { Swift.max($0, 0).squareRoot() }
+        let cHalf = try sc.applying(cRootValues)
+        let t = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, aInvHalf, cHalf), aInvHalf))
+        start = sym
+        end = symB
+        transport = t
+        ta = try DenseOps.mul(k, t, sym)
+        squaredDistance = Swift.max(0, DenseOps.trace(sym) + DenseOps.trace(symB) - 2 * cRootValues.reduce(0, +))
+    }
+
+    /// `d(A, B)`, the geodesic's length.
+    public var distance: Double { squaredDistance.squareRoot() }
+
+    /// `γ(t)` ((3.12) in file 002), exactly symmetric; `γ(0) = A`, `γ(1) = B`.
+    public func point(at t: Double) -> Matrix {
+        let n = start.rows, s = 1 - t
+        var out = start
+        for j in 0..<n {
+            for i in 0..<n {
+                let cross = ta.elements[i + j * n] + ta.elements[j + i * n]  // (TA + AT)_ij = (TA)_ij + (TA)_ji
+                out.elements[i + j * n] = s * s * start.elements[i + j * n] + t * s * cross + t * t * end.elements[i + j * n]
+            }
+        }
+        return out
+    }
+
+    /// `count ≥ 2` points at `t = k/(count − 1)`.
+    /// - Throws: `.invalidArgument` for `count < 2`.
+    public func points(count: Int) throws -> [Matrix] {
+        guard count >= 2 else {
+            throw TangentFlowError.invalidArgument(operation: "BuresWassersteinGeodesic.points", reason: "need at least 2 points, got \(count)")
+        }
+        return (0..<count).map { point(at: Double($0) / Double(count - 1)) }
+    }
+
+    /// `γ'(t) = −2(1−t)A + (1−2t)(TA + AT) + 2tB`, the derivative of the expanded form of (3.12).
+    public func velocity(at t: Double) -> Matrix {
+        let n = start.rows
+        var out = start
+        for j in 0..<n {
+            for i in 0..<n {
+                let cross = ta.elements[i + j * n] + ta.elements[j + i * n]
+                out.elements[i + j * n] = -2 * (1 - t) * start.elements[i + j * n] + (1 - 2 * t) * cross + 2 * t * end.elements[i + j * n]
+            }
+        }
+        return out
+    }
+}
