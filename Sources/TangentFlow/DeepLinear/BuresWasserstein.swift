@@ -59,20 +59,33 @@ public enum BuresWasserstein {
     public static func geometricMean(_ a: Matrix, _ b: Matrix, backend: KernelBackend = .c) throws -> Matrix {
         let op = "BuresWasserstein.geometricMean"
         let sa = try spdSpectrum(a, op, "A", backend)
-        try requireSPDPartner(b, a, op, "B", backend)
+        let symB = try requireSymmetricPartner(b, a, op, "B")
         let k = backend.kernels
         let root = try sa.applying(sa.values.map { $0.squareRoot() })
         let invRoot = try sa.applying(sa.values.map { 1 / $0.squareRoot() })
-        let inner = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, invRoot, b), invRoot))
-        let mid = try SymmetricSpectrum(of: inner, backend: backend)
+        let inner = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, invRoot, symB), invRoot))
+        let mid = try congruentSpectrum(inner, partner: symB, op, "B", backend)
         let midRoot = try mid.applying(mid.values.map { Swift.max($0, 0).squareRoot() })
         return DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, root, midRoot), root))
     }
 
-    /// `B` must be SPD and the size of `A`.
-    static func requireSPDPartner(_ b: Matrix, _ a: Matrix, _ op: String, _ name: String, _ backend: KernelBackend) throws {
+    /// `B` must be symmetric and the size of `A`; positive definiteness is checked later, on `A^{±1/2} B A^{±1/2}`
+    /// (congruent to `B`, so positive definite exactly when `B` is), which saves an eigendecomposition of `B`.
+    static func requireSymmetricPartner(_ b: Matrix, _ a: Matrix, _ op: String, _ name: String) throws -> Matrix {
         try b.requireShape(a.rows, a.cols, op, name)
+        try b.requireFinite(op, name)
+        return try SymmetricMatrix(b, tolerance: 1e-10).matrix
+    }
+
+    /// The spectrum of `C`, congruent to `B`: throws the SPD error about `B` when `C` is not numerically positive
+    /// definite (re-deriving `λ_min(B)` for the message on this failure path only).
+    static func congruentSpectrum(_ c: Matrix, partner b: Matrix, _ op: String, _ name: String, _ backend: KernelBackend) throws -> SymmetricSpectrum {
+        let s = try SymmetricSpectrum(of: c, backend: backend)
+        let lmin = s.values.first ?? 0, lmax = s.values.last ?? 0
+        if lmin > Double(c.rows) * Double.ulpOfOne * Swift.max(lmax, 0), lmin > 0 { return s }
         _ = try spdSpectrum(b, op, name, backend)
+        throw TangentFlowError.invalidArgument(
+            operation: op, reason: "\(name) is numerically singular relative to A: λ_min(A^{1/2} \(name) A^{1/2}) = \(lmin) (λ_max = \(lmax))")
     }
 
     /// The squared distance `d(A, B)² = tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2}` (clamped at 0 against rounding).
@@ -136,14 +149,14 @@ public struct BuresWassersteinGeodesic: Sendable {
     public init(from a: Matrix, to b: Matrix, backend: KernelBackend = .c) throws {
         let op = "BuresWassersteinGeodesic"
         let sa = try BuresWasserstein.spdSpectrum(a, op, "A", backend)
-        try BuresWasserstein.requireSPDPartner(b, a, op, "B", backend)
+        let symB = try BuresWasserstein.requireSymmetricPartner(b, a, op, "B")
         let k = backend.kernels
-        let sym = try SymmetricMatrix(a, tolerance: 1e-10).matrix, symB = try SymmetricMatrix(b, tolerance: 1e-10).matrix
+        let sym = DenseOps.symmetrized(a)  // A passed the symmetry check in spdSpectrum
         let rootA = sa.values.map { $0.squareRoot() }
         let aHalf = try sa.applying(rootA)
         let aInvHalf = try sa.applying(rootA.map { 1 / $0 })
         let c = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, aHalf, symB), aHalf))
-        let sc = try SymmetricSpectrum(of: c, backend: backend)
+        let sc = try BuresWasserstein.congruentSpectrum(c, partner: symB, op, "B", backend)
         let cRootValues = sc.values.map { Swift.max($0, 0).squareRoot() }
         let cHalf = try sc.applying(cRootValues)
         let t = DenseOps.symmetrized(try DenseOps.mul(k, DenseOps.mul(k, aInvHalf, cHalf), aInvHalf))
