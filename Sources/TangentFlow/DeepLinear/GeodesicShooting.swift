@@ -65,8 +65,9 @@ public struct DeepLinearGeodesic: Sendable {
 ///
 /// ```
 /// solve  Φ₁(W_0, P_0)_W = W_1  for P_0,   Φ_t = flow of  W' = A_{N,W}(P),  P' = −∂H/∂W   (fixed-step RK4)
-/// Newton:  J δ = −(W(1) − W_1),  J by central differences of the endpoint map, δ by SVD least squares,
-///          step halved (up to 10 times) until the residual decreases
+/// Newton:  J δ = −(W(1) − W_1),  J by forward differences of the endpoint map (d² integrations), then
+///          Broyden rank-one updates; δ by SVD least squares; step halved (up to 10 times) until the residual
+///          decreases; a fresh difference Jacobian when the residual contracts by less than 2×
 /// ```
 /// Where the endpoints share singular vectors the result reproduces `SharedSingularVectorGeodesic`.
 ///
@@ -128,6 +129,21 @@ public func shootGeodesic(
     var r = try residual(x)
     var rnorm = scaledNorm(r)
     var iterations = 0
+    var jacobian: Matrix? = nil
+    var jacobianIsFresh = false
+    // Forward-difference Jacobian of the endpoint map (d² integrations): error O(h) + O(ε/h), h ≈ √ε·scale; it
+    // only steers Newton, the solution is decided by the residual.
+    func finiteDifferenceJacobian() throws -> Matrix {
+        let h = 1.5e-8 * Swift.max(x.map(Swift.abs).max() ?? 0, 1e-6)
+        var jac = Matrix(zerosRows: d * d, cols: d * d)
+        for j in 0..<(d * d) {
+            var xp = x
+            xp[j] += h
+            let rp = try residual(xp)
+            for i in 0..<(d * d) { jac.elements[i + j * d * d] = (rp[i] - r[i]) / h }
+        }
+        return jac
+    }
     while rnorm > goal {
         guard iterations < options.maxIterations else {
             throw TangentFlowError.invalidArgument(
@@ -136,35 +152,49 @@ public func shootGeodesic(
                     + "raise maxIterations, or bring the endpoints closer (shoot to an intermediate point first)")
         }
         iterations += 1
-        // Central-difference Jacobian of the endpoint map: truncation O(h²), rounding O(ε/h); h ≈ ε^{1/3}·scale.
-        let h = 6e-6 * Swift.max(x.map(Swift.abs).max() ?? 0, 1e-8)
-        var jac = Matrix(zerosRows: d * d, cols: d * d)
-        for j in 0..<(d * d) {
-            var xp = x, xm = x
-            xp[j] += h
-            xm[j] -= h
-            let rp = try residual(xp), rm = try residual(xm)
-            for i in 0..<(d * d) { jac.elements[i + j * d * d] = (rp[i] - rm[i]) / (2 * h) }
+        if jacobian == nil {
+            jacobian = try finiteDifferenceJacobian()
+            jacobianIsFresh = true
         }
-        let delta = try Pseudoinverse(of: jac, backend: backend).apply(Matrix.column(r)).elements
+        let delta = try Pseudoinverse(of: jacobian!, backend: backend).apply(Matrix.column(r)).elements
         var step = 1.0
-        var accepted = false
+        var accepted: (x: [Double], r: [Double], norm: Double)? = nil
         for _ in 0..<11 {
             let trial = (0..<x.count).map { x[$0] - step * delta[$0] }
-            if let rt = try? residual(trial), scaledNorm(rt) < rnorm {
-                x = trial
-                r = rt
-                rnorm = scaledNorm(rt)
-                accepted = true
+            if let rt = try? residual(trial), rt.allSatisfy(\.isFinite), scaledNorm(rt) < rnorm {
+                accepted = (trial, rt, scaledNorm(rt))
                 break
             }
             step /= 2
         }
-        guard accepted else {
+        guard let next = accepted else {
+            if !jacobianIsFresh {
+                jacobian = nil  // a stale Broyden Jacobian: recompute by differences and try again
+                continue
+            }
             throw TangentFlowError.invalidArgument(
                 operation: op,
                 reason: "Newton stalled at ‖W(1) − W₁‖ = \(rnorm) (> \(goal)) after \(iterations) iterations: no step along the "
                     + "Newton direction reduced the residual; raise steps (integration error) or try another initial guess")
+        }
+        // Broyden's rank-one update J += (Δr − JΔx)Δxᵀ/(ΔxᵀΔx) keeps later iterations at one integration each;
+        // a slow contraction (< 2× per step) triggers a fresh difference Jacobian instead.
+        let dx = (0..<x.count).map { next.x[$0] - x[$0] }, dr = (0..<r.count).map { next.r[$0] - r[$0] }
+        let contraction = next.norm / rnorm
+        x = next.x
+        r = next.r
+        rnorm = next.norm
+        if contraction > 0.5 {
+            jacobian = nil
+        } else if var jac = jacobian {
+            let jdx = try backend.kernels.multiply(jac, transposeA: false, Matrix.column(dx), transposeB: false).elements
+            let dxdx = dx.reduce(0) { $0 + $1 * $1 }
+            if dxdx > 0 {
+                let n2 = d * d
+                for j in 0..<n2 { for i in 0..<n2 { jac.elements[i + j * n2] += (dr[i] - jdx[i]) * dx[j] / dxdx } }
+            }
+            jacobian = jac
+            jacobianIsFresh = false
         }
     }
     let every = steps / intervals
