@@ -132,6 +132,74 @@ import Testing
         }
     }
 
+    /// Rotations by symmetric eigendecompositions: `exp(sΩ)` is orthogonal with `exp(0) = I`, `log(exp(K)) = K` for
+    /// skew K with rotation angles < π, and `exp(log Q) = Q` for a random rotation (tolerance 1e-12: a few
+    /// eigendecompositions of well-conditioned 4×4 matrices; log near angle π loses accuracy, not used here).
+    @Test func rotationLogarithmAndExponential() throws {
+        let g = Fixtures.gaussian(4, 4, seed: 41)
+        let k = DenseOps.combine(0.4, g, -0.4, g.transposed)  // angles well below π
+        let q = try Rotations.exponential(k, scale: 1, backend: .c)
+        #expect(DLN.close(DLN.mul(q, q, ta: true), DenseOps.identity(4)) <= 1e-13)
+        #expect(DLN.close(try Rotations.exponential(k, scale: 0, backend: .c), DenseOps.identity(4)) <= 1e-15)
+        #expect(DLN.close(try Rotations.logarithm(q, backend: .c), k) <= 1e-12)
+        // The exponential's derivative in s at 0 is Ω (central differences, h = 1e-6, error ~1e-10).
+        let fd = DenseOps.scale(1 / 2e-6, DenseOps.sub(try Rotations.exponential(k, scale: 1e-6, backend: .c), try Rotations.exponential(k, scale: -1e-6, backend: .c)))
+        #expect(DLN.close(fd, k) <= 1e-8)
+        var rotation = DLN.orthogonal(4, seed: 42)
+        if DenseOps.determinantSign(rotation) < 0 { for i in 0..<4 { rotation[i, 0] = -rotation[i, 0] } }
+        let log = try Rotations.logarithm(rotation, backend: .c)
+        #expect(DenseOps.sub(log, DenseOps.scale(-1, log.transposed)).maxAbs <= 1e-14, "skew")
+        #expect(DLN.close(try Rotations.exponential(log, scale: 1, backend: .c), rotation) <= 1e-12)
+    }
+
+    /// The polar path of the shooting's guess and continuation: `C(0) = W₀`, `C(1) = W₁`, `C'(0)` against central
+    /// differences (the log-type guess), and for shared singular vectors `C` is the explicit geodesic.
+    @Test func polarPathEndpointsAndVelocity() throws {
+        let a = DenseOps.add(DenseOps.identity(3), Fixtures.gaussian(3, 3, seed: 43))
+        let b = Self.sameComponent(DenseOps.add(DenseOps.identity(3), Fixtures.gaussian(3, 3, seed: 44)), as: a)
+        for n in [1, 3] {
+            let path = try PolarPath(DeepLinearMetric(at: a, depth: n), DeepLinearMetric(at: b, depth: n), depth: n, backend: .c)
+            let start = try path.point(at: 0), end = try path.point(at: 1)
+            #expect(DLN.close(start, a) <= 1e-12 && DLN.close(end, b) <= 1e-11, "N = \(n)")
+            let h = 1e-6
+            let fd = DenseOps.scale(1 / (2 * h), DenseOps.sub(try path.point(at: h), try path.point(at: -h)))
+            #expect(DLN.close(try path.initialVelocity, fd) <= 1e-7, "C'(0), N = \(n)")
+        }
+        let (w0, w1, _, _) = Self.sharedPair()
+        let path = try PolarPath(DeepLinearMetric(at: w0, depth: 3), DeepLinearMetric(at: w1, depth: 3), depth: 3, backend: .c)
+        let explicit = try SharedSingularVectorGeodesic(from: w0, to: w1, depth: .finite(3))
+        #expect(DLN.close(try path.point(at: 0.4), try explicit.point(at: 0.4)) <= 1e-12)
+    }
+
+    /// Continuation along the polar path lands on the same geodesic as the direct solve (tolerance 1e-7: both are
+    /// RK4 curves refined to a drift of H below 1e-9): forced (`.always`), and as the rescue of a hopeless initial
+    /// covector (`1e3·I`, whose trajectory runs off), which without continuation is an error.
+    @Test func continuationReachesTheSameGeodesic() throws {
+        let a = DenseOps.add(DenseOps.identity(3), Fixtures.gaussian(3, 3, seed: 45))
+        let b = Self.sameComponent(DenseOps.add(DenseOps.identity(3), Fixtures.gaussian(3, 3, seed: 46)), as: a)
+        let reference = try shootGeodesic(from: a, to: b, depth: 2, points: 5)
+        #expect(reference.continuationStages == 0 && reference.hamiltonianDrift <= 1e-9)
+        let forced = try shootGeodesic(from: a, to: b, depth: 2, points: 5, options: .init(continuation: .always))
+        let bad = GeodesicShootingOptions(initialGuess: .covector(DenseOps.scale(1e3, DenseOps.identity(3))))
+        let rescued = try shootGeodesic(from: a, to: b, depth: 2, points: 5, options: bad)
+        #expect(rescued.continuationStages > 0 && forced.continuationStages > 0, "stages \(rescued.continuationStages), \(forced.continuationStages); iterations \(rescued.iterations) vs \(reference.iterations)")
+        for k in 0..<5 {
+            #expect(DLN.close(forced.points[k], reference.points[k]) <= 1e-7, "forced, point \(k)")
+            #expect(DLN.close(rescued.points[k], reference.points[k]) <= 1e-7, "rescued, point \(k)")
+        }
+        var off = bad
+        off.continuation = .never
+        #expect(throws: TangentFlowError.self) { try shootGeodesic(from: a, to: b, depth: 2, points: 5, options: off) }
+    }
+
+    /// `b`, with its first column negated if needed so that `det b` has the sign of `det a`.
+    static func sameComponent(_ b: Matrix, as a: Matrix) -> Matrix {
+        guard DenseOps.determinantSign(a) != DenseOps.determinantSign(b) else { return b }
+        var out = b
+        for i in 0..<b.rows { out[i, 0] = -out[i, 0] }
+        return out
+    }
+
     /// Shooting's bad inputs: endpoints in different components of GL(d), a singular endpoint, too few points.
     @Test func shootingRejectsBadEndpoints() throws {
         let a = DenseOps.identity(2)

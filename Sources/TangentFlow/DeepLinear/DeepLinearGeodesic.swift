@@ -14,8 +14,12 @@ public struct DeepLinearGeodesic: Sendable {
     public let hamiltonianDrift: Double
     /// `‖W(1) − W_1‖_F` at the solution.
     public let residual: Double
-    /// Newton iterations used.
+    /// Newton iterations used, summed over continuation stages and step refinements.
     public let iterations: Int
+    /// RK4 steps of the final integration.
+    public let steps: Int
+    /// Intermediate targets solved on the way (0: Newton converged from the initial guess).
+    public let continuationStages: Int
     /// Length `∫₀¹ ‖Ẇ‖_W dt = √(2H)` (constant speed).
     public var length: Double { (2 * hamiltonian).squareRoot() }
     /// Energy `∫₀¹ g(Ẇ, Ẇ) dt = 2H`.

@@ -70,7 +70,7 @@ let dlnGeodesicCommand = CommandSpec(
             }
             let geo = try shootGeodesic(from: a, to: b, depth: n, points: points, options: .init(steps: steps))
             try NpyFile.write(stack: geo.points, to: output)
-            print("method=shooting depth=\(n) points=\(points) length=\(geo.length) newton_iterations=\(geo.iterations) residual=\(geo.residual) hamiltonian_drift=\(geo.hamiltonianDrift)")
+            print("method=shooting depth=\(n) points=\(points) length=\(geo.length) newton_iterations=\(geo.iterations) continuation_stages=\(geo.continuationStages) rk4_steps=\(geo.steps) residual=\(geo.residual) hamiltonian_drift=\(geo.hamiltonianDrift)")
         }
         print("wrote \(output)")
     })
