@@ -66,6 +66,23 @@ import Testing
         for k in 0..<11 { #expect(DLN.close(path[k], lib[k]) <= 1e-15, "point \(k)") }
     }
 
+    /// Path files: `(K, d, d)` stacks round-trip in C order, and a Fortran-order 3-D array (as NumPy writes for
+    /// `np.asfortranarray(stack)`) reads to the same matrices; non-stack shapes are refused.
+    @Test func pathFilesRoundTrip() throws {
+        let mats = (0..<3).map { Fixtures.gaussian(2, 4, seed: 60 + UInt64($0)) }
+        let back = try NpyFile.parseStack(try NpyFile.encode(stack: mats))
+        #expect(back.count == 3 && zip(back, mats).allSatisfy { $0 == $1 })
+        // Fortran order: element (k, i, j) at k + 3·(i + 2·j).
+        var data = [Double](repeating: 0, count: 24)
+        for k in 0..<3 { for i in 0..<2 { for j in 0..<4 { data[k + 3 * (i + 2 * j)] = mats[k][i, j] } } }
+        let header = NpyHeader.encode(dtype: .float64, fortranOrder: true, shape: [3, 2, 4])
+        let bytes = header + data.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+        let fortran = try NpyFile.parseStack(bytes)
+        #expect(fortran.count == 3 && zip(fortran, mats).allSatisfy { $0 == $1 })
+        #expect(throws: TangentFlowError.self) { try NpyFile.parseStack(NpyFile.encode(vector: [1, 2, 3])) }
+        #expect(throws: TangentFlowError.self) { try NpyFile.encode(stack: [mats[0], Fixtures.gaussian(4, 2, seed: 1)]) }
+    }
+
     /// Bad input: non-SPD, singular, mismatched shapes, opposite determinants → exit 1 and one `Error:` line;
     /// bad option values → exit 64 with the usage line.
     @Test func badInputsExitNonZeroWithOneClearLine() throws {

@@ -74,6 +74,20 @@ import Testing
         #expect(DLN.close(try limit.point(at: 1), w1) <= 1e-13)
     }
 
+    /// Repeated singular values: `W₀ = U diag(2, 2, 1) Vᵀ` has a non-unique frame; `W₁` shares singular vectors with
+    /// it only after a rotation inside the repeated block, so W₀'s own SVD may not diagonalise W₁ but W₁'s does.
+    @Test func explicitGeodesicWithRepeatedSingularValues() throws {
+        let u = DLN.orthogonal(3, seed: 51), v = DLN.orthogonal(3, seed: 52)
+        let c = cos(0.7), s = sin(0.7)
+        let block = try Matrix([[c, -s, 0], [s, c, 0], [0, 0, 1]])
+        let w0 = DLN.compose(u, [2, 2, 1], v)
+        let w1 = DLN.compose(DLN.mul(u, block), [3, 0.5, 1.5], DLN.mul(v, block))
+        let geo = try SharedSingularVectorGeodesic(from: w0, to: w1, depth: .finite(3))
+        let start = try geo.point(at: 0), end = try geo.point(at: 1)
+        #expect(DLN.close(start, w0) <= 1e-13 && DLN.close(end, w1) <= 1e-13)
+        #expect(Set(geo.sigma1.map { ($0 * 1e6).rounded() }) == Set([3e6, 0.5e6, 1.5e6]))
+    }
+
     /// The explicit formula refuses endpoints that do not share singular vectors, naming the off-diagonal size.
     @Test func explicitFormulaRejectsGeneralEndpoints() throws {
         let a = DenseOps.add(DenseOps.identity(3), DenseOps.scale(0.3, Fixtures.gaussian(3, 3, seed: 2)))
