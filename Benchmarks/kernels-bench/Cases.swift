@@ -164,6 +164,26 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
     }
     cases += try sweepCases(o)
     cases += try transportCases(o)
+    // Bures–Wasserstein geodesic (3.12) of file 002 between two 50×50 SPD matrices, 11 points: two dsyevd, a few
+    // dgemm, then the expanded form (1−t)²A + t(1−t)(TA + AT) + t²B per point. scripts/bench_bw_scipy.py times
+    // SciPy's closed form (scipy.linalg.sqrtm) on the same construction of A and B.
+    do {
+        let n = 50
+        func spd(_ seed: UInt64) -> Matrix {
+            let g = gaussian(n, n, seed)
+            var a = try! c.multiply(g, transposeA: false, g, transposeB: true)
+            for j in 0..<n { for i in 0..<n { a[i, j] = a[i, j] / Double(n) + (i == j ? 0.1 : 0) } }
+            return a
+        }
+        let a = spd(11), b = spd(12)
+        func path(_ backend: KernelBackend) throws -> Matrix {
+            let points = try BuresWassersteinGeodesic(from: a, to: b, backend: backend).points(count: 11)
+            return try Matrix(rows: n, cols: n * points.count, columnMajor: points.flatMap(\.elements))
+        }
+        cases.append(BenchCase(
+            name: "bw-geodesic-50", size: "50x50 11pts", c: { try path(.c) }, swift: { try path(.swift) }, tolerance: 1e-9,
+            note: "bw-geodesic-50: Bures–Wasserstein geodesic (3.12), A, B 50×50 SPD (GGᵀ/50 + 0.1 I), 11 points; SciPy's sqrtm closed form: scripts/bench_bw_scipy.py."))
+    }
     return cases.filter { bc in o.filters.isEmpty || o.filters.contains { bc.name.contains($0) } }
 }
 

@@ -1,0 +1,160 @@
+import Foundation
+import TangentFlow
+
+/// `tangentflow dln …`: deep-linear-network geometry (file 002, MATH.md §4).
+let dlnCommand = CommandSpec(
+    name: "dln",
+    abstract: "Deep linear network geometry: geodesics of the metric A_{N,W} (file 002).",
+    subcommands: [dlnGeodesicCommand, dlnSingularValuesCommand])
+
+/// `tangentflow bw …`: Bures–Wasserstein geometry (file 002 §3.2).
+let bwCommand = CommandSpec(
+    name: "bw",
+    abstract: "Bures–Wasserstein geometry of SPD matrices: geodesics and distance (file 002 §3.2).",
+    subcommands: [bwGeodesicCommand])
+
+private let pathOptions = [
+    OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d)."),
+    OptionSpec(name: "b", value: "B.npy", help: "End point (d×d)."),
+    OptionSpec(name: "points", value: "K", help: "Points on the path, at t = k/(K−1).", defaultValue: "11"),
+    OptionSpec(name: "output", short: "o", value: "path.npy", help: "Where to write the path: float64 array of shape (K, d, d)."),
+]
+
+/// A count option that must be an integer ≥ `minimum`.
+private func count(_ p: ParsedArguments, _ name: String, minimum: Int) throws -> Int {
+    let v: Int = try p.parsed(name)!
+    guard v >= minimum else { throw UsageError(message: "The value '\(v)' is invalid for '--\(name)' (need an integer ≥ \(minimum))") }
+    return v
+}
+
+/// `tangentflow dln geodesic --a A.npy --b B.npy --depth N --points 11 -o path.npy`.
+let dlnGeodesicCommand = CommandSpec(
+    name: "geodesic",
+    abstract: "Geodesic of the DLN metric between two invertible d×d matrices.",
+    discussion: """
+        Method 'explicit' is the closed form W(t) = U((1−t)Σ₀^{1/N} + tΣ₁^{1/N})^N Vᵀ (2.9) for endpoints that share
+        singular vectors (--depth inf: the limit U Σ₀^{1−t}Σ₁^t Vᵀ (2.10)); 'shooting' solves the geodesic equations
+        (Thm 2.1) by RK4 + Newton on the initial covector, for any endpoints with det of equal sign; 'auto' uses
+        the closed form when it applies. Prints the method, length and (shooting) Newton iterations and drift of H.
+        """,
+    options: [pathOptions[0], pathOptions[1],
+        OptionSpec(name: "depth", value: "N", help: "Depth N ≥ 1, or 'inf' (explicit method only).", defaultValue: "2"),
+        pathOptions[2],
+        OptionSpec(name: "method", value: "method", help: "How the geodesic is found.", defaultValue: "auto", values: ["auto", "explicit", "shooting"]),
+        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method.", defaultValue: "64"),
+        pathOptions[3]],
+    run: { p in
+        guard let depth = DeepLinearDepth(try p.required("depth")) else {
+            throw UsageError(message: "The value '\(p.string("depth")!)' is invalid for '--depth' (an integer ≥ 1 or 'inf')")
+        }
+        if case let .finite(n) = depth, n < 1 { throw UsageError(message: "The value '\(n)' is invalid for '--depth' (an integer ≥ 1 or 'inf')") }
+        let points = try count(p, "points", minimum: 2), steps = try count(p, "steps", minimum: 1)
+        let output = try p.required("output")
+        let a = try NpyFile.readMatrix(from: p.required("a")), b = try NpyFile.readMatrix(from: p.required("b"))
+        let method = p.string("method") ?? "auto"
+        var explicit: SharedSingularVectorGeodesic? = nil
+        if method != "shooting" {
+            do {
+                explicit = try SharedSingularVectorGeodesic(from: a, to: b, depth: depth)
+            } catch let e as TangentFlowError where method == "auto" && e.description.contains("do not share singular vectors") {
+                explicit = nil
+            }
+        }
+        if let explicit {
+            try NpyFile.write(stack: explicit.points(count: points), to: output)
+            let length = explicit.length.map { "\($0)" } ?? "0 (N = ∞; √N·length → \(explicit.infiniteDepthScaledLength))"
+            print("method=explicit depth=\(depth) points=\(points) length=\(length)")
+        } else {
+            guard case let .finite(n) = depth else {
+                throw UsageError(message: "'--depth inf' needs endpoints with shared singular vectors (the explicit method)")
+            }
+            let geo = try shootGeodesic(from: a, to: b, depth: n, points: points, options: .init(steps: steps))
+            try NpyFile.write(stack: geo.points, to: output)
+            print("method=shooting depth=\(n) points=\(points) length=\(geo.length) newton_iterations=\(geo.iterations) continuation_stages=\(geo.continuationStages) rk4_steps=\(geo.steps) residual=\(geo.residual) hamiltonian_drift=\(geo.hamiltonianDrift)")
+        }
+        print("wrote \(output)")
+    })
+
+/// `tangentflow dln singular-values -o DIR`: singular values along a geodesic for N = 1, 2, 4, ∞.
+let dlnSingularValuesCommand = CommandSpec(
+    name: "singular-values",
+    abstract: "Plot singular values along a DLN geodesic for N = 1, 2, 4, ∞ (CSV + SVG).",
+    discussion: """
+        The endpoints are fixed: W₀ = U diag(4, 1, 0.25) Vᵀ and W₁ = U diag(0.25, 2, 4) Vᵀ with fixed rotations U, V,
+        so the geodesic is explicit (2.9)–(2.10): σ_i(t) = ((1−t)σ_{0,i}^{1/N} + tσ_{1,i}^{1/N})^N. N = 1 is the
+        straight line; as N grows the curves approach the geometric interpolation σ_0^{1−t}σ_1^t. Writes
+        DIR/dln-singular-values.csv (t, then σ₁..σ₃ for each N, σ_i along the shared pair (u_i, v_i)) and
+        DIR/dln-singular-values.svg.
+        """,
+    options: [
+        OptionSpec(name: "points", value: "K", help: "Points in t ∈ [0, 1].", defaultValue: "101"),
+        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-dln"),
+    ],
+    run: { p in
+        let points = try count(p, "points", minimum: 2)
+        let dir = try p.required("output")
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw TangentFlowError.io(path: dir, reason: "cannot create the output folder: \(error.localizedDescription)")
+        }
+        let (w0, w1) = try singularValueDemoEndpoints()
+        let depths: [DeepLinearDepth] = [.finite(1), .finite(2), .finite(4), .infinite]
+        let ts = (0..<points).map { Double($0) / Double(points - 1) }
+        var columns = ["t"]
+        var curves: [[[Double]]] = []  // [depth][point][index]
+        for depth in depths {
+            let geo = try SharedSingularVectorGeodesic(from: w0, to: w1, depth: depth)
+            // σ_i(t) along the shared singular pair (u_i, v_i): the curves cross where an SVD's sorted values would kink.
+            curves.append(ts.map { geo.singularValues(at: $0) })
+            columns += (1...3).map { "N\(depth)_sigma\($0)" }
+        }
+        var table = CSVTable(columns: columns)
+        for (k, t) in ts.enumerated() { try table.append([t] + curves.flatMap { $0[k] }) }
+        try table.write(to: "\(dir)/dln-singular-values.csv")
+        var plots: [SVGPlot] = []
+        let styles: [PlotSeries.LineStyle] = [.solid, .dashed, .dotted, .solid]
+        for i in 0..<3 {
+            let series = try depths.enumerated().map { j, depth in
+                try PlotSeries(name: "N = \(depth == .infinite ? "∞" : depth.description)", x: ts, y: curves[j].map { $0[i] },
+                               color: PlotSeries.palette[j], line: styles[j])
+            }
+            plots.append(SVGPlot(title: "σ\(["₁", "₂", "₃"][i])(W(t)): \(["4 → ¼", "1 → 2", "¼ → 4"][i])", xAxis: PlotAxis(label: "t"),
+                                 yAxis: PlotAxis(label: "singular value", scale: .log10), series: series))
+        }
+        let figure = try SVGFigure(plots: plots, columns: 3, title: "Singular values along DLN geodesics W₀ → W₁ (file 002, (2.9)–(2.10))")
+        try figure.write(to: "\(dir)/dln-singular-values.svg")
+        print("wrote \(dir)/dln-singular-values.csv and \(dir)/dln-singular-values.svg (N = 1, 2, 4, ∞; \(points) points)")
+    })
+
+/// The fixed endpoints of `dln singular-values`: shared rotations, singular values (4, 1, ¼) → (¼, 2, 4).
+func singularValueDemoEndpoints() throws -> (Matrix, Matrix) {
+    let c = CBackend()
+    let u = try c.svd(Matrix([[2, -1, 0.5], [1, 3, -1], [0, 1, 2]])).u
+    let v = try c.svd(Matrix([[1, 0.3, -2], [0.2, 2, 1], [-1, 1, 1.5]])).u
+    func compose(_ s: [Double]) throws -> Matrix {
+        var us = u
+        for j in 0..<3 { for i in 0..<3 { us[i, j] *= s[j] } }
+        return try c.multiply(us, transposeA: false, v, transposeB: true)
+    }
+    return (try compose([4, 1, 0.25]), try compose([0.25, 2, 4]))
+}
+
+/// `tangentflow bw geodesic --a A.npy --b B.npy --points 11 -o path.npy`.
+let bwGeodesicCommand = CommandSpec(
+    name: "geodesic",
+    abstract: "Bures–Wasserstein geodesic between two SPD matrices (3.12), and their distance.",
+    discussion: """
+        γ(t) = ((1−t)I + tT) A ((1−t)I + tT) with T = A⁻¹ # B (the geometric mean, solution of T A T = B);
+        prints d(A, B) = (tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2})^{1/2}, the geodesic's length.
+        """,
+    options: pathOptions,
+    run: { p in
+        let points = try count(p, "points", minimum: 2)
+        let output = try p.required("output")
+        let a = try NpyFile.readMatrix(from: p.required("a")), b = try NpyFile.readMatrix(from: p.required("b"))
+        let geo = try BuresWassersteinGeodesic(from: a, to: b)
+        try NpyFile.write(stack: geo.points(count: points), to: output)
+        print("distance=\(geo.distance) points=\(points)")
+        print("wrote \(output)")
+    })
