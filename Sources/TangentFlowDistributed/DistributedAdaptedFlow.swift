@@ -27,8 +27,11 @@ public struct DistributedAdaptedFlow: ParameterFlow {
     /// COLLECTIVE. The velocity with the solve's report.
     public func step(_ theta: [Double]) throws -> (velocity: [Double], report: DistributedNTK.PseudoinverseReport) {
         let g = try Distributed.agree("DistributedAdaptedFlow") { problem.outputGradient(try problem.outputs(theta)) }
+        let t0 = Distributed.time
         let ntk = try DistributedNTK(model: problem.model, theta: theta, inputs: problem.inputs, grid: grid)
-        let (v, report) = try ntk.pseudoinverseApply(g, method: method)
+        let built = Distributed.time - t0
+        var (v, report) = try ntk.pseudoinverseApply(g, method: method)
+        report.secondsGram += built
         return (v.map { -$0 }, report)
     }
 

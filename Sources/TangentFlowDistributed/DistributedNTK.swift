@@ -74,8 +74,9 @@ public final class DistributedNTK: @unchecked Sendable {
         public let reciprocalCondition: Double
         /// Eigen route: `λ_max` and the cut-off `tol_G`.
         public let lambdaMax: Double, threshold: Double
-        /// Seconds spent recomputing blocks of `G`, in ScaLAPACK, and in the VJPs and reduction.
-        public let secondsGram: Double, secondsSolve: Double, secondsPullback: Double
+        /// Seconds spent (re)computing blocks of `G`, in ScaLAPACK, and in the VJPs and reduction.
+        public internal(set) var secondsGram: Double
+        public let secondsSolve: Double, secondsPullback: Double
     }
 
     /// COLLECTIVE. `D⁺g = Dᵀψ`, `Gψ = P_ran(G)g` ((2.21)–(2.22) in 2408.01517; MATH.md §2), on every rank:
