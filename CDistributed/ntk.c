@@ -85,14 +85,20 @@ static const char *cd_first_nonfinite(const double *v, size_t n, size_t *at) {
     return NULL;
 }
 
+static size_t cd_panel_columns = 512;
+
+void cd_ntk_set_panel_columns(size_t columns) { cd_panel_columns = columns > 0 ? columns : 512; }
+
 /* (Re)computes the local blocks of G. Local only (no communication); returns a CK status. */
 static int cd_ntk_fill(cd_ntk *t) {
     double t0 = MPI_Wtime();
     const cd_grid *g = &t->grid;
     size_t Q = t->Q, nb = (size_t)g->nb, ldp = t->nrs * Q;
-    size_t bpg = (512 + nb - 1) / nb; /* local column blocks per group: ≈ 512 columns */
+    size_t bpg = (cd_panel_columns + nb - 1) / nb; /* local column blocks per group: ≈ 512 columns */
     size_t width = bpg * nb;
-    size_t maxs = width / Q + 2;      /* samples a group can touch */
+    /* Samples a group can touch: its blocks are not adjacent globally (pcol > 1), so each of the bpg blocks of nb
+     * columns touches up to ⌈nb/Q⌉ + 1 samples of its own. */
+    size_t maxs = bpg * ((nb + Q - 1) / Q + 1);
     double *panel = malloc(ldp * (maxs * Q) * sizeof(double) + 1);
     double *xs = malloc(maxs * t->m0 * sizeof(double) + 1);
     size_t *samples = malloc(maxs * sizeof(size_t) + 1), *colmap = malloc(width * sizeof(size_t) + 1);

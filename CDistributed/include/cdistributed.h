@@ -83,6 +83,10 @@ int cd_ntk_create(const cd_grid *grid, const ck_mlp *net, const double *theta, c
                   int nthreads, cd_ntk **out);
 void cd_ntk_free(cd_ntk *t);
 
+/* Local columns per panel when computing G (default 512; 0 restores it). Process-wide; a tuning and test hook
+ * (small values exercise many groups of non-adjacent blocks on small problems). Set it on every rank alike. */
+void cd_ntk_set_panel_columns(size_t columns);
+
 /* Local part: rows × cols with leading dimension ld (column-major), and the global index of a local row/column. */
 void cd_ntk_local(const cd_ntk *t, const double **data, size_t *rows, size_t *cols, size_t *ld);
 size_t cd_ntk_global_row(const cd_ntk *t, size_t local_row);

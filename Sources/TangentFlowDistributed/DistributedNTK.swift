@@ -48,6 +48,12 @@ public final class DistributedNTK: @unchecked Sendable {
 
     deinit { cd_ntk_free(handle) }
 
+    /// Local columns per panel when computing `G` (default 512): each panel records the pass of the samples its
+    /// columns touch. A tuning and test hook; set it alike on every rank (`nil` restores the default).
+    nonisolated(unsafe) public static var panelColumns: Int? = nil {
+        didSet { cd_ntk_set_panel_columns(panelColumns ?? 0) }
+    }
+
     /// COLLECTIVE. All eigenvalues of `G`, ascending, on every rank (`pdsyevr`, eigenvalues only).
     public func eigenvalues() throws -> [Double] {
         var w = [Double](repeating: 0, count: order)

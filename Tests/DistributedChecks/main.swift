@@ -58,8 +58,9 @@ do {
 
     say("distributed-checks: \(p) rank(s), QN = \(gRef.rows), K = \(model.parameterCount), tolerance \(tolerance) relative")
     for (r, c) in grids(for: p) {
-        for nb in [7, 16, 64] {
-            say("grid \(r)×\(c), block \(nb)")
+        for (nb, panel) in [(7, 512), (7, 8), (16, 20), (64, 512)] {
+            DistributedNTK.panelColumns = panel
+            say("grid \(r)×\(c), block \(nb), panels of \(panel) columns")
             let grid = try ProcessGrid(rows: r, cols: c, blockSize: nb)
             let ntk = try DistributedNTK(model: model, theta: theta, inputs: data.inputs, grid: grid)
             let dG = try ntk.maxAbsDifference(from: gRef) / gRef.maxAbs
@@ -86,6 +87,7 @@ do {
                 expect(e.message.contains("not positive definite"), "cholesky on singular G fails everywhere", e.message)
             }
         }
+        DistributedNTK.panelColumns = nil
         let grid = try ProcessGrid(rows: r, cols: c, blockSize: 7)
         let flow = try integrate(DistributedAdaptedFlow(problem: problem, grid: grid), stepper: ExplicitRungeKutta.rk4,
                                  controller: ConstantStepSize(0.25), from: 0, to: 1, start: theta)
