@@ -125,7 +125,8 @@ typedef struct {
 int cd_ntk_pinv_apply(cd_ntk *t, const double *g, int route, double tol_rel, double tol_abs, double *velocity,
                       cd_pinv_report *report);
 
-/* ScaLAPACK workspace (doubles, on this rank) the eigen route's pdsyevr asks for, for reporting memory. */
+/* COLLECTIVE (pdsyevr's workspace query may communicate). Workspace (doubles, on this rank) the eigen route's
+ * pdsyevr asks for, for reporting memory. */
 size_t cd_ntk_eigen_workspace(const cd_ntk *t, int with_vectors);
 
 #ifdef __cplusplus

@@ -135,7 +135,7 @@ public final class DistributedNTK: @unchecked Sendable {
         return (g, t, p)
     }
 
-    /// Doubles of `pdsyevr` workspace this rank would allocate (with or without eigenvectors).
+    /// COLLECTIVE. Doubles of `pdsyevr` workspace this rank would allocate (with or without eigenvectors).
     public func eigenWorkspaceDoubles(vectors: Bool) -> Int { cd_ntk_eigen_workspace(handle, vectors ? 1 : 0) }
 }
 
