@@ -10,6 +10,10 @@ let package = Package(
     products: [
         .library(name: "TangentFlow", targets: ["TangentFlow"]),
         .executable(name: "tangentflow", targets: ["tangentflow"]),
+        // Optional: the NTK, its spectrum and the Gram-route pseudoinverse on ScaLAPACK over MPI (Open MPI found
+        // through pkg-config `ompi-c`, Debian's libscalapack-openmpi). The core product above needs no MPI.
+        .library(name: "TangentFlowDistributed", targets: ["TangentFlowDistributed"]),
+        .executable(name: "tangentflow-mpi", targets: ["tangentflow-mpi"]),
     ],
     targets: [
         .target(
@@ -30,6 +34,30 @@ let package = Package(
                 "Reporting/README.md", "Runtime/README.md", "Truncation/README.md",
             ]),
         .executableTarget(name: "tangentflow", dependencies: ["TangentFlow"]),
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        .target(
+            name: "CDistributed",
+            dependencies: ["CKernels", "CMPI"],
+            path: "CDistributed",
+            exclude: ["README.md"],
+            linkerSettings: [.linkedLibrary("scalapack-openmpi")]
+        ),
+        .target(
+            name: "TangentFlowDistributed",
+            dependencies: ["TangentFlow", "CDistributed"],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(name: "tangentflow-mpi", dependencies: ["TangentFlowDistributed", "TangentFlow"]),
+        .executableTarget(
+            name: "distributed-checks",
+            dependencies: ["TangentFlowDistributed", "TangentFlow"],
+            path: "Tests/DistributedChecks"
+        ),
         .executableTarget(
             name: "kernels-bench",
             dependencies: ["TangentFlow"],

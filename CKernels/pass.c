@@ -63,3 +63,18 @@ int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu
     if (p == NULL) return CK_EARG;
     return ck_block_from_tape(0, &p->net, &p->tape, u, ldu, nu, out, ldout, nthreads);
 }
+
+int ck_mlp_pass_ntk_cross(const ck_mlp_pass *p1, const ck_mlp_pass *p2, double *g, size_t ldg, int nthreads) {
+    if (p1 == NULL || p2 == NULL) return CK_EARG;
+    size_t L = p1->net.nlayers;
+    if (p2->net.nlayers != L || p1->net.activation != p2->net.activation) return CK_EARG;
+    for (size_t l = 0; l <= L; l++)
+        if (p1->widths[l] != p2->widths[l]) return CK_EARG;
+    for (size_t l = 0; l < L; l++)
+        if (p1->wscale[l] != p2->wscale[l] || p1->bscale[l] != p2->bscale[l]) return CK_EARG;
+    return ck_ntk_from_tapes(&p1->net, &p1->tape, &p2->tape, g, ldg, nthreads);
+}
+
+size_t ck_mlp_pass_samples(const ck_mlp_pass *p) { return p ? p->tape.n : 0; }
+
+size_t ck_mlp_pass_parameter_count(const ck_mlp_pass *p) { return p ? ck_mlp_parameter_count(&p->net) : 0; }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what TangentFlow needs on Debian bookworm (idempotent): OpenBLAS (cblas), LAPACKE, LLVM's OpenMP
-# runtime 19 (libomp5.so; Debian's libomp 14 lacks symbols clang 21 emits), and rsvg-convert for the plots.
+# runtime 19 (libomp5.so; Debian's libomp 14 lacks symbols clang 21 emits), rsvg-convert for the plots, and for the
+# optional TangentFlowDistributed product Open MPI (pkg-config ompi-c, mpirun) and ScaLAPACK built on it.
 # The Swift toolchain (6.0 or later) must already be on the PATH (https://swift.org/install).
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin)
+packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin libopenmpi-dev libscalapack-openmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

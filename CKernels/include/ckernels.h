@@ -192,6 +192,16 @@ int ck_mlp_pass_outputs(const ck_mlp_pass *p, double *out, size_t ldout);
 /* G (Qn×Qn, ldg >= Qn) := Θ(X, X), as ck_gram_mlp_ntk. */
 int ck_mlp_pass_ntk(const ck_mlp_pass *p, double *g, size_t ldg, int nthreads);
 
+/* G (Q·n1 × Q·n2, ldg >= Q·n1) := Θ(X1, X2) between two passes of the same network (widths, activation and
+ * scales equal, else CK_EARG), each recorded at the same θ by the caller; row i·Q+q, column j·Q+q', as
+ * ck_gram_mlp_ntk. Lets a caller that owns only some blocks of G (a distributed layout) compute them from
+ * the passes of the sample ranges those blocks touch. Returns CK_OK, CK_EDIM, CK_EARG or CK_ENOMEM. */
+int ck_mlp_pass_ntk_cross(const ck_mlp_pass *p1, const ck_mlp_pass *p2, double *g, size_t ldg, int nthreads);
+
+/* Samples n and parameter count K of a recorded pass (0 for NULL). */
+size_t ck_mlp_pass_samples(const ck_mlp_pass *p);
+size_t ck_mlp_pass_parameter_count(const ck_mlp_pass *p);
+
 /* out (K×nu) := Dᵀ·U for U (Qn×nu), as ck_mlp_vjp. */
 int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu, double *out, size_t ldout,
                     int nthreads);

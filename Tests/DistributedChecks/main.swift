@@ -1,0 +1,140 @@
+// distributed-checks: the distributed NTK, spectrum, Gram-route D⁺g and adapted flow against the single-machine
+// TangentFlow results, on every grid shape the job's rank count allows and block sizes that do not divide QN.
+// Run under mpirun (scripts/test-distributed.sh); exits non-zero on any mismatch, on every rank.
+import Foundation
+import TangentFlow
+import TangentFlowDistributed
+
+let tolerance = 1e-12  // relative, the issue's bar
+var failures = 0
+
+func say(_ s: String) { if Distributed.rank == 0 { print(s); fflush(nil) } }
+
+func relativeDifference(_ a: [Double], _ b: [Double]) -> Double {
+    var num = 0.0, den = 0.0
+    for i in 0..<a.count { num = max(num, abs(a[i] - b[i])); den = max(den, abs(b[i])) }
+    return den > 0 ? num / den : num
+}
+
+/// Every rank reports its own verdict; the job agrees so that rank 0's summary is the whole job's.
+@MainActor func expect(_ ok: Bool, _ what: String, _ detail: String) {
+    let agreed = (try? Distributed.agree(what) { () throws -> Void in if !ok { throw DistributedError(status: 1, message: detail, operation: what) } }) != nil
+    if agreed { say("  ok    \(what): \(detail)") } else { failures += 1; say("  FAIL  \(what): \(detail)") }
+}
+
+func grids(for p: Int) -> [(Int, Int)] {
+    (1...p).filter { p % $0 == 0 }.map { ($0, p / $0) }
+}
+
+do {
+    try Distributed.start()
+    let p = Distributed.size
+    // Well-conditioned full-rank problem: N = 23, Q = 3 (QN = 69), K = 207.
+    let model = try MLP(widths: [4, 12, 9, 3], activation: .tanh)
+    let data = try SyntheticData.gaussian(samples: 23, inputDimension: 4, outputs: 3, seed: 11)
+    let theta = model.initialParameters(seed: 5)
+    let problem = try TrainingProblem(model: model, inputs: data.inputs, targets: data.targets)
+    let gRef = try problem.ntk(theta)
+    let g = problem.outputGradient(try problem.outputs(theta))
+    let eigRef = try GramPseudoinverse(gram: gRef, parameterCount: model.parameterCount, method: .eigen).eigen!.values
+    var vRef: [GramPseudoinverse.Method: [Double]] = [:]
+    for m in GramPseudoinverse.Method.allCases {
+        let sol = try GramPseudoinverse.solve(gram: gRef, Matrix.column(g), parameterCount: model.parameterCount, method: m)
+        vRef[m] = try problem.pullback(theta, sol.psi.elements)
+    }
+    // Rank-deficient problem: samples 0..3 repeated as 4..7 (G has rank ≤ QN − 12).
+    var rows = (0..<12).map { data.inputs.row($0) }
+    for i in 0..<4 { rows[4 + i] = rows[i] }
+    let xDef = try Matrix(rows)
+    let yDef = try Matrix((0..<12).map { data.targets.row($0) })
+    let defProblem = try TrainingProblem(model: model, inputs: xDef, targets: yDef)
+    let gDef = try defProblem.ntk(theta)
+    let defRoute = try GramPseudoinverse(gram: gDef, parameterCount: model.parameterCount, method: .eigen)
+    let gvDef = defProblem.outputGradient(try defProblem.outputs(theta))
+    let vDefRef = try defProblem.pullback(theta, try defRoute.solve(Matrix.column(gvDef)).elements)
+    // Short adapted flow (RK4, 4 steps) on the full-rank problem.
+    let flowRef = try integrate(AdaptedFlow(problem: problem), stepper: ExplicitRungeKutta.rk4,
+                                controller: ConstantStepSize(0.25), from: 0, to: 1, start: theta)
+
+    say("distributed-checks: \(p) rank(s), QN = \(gRef.rows), K = \(model.parameterCount), tolerance \(tolerance) relative")
+    for (r, c) in grids(for: p) {
+        for (nb, panel) in [(7, 512), (7, 8), (16, 20), (64, 512)] {
+            DistributedNTK.panelColumns = panel
+            say("grid \(r)×\(c), block \(nb), panels of \(panel) columns")
+            let grid = try ProcessGrid(rows: r, cols: c, blockSize: nb)
+            let ntk = try DistributedNTK(model: model, theta: theta, inputs: data.inputs, grid: grid)
+            let dG = try ntk.maxAbsDifference(from: gRef) / gRef.maxAbs
+            expect(dG <= tolerance, "G blocks", String(format: "max|ΔG|/max|G| = %.2e", dG))
+            let w = try ntk.eigenvalues()
+            let dW = relativeDifference(w, eigRef)
+            expect(dW <= tolerance, "spectrum (pdsyevr)", String(format: "max|Δλ|/λ_max = %.2e", dW))
+            let (rk, _) = ntk.rank(eigenvalues: w)
+            expect(rk == gRef.rows, "numerical rank", "\(rk) of \(gRef.rows)")
+            for m in GramPseudoinverse.Method.allCases {
+                let (v, rep) = try ntk.pseudoinverseApply(g, method: m)
+                let d = relativeDifference(v, vRef[m]!)
+                expect(d <= tolerance, "D⁺g (\(m))", String(format: "rel %.2e, rank %d, cholesky %@", d, rep.rank, rep.usedCholesky ? "yes" : "no"))
+            }
+            let def = try DistributedNTK(model: model, theta: theta, inputs: xDef, grid: grid)
+            let (vd, repd) = try def.pseudoinverseApply(gvDef, method: .automatic)
+            let dd = relativeDifference(vd, vDefRef)
+            expect(dd <= tolerance && repd.rank == defRoute.rank && !repd.usedCholesky, "rank-deficient D⁺g (automatic → eigen)",
+                   String(format: "rel %.2e, rank %d (single machine %d)", dd, repd.rank, defRoute.rank))
+            do {
+                _ = try def.pseudoinverseApply(gvDef, method: .cholesky)
+                expect(false, "cholesky on singular G", "no error")
+            } catch let e as DistributedError {
+                expect(e.message.contains("not positive definite"), "cholesky on singular G fails everywhere", e.message)
+            }
+        }
+        DistributedNTK.panelColumns = nil
+        let grid = try ProcessGrid(rows: r, cols: c, blockSize: 7)
+        let flow = try integrate(DistributedAdaptedFlow(problem: problem, grid: grid), stepper: ExplicitRungeKutta.rk4,
+                                 controller: ConstantStepSize(0.25), from: 0, to: 1, start: theta)
+        let dF = relativeDifference(flow.states.last!, flowRef.states.last!)
+        expect(dF <= tolerance, "adapted flow, RK4 4 steps (grid \(r)×\(c), block 7)", String(format: "rel θ(1) %.2e", dF))
+    }
+
+    // Bad input on one rank fails every rank with one message, and nobody hangs.
+    say("bad input on one rank")
+    let grid = try ProcessGrid(rows: 0, cols: 0, blockSize: 5)
+    let last = p - 1
+    var badTheta = theta
+    if Distributed.rank == last { badTheta[17] = .nan }
+    do {
+        _ = try DistributedNTK(model: model, theta: badTheta, inputs: data.inputs, grid: grid)
+        expect(false, "NaN in θ on rank \(last)", "no error")
+    } catch let e as DistributedError {
+        expect(e.message == "rank \(last): θ[17] is NaN", "NaN in θ on rank \(last)", e.message)
+    }
+    if p > 1 {
+        var otherX = data.inputs.elements
+        if Distributed.rank == last { otherX[3] += 1 }
+        do {
+            _ = try DistributedNTK(model: model, theta: theta, inputs: try Matrix(rows: 23, cols: 4, columnMajor: otherX), grid: grid)
+            expect(false, "different X on rank \(last)", "no error")
+        } catch let e as DistributedError {
+            expect(e.message.hasPrefix("X differs between ranks: rank \(last)"), "different X on rank \(last)", e.message)
+        }
+    }
+    let wrongTheta = Distributed.rank == last ? Array(theta.dropLast()) : theta
+    do {
+        _ = try DistributedNTK(model: model, theta: wrongTheta, inputs: data.inputs, grid: grid)
+        expect(false, "short θ on rank \(last)", "no error")
+    } catch let e as DistributedError {
+        expect(e.message.hasPrefix("rank \(last): "), "short θ on rank \(last)", e.message)
+    }
+    do {
+        _ = try ProcessGrid(rows: p + 1, cols: 1, blockSize: 8)
+        expect(false, "grid larger than the job", "no error")
+    } catch let e as DistributedError {
+        expect(e.message.contains("needs \(p + 1) ranks"), "grid larger than the job", e.message)
+    }
+    say(failures == 0 ? "distributed-checks: all passed" : "distributed-checks: \(failures) FAILED")
+    Distributed.finish()
+    exit(failures == 0 ? 0 : 1)
+} catch {
+    print("rank \(Distributed.rank): Error: \(error)")
+    Distributed.finish()
+    exit(1)
+}
