@@ -4,7 +4,7 @@ import TangentFlow
 let root = CommandSpec(
     name: "tangentflow",
     abstract: "The geometry of gradient-flow training: NTKs, pseudoinverses, adapted flows.",
-    subcommands: [demoCommand, flowCommand, infoCommand, pinvCommand, rankCommand, jacobianCommand, ntkCommand])
+    subcommands: [demoCommand, flowCommand, infoCommand, pinvCommand, rankCommand, jacobianCommand, ntkCommand, wassersteinCommand])
 
 RuntimeInfo.retainFreedMemory()
 exit(runCommandLine(root, Array(CommandLine.arguments.dropFirst())))

@@ -149,7 +149,8 @@ extension TwoLayerReLUProblem {
     /// 3. steps `V ← V − t d` with `t = min(β, first kink crossed)`, halved until `G` decreases by `t|d|²/2`
     ///    (Armijo, up to a few ulps of `G`); stepping exactly to the first kink lands on it, so sticky kinks are
     ///    found instead of zig-zagged across.
-    /// Stops when `‖d‖ ≤ tolerance` (`‖d‖ = ‖∇G‖` off the kinks).
+    /// Stops when `‖d‖ ≤ tolerance` (`‖d‖ = ‖∇G‖` off the kinks), or — reported as not converged — at the cap or
+    /// when a step no longer changes `V` (the rounding floor of `G`, about `√(ε|G|/β)` in `‖d‖`).
     func innerSolve(_ v: inout [Double], target: [Double], gamma: Double, beta: Double, tolerance: Double,
                     maxIterations: Int) -> (iterations: Int, norm: Double, converged: Bool) {
         let (m, n, dim) = (neurons, samples, inputDimension)
@@ -179,11 +180,13 @@ extension TwoLayerReLUProblem {
             // ∇₀G (active convex kinks switched off) and the active kinks per neuron.
             var d = [Double](repeating: 0, count: m * dim)
             var active = [[Int]](repeating: [], count: m)
+            var onKink = [Bool](repeating: false, count: m * n)
             for i in 0..<m {
                 let vNorm = scaledNorm((0..<dim).map { v[i + $0 * m] })
                 for j in 0..<n {
                     let zij = z[i + j * m]
-                    if abs(zij) <= 1e-11 * vNorm * inputNorms[j] && signs[i] * e[j] > 0 {
+                    onKink[i + j * m] = abs(zij) <= 1e-11 * vNorm * inputNorms[j]
+                    if onKink[i + j * m] && signs[i] * e[j] > 0 {
                         active[i].append(j)
                     } else if zij > 0 {
                         for k in 0..<dim { d[i + k * m] += signs[i] * e[j] * x[j + k * n] }
@@ -195,10 +198,11 @@ extension TwoLayerReLUProblem {
             let norm = scaledNorm(d)
             if norm <= tolerance { return (iterations, norm, true) }
             if iterations >= maxIterations || !norm.isFinite { return (iterations, norm, false) }
-            // First kink crossed along −d (active ones excluded: d is tangent to or leaves them).
+            // First kink crossed along −d (kinks already reached excluded: d is tangent to or leaves the convex
+            // ones, and crossing a concave one only lowers G).
             var t = beta
             for i in 0..<m {
-                for j in 0..<n where !active[i].contains(j) {
+                for j in 0..<n where !onKink[i + j * m] {
                     var rate = 0.0   // dz_ij/dt along −d
                     for k in 0..<dim { rate -= d[i + k * m] * x[j + k * n] }
                     let zij = z[i + j * m]
@@ -212,6 +216,9 @@ extension TwoLayerReLUProblem {
                 let trialValue = objective(trial)
                 // The slack of a few ulps of G keeps the test meaningful once t|d|² is below G's rounding.
                 if trialValue <= value - 0.5 * t * dd + 8 * .ulpOfOne * abs(value) {
+                    // A step that leaves V unchanged means G's rounding hides the remaining decrease: the
+                    // stationarity measure cannot fall further, so stop and report it (not converged).
+                    if trial == v { return (iterations, norm, false) }
                     v = trial
                     value = trialValue
                     accepted = true

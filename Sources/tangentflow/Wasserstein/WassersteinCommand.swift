@@ -1,0 +1,82 @@
+import Foundation
+import TangentFlow
+
+/// `tangentflow wasserstein …`: the experiments of file 004 (Wasserstein gradient flows of two-layer ReLU
+/// networks, MATH.md §6), each writing CSV files and SVG plots (PNG copies when rsvg-convert is installed).
+let wassersteinCommand = CommandSpec(
+    name: "wasserstein",
+    abstract: "Wasserstein gradient flows of two-layer ReLU networks (file 004): three experiments.",
+    discussion: """
+        Two-layer ReLU networks f(x) = Σ_i α_i max(0, ⟨w_i, (x, 1)⟩) with fixed signs α_i = ±1 and the loss
+        (1/(2n)) Σ_j (f(x_j) − y_j)², trained by gradient descent, by proximal-point steps in the Frobenius and the
+        W₂ distance, and as a mean-field measure on a parameter grid by entropic JKO steps.
+        """,
+    subcommands: [gdVersusProxCommand, initScaleCommand])
+
+/// `-o, --output DIR` and `--seed S`, shared by the experiments.
+func wassersteinCommonOptions(_ defaultFolder: String) -> [OptionSpec] {
+    [
+        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: defaultFolder),
+        OptionSpec(name: "seed", value: "seed", help: "Seed of the initial neurons.", defaultValue: "1"),
+    ]
+}
+
+/// Output folder of one experiment: CSV tables, SVG figures (through the demo's writer, which adds PNG copies)
+/// and hand-written SVG (heat maps).
+struct ExperimentOutput {
+    let directory: String
+    private(set) var files: [String] = []
+
+    init(directory: String) throws {
+        self.directory = directory
+        try makeDirectory(directory)
+    }
+
+    mutating func write(_ table: CSVTable, _ name: String) throws {
+        try table.write(to: "\(directory)/\(name)")
+        files.append(name)
+    }
+
+    mutating func write(_ figure: SVGFigure, _ name: String) throws {
+        try Demo(outputDirectory: directory, backend: .c).writePlot(figure, name, &files)
+    }
+
+    mutating func write(svg text: String, _ name: String) throws {
+        let path = "\(directory)/\(name)"
+        do {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw TangentFlowError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        files.append(name)
+        if let png = Demo(outputDirectory: directory, backend: .c).renderPNG(path) { files.append(png) }
+    }
+
+    func printFiles(since start: Date) {
+        print("\nFiles written to \(directory)/:")
+        for f in files { print("  \(f)") }
+        print(String(format: "\nDone in %.1f s.", Date().timeIntervalSince(start)))
+    }
+}
+
+/// The regression data of the network experiments: n points x ∈ [−1, 1], augmented with a 1, and targets of a
+/// three-neuron ReLU teacher with both output signs.
+func teacherData(samples n: Int = 16) throws -> (inputs: Matrix, targets: [Double]) {
+    let x = (0..<n).map { -1 + 2 * Double($0) / Double(n - 1) }
+    let y = x.map { max(0, 1.5 * $0 - 0.2) + max(0, -1.2 * $0 - 0.1) - max(0, 0.6 * $0 + 0.5) + 0.4 }
+    return (try TwoLayerReLUProblem.augmented(Matrix.column(x)), y)
+}
+
+/// `m` neurons in R² with i.i.d. N(0, scale²) coordinates and alternating signs +1, −1, …
+func initialNeurons(_ m: Int, scale: Double, seed: UInt64) throws -> (Matrix, [Double]) {
+    var rng = SeededGenerator(seed: seed)
+    let g = try Matrix.gaussian(rows: m, cols: 2, using: &rng)
+    let w = try Matrix(rows: m, cols: 2, columnMajor: g.elements.map { $0 * scale })
+    return (w, (0..<m).map { $0 % 2 == 0 ? 1 : -1 })
+}
+
+/// `--name` as a Double (usage error naming the option when it does not parse).
+func doubleOption(_ p: ParsedArguments, _ name: String) throws -> Double { try p.parsed(name, as: Double.self)! }
+
+/// `--name` as an Int (usage error naming the option when it does not parse).
+func intOption(_ p: ParsedArguments, _ name: String) throws -> Int { try p.parsed(name, as: Int.self)! }
