@@ -21,7 +21,7 @@ let gdVersusProxCommand = CommandSpec(
         OptionSpec(name: "tolerance", value: "tol", help: "Inner stationarity tolerance of each proximal step.", defaultValue: "1e-7"),
     ],
     run: { p in
-        try runGDVersusProx(output: p.string("output")!, seed: UInt64(intOption(p, "seed")), neurons: intOption(p, "neurons"),
+        try runGDVersusProx(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
                             time: doubleOption(p, "time"), gamma: doubleOption(p, "gamma"), tolerance: doubleOption(p, "tolerance"))
     })
 
@@ -32,13 +32,13 @@ func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double,
     let (w0, signs) = try initialNeurons(m, scale: 0.5, seed: seed)
     let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs)
     try requireFlowTime(time, "gd-vs-prox")
+    guard gamma.isFinite, gamma > 0 else {
+        throw TangentFlowError.invalidArgument(operation: "gd-vs-prox", reason: "gamma γ must be finite and > 0, got \(gamma)")
+    }
     let eta = 0.5 / problem.gradientLipschitzBound
     let proxStep = Double(m) * gamma
-    let gd = try problem.gradientDescent(from: w0, step: eta, steps: Int((time / eta).rounded(.up)))
-    let proxSteps = max(1, Int((time / max(proxStep, 1e-300)).rounded(.up)))
-    guard proxSteps <= 100_000 else {
-        throw TangentFlowError.invalidArgument(operation: "gd-vs-prox", reason: "T/(mγ) = \(proxSteps) proximal steps; raise --gamma or lower --time")
-    }
+    let gd = try problem.gradientDescent(from: w0, step: eta, steps: stepCount(time / eta, limit: 1e6, "gd-vs-prox", "gradient descent to --time"))
+    let proxSteps = max(1, try stepCount(time / proxStep, limit: 1e5, "gd-vs-prox", "T/(mγ): the proximal flow to --time"))
     let frobenius = try problem.proximalPoint(from: w0, distance: .frobenius, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
     let wasserstein = try problem.proximalPoint(from: w0, distance: .wasserstein, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
 

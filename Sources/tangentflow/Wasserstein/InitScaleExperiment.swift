@@ -20,7 +20,7 @@ let initScaleCommand = CommandSpec(
         OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "60"),
     ],
     run: { p in
-        try runInitScale(output: p.string("output")!, seed: UInt64(intOption(p, "seed")), neurons: intOption(p, "neurons"),
+        try runInitScale(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
                          small: doubleOption(p, "small"), large: doubleOption(p, "large"), time: doubleOption(p, "time"))
     })
 
@@ -39,7 +39,7 @@ func runInitScale(output: String, seed: UInt64, neurons m: Int, small: Double, l
         let (w0, signs) = try initialNeurons(m, scale: scale, seed: seed)
         let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs)
         let eta = 0.5 / problem.gradientLipschitzBound
-        let steps = Int((time / eta).rounded(.up))
+        let steps = try stepCount(time / eta, limit: 1e6, "init-scale", "gradient descent to --time")
         let trace = try problem.gradientDescent(from: w0, step: eta, steps: steps)
         let every = max(1, steps / 300)
         let kept = trace.records.indices.filter { $0 <= 100 || $0 % every == 0 || $0 == steps }   // dense early: alignment is fast

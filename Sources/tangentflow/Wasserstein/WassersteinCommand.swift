@@ -11,7 +11,7 @@ let wassersteinCommand = CommandSpec(
         (1/(2n)) Σ_j (f(x_j) − y_j)², trained by gradient descent, by proximal-point steps in the Frobenius and the
         W₂ distance, and as a mean-field measure on a parameter grid by entropic JKO steps.
         """,
-    subcommands: [gdVersusProxCommand, initScaleCommand])
+    subcommands: [gdVersusProxCommand, initScaleCommand, jkoCommand])
 
 /// `-o, --output DIR` and `--seed S`, shared by the experiments.
 func wassersteinCommonOptions(_ defaultFolder: String) -> [OptionSpec] {
@@ -77,6 +77,18 @@ func initialNeurons(_ m: Int, scale: Double, seed: UInt64) throws -> (Matrix, [D
 
 /// `--name` as a Double (usage error naming the option when it does not parse).
 func doubleOption(_ p: ParsedArguments, _ name: String) throws -> Double { try p.parsed(name, as: Double.self)! }
+
+/// `--seed` (a usage error unless a non-negative integer).
+func seedOption(_ p: ParsedArguments) throws -> UInt64 { try p.parsed("seed", as: UInt64.self)! }
+
+/// `count` as an Int step count, or an error naming `what` when it is not below `limit` (so a huge ratio never
+/// reaches `Int(_:)`, which would trap).
+func stepCount(_ count: Double, limit: Double, _ op: String, _ what: String) throws -> Int {
+    guard count.isFinite, count <= limit else {
+        throw TangentFlowError.invalidArgument(operation: op, reason: "\(what) would take \(count) steps (limit \(Int(limit))); shorten the run")
+    }
+    return max(0, Int(count.rounded(.up)))
+}
 
 /// `--name` as an Int (usage error naming the option when it does not parse).
 func intOption(_ p: ParsedArguments, _ name: String) throws -> Int { try p.parsed(name, as: Int.self)! }
