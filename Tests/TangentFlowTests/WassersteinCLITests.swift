@@ -65,6 +65,7 @@ import Testing
         (["wasserstein", "jko", "--grid", "1"], "pointsPerAxis must be ≥ 2"),
         (["wasserstein", "gd-vs-prox", "--gamma", "0"], "gamma γ must be finite and > 0"),
         (["wasserstein", "gd-vs-prox", "--time", "nan"], "--time must be finite and > 0"),
+        (["wasserstein", "gd-vs-prox", "--weight-decay", "-1"], "weightDecay λ must be finite and ≥ 0"),
         (["wasserstein", "init-scale", "--small", "-3"], "--small must be finite and > 0"),
         (["wasserstein", "init-scale", "--time", "1e300"], "steps (limit"),
         (["wasserstein", "gd-vs-prox", "--gamma", "1e-300"], "steps (limit"),

@@ -11,7 +11,9 @@ let gdVersusProxCommand = CommandSpec(
         three descents to the same flow time T: gradient descent (step η = 0.5/L), and proximal-point steps
         W ← argmin_V F(V) + d(V, W)/(2γ) with d the Frobenius distance (1/m)Σ|V_i − W_i|² or W₂² between the
         particle measures (an exact assignment per round). A proximal step is implicit Euler with step mγ, so
-        both are plotted against flow time. Also plotted: W₂² vs the Frobenius distance moved per step.
+        both are plotted against flow time. Also plotted: W₂² vs the Frobenius distance moved per step; they are
+        equal unless a step exchanges neuron labels (none at the default γ, as file 004 observed; one at
+        --gamma 0.3). --weight-decay λ adds (λ/2)‖W‖² to the loss (§9).
         Writes gd-vs-prox.csv, gd-vs-prox.svg (and .png).
         """,
     options: wassersteinCommonOptions("tangentflow-wasserstein") + [
@@ -19,18 +21,20 @@ let gdVersusProxCommand = CommandSpec(
         OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "20"),
         OptionSpec(name: "gamma", value: "γ", help: "Proximal parameter γ (step mγ in flow time).", defaultValue: "0.05"),
         OptionSpec(name: "tolerance", value: "tol", help: "Inner stationarity tolerance of each proximal step.", defaultValue: "1e-7"),
+        OptionSpec(name: "weight-decay", value: "λ", help: "Weight decay λ: the loss becomes F(W) + (λ/2)‖W‖².", defaultValue: "0"),
     ],
     run: { p in
         try runGDVersusProx(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
-                            time: doubleOption(p, "time"), gamma: doubleOption(p, "gamma"), tolerance: doubleOption(p, "tolerance"))
+                            time: doubleOption(p, "time"), gamma: doubleOption(p, "gamma"), tolerance: doubleOption(p, "tolerance"),
+                            weightDecay: doubleOption(p, "weight-decay"))
     })
 
-func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double, gamma: Double, tolerance: Double) throws {
+func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double, gamma: Double, tolerance: Double, weightDecay: Double) throws {
     let start = Date()
     let data = try teacherData()
     guard m >= 1 else { throw TangentFlowError.invalidArgument(operation: "gd-vs-prox", reason: "--neurons must be ≥ 1, got \(m)") }
     let (w0, signs) = try initialNeurons(m, scale: 0.5, seed: seed)
-    let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs)
+    let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs, weightDecay: weightDecay)
     try requireFlowTime(time, "gd-vs-prox")
     guard gamma.isFinite, gamma > 0 else {
         throw TangentFlowError.invalidArgument(operation: "gd-vs-prox", reason: "gamma γ must be finite and > 0, got \(gamma)")
@@ -42,7 +46,7 @@ func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double,
     let frobenius = try problem.proximalPoint(from: w0, distance: .frobenius, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
     let wasserstein = try problem.proximalPoint(from: w0, distance: .wasserstein, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
 
-    print("TangentFlow: gradient flow vs proximal-point flows (file 004 §1–2), m = \(m), n = \(problem.samples)")
+    print("TangentFlow: gradient flow vs proximal-point flows (file 004 §1–2), m = \(m), n = \(problem.samples), λ = \(weightDecay)")
     print(String(format: "GD step η = %.4g (0.5/L), proximal γ = %.4g (flow-time step mγ = %.4g), T = %.4g\n", eta, gamma, proxStep, time))
     var table = try CSVTable(
         columns: ["method", "step", "time", "loss", "distance", "wasserstein_distance", "inner_iterations", "inner_gradient_norm", "assignment_rounds", "converged"],
@@ -70,6 +74,8 @@ func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double,
         print(String(format: "%-18@ steps %6d   final loss %.4e   inner iterations %7d   unconverged steps %d",
                      name as NSString, last.step, last.loss, inner, trace.unconvergedSteps))
     }
+    let exchanged = distanceRows.filter { $0.frob - $0.w2 > 1e-12 * $0.frob }.count
+    print("W₂ steps that exchanged neuron labels (W₂² < Frobenius distance): \(exchanged) of \(distanceRows.count)")
     var out = try ExperimentOutput(directory: output)
     try out.write(table, "gd-vs-prox.csv")
     func series(_ name: String, _ trace: DescentTrace, _ line: PlotSeries.LineStyle, _ marker: PlotSeries.Marker = .none) throws -> PlotSeries {
@@ -81,7 +87,7 @@ func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double,
         try series("prox Frobenius, mγ = \(String(format: "%.3g", proxStep))", frobenius, .dashed, .circle),
         try series("prox W₂, mγ = \(String(format: "%.3g", proxStep))", wasserstein, .dotted, .triangle),
     ]), row: 0, column: 0)
-    try fig.place(SVGPlot(title: "distance moved per W₂ proximal step", xAxis: PlotAxis(label: "flow time t"), yAxis: PlotAxis(label: "distance", scale: .log10), series: [
+    try fig.place(SVGPlot(title: "distance moved per W₂ proximal step (equal unless labels are exchanged)", xAxis: PlotAxis(label: "flow time t"), yAxis: PlotAxis(label: "distance", scale: .log10), series: [
         try PlotSeries(name: "Frobenius (1/m)Σ|ΔW_i|²", x: distanceRows.map(\.t), y: distanceRows.map(\.frob)),
         try PlotSeries(name: "W₂² (assignment)", x: distanceRows.map(\.t), y: distanceRows.map(\.w2), line: .dashed),
         try PlotSeries(name: "Frobenius − W₂²", x: distanceRows.map(\.t), y: distanceRows.map { $0.frob - $0.w2 }, line: .none, marker: .circle),
