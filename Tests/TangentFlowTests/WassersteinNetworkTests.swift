@@ -141,6 +141,8 @@ struct WassersteinNetworkTests {
         let gamma = 5.0
         let trace = try problem.proximalPoint(from: w, distance: .wasserstein, gamma: gamma, steps: 4, tolerance: 1e-10, maxInnerIterations: 200_000)
         #expect(trace.unconvergedSteps == 0)
+        // The path under test is taken: some step exchanged labels (a second assignment round).
+        #expect(trace.records.contains { $0.assignmentRounds > 1 }, "rounds \(trace.records.map(\.assignmentRounds))")
         for t in 1...4 {
             let r = trace.records[t]
             let exact = try EmpiricalWasserstein.squaredDistance(trace.iterates[t], trace.iterates[t - 1]).value
