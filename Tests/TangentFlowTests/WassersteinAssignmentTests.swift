@@ -73,6 +73,24 @@ struct WassersteinAssignmentTests {
         #expect(q.permutation == hidden && q.totalCost == 0)
     }
 
+    @Test(arguments: [0x1p1020, 0x1p-1000, 1e300])
+    func extremeMagnitudesGiveTheSamePermutation(scale: Double) throws {
+        // Scaling the costs by any positive factor keeps the optimal permutation; near the ends of the double
+        // range an unscaled solver would overflow (C − u − v → ±∞) or flush differences to zero.
+        let c = Fixtures.gaussian(30, 30, seed: 12)
+        let reference = try LinearAssignment.solve(cost: c)
+        let scaled = try LinearAssignment.solve(cost: try Matrix(rows: 30, cols: 30, columnMajor: c.elements.map { $0 * scale }))
+        #expect(scaled.permutation == reference.permutation, "scale \(scale)")
+        // Potentials are the reference ones times the scale (power-of-two scaling is exact); check slackness per
+        // row (a sum of 30 potentials near 1e307 would itself overflow).
+        let tol = 4 * 30 * .ulpOfOne * c.maxAbs * scale
+        for i in 0..<30 {
+            let j = scaled.permutation[i]
+            let slack = scaled.rowPotentials[i] + scaled.columnPotentials[j] - c[i, j] * scale
+            #expect(slack.isFinite && abs(slack) <= tol, "row \(i): slack \(slack), tolerance \(tol)")
+        }
+    }
+
     @Test func rejectsBadCosts() throws {
         #expect(throws: TangentFlowError.emptyInput(operation: "LinearAssignment.solve", argument: "cost")) {
             try LinearAssignment.solve(cost: try Matrix(rows: 0, cols: 0))

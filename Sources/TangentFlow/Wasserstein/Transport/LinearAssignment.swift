@@ -30,7 +30,9 @@ public enum LinearAssignment {
     /// memory. Both backends currently run the pure-Swift solver.
     ///
     /// Edge cases: `m = 1` gives the identity; ties are broken deterministically (the lowest column index found
-    /// first), so equal costs give a valid but not unique optimum.
+    /// first), so equal costs give a valid but not unique optimum; costs are scaled by a power of two internally
+    /// (exact), so magnitudes near the largest or smallest double give the same permutation as moderate ones
+    /// (the potentials, scaled back, may overflow to ±∞ only when `m·max|C|` does).
     ///
     /// - Parameters:
     ///   - cost: `m×m` matrix of finite costs, `m ≥ 1` (any sign).
@@ -46,15 +48,21 @@ public enum LinearAssignment {
         let m = cost.rows
         // Row-major copy: the solver scans one row of C at a time.
         let rowMajor = cost.rowMajorElements
+        // Scale by a power of two so that max|C| ∈ [1, 2): exact, and the reduced costs C_ij − u_i − v_j (sums of
+        // O(m) entries) can then neither overflow for costs near the largest double nor lose the small ones.
+        let largest = cost.maxAbs
+        let exponent = largest > 0 ? largest.exponent : 0
+        let down = Double(sign: .plus, exponent: -exponent, significand: 1)
+        let up = Double(sign: .plus, exponent: exponent, significand: 1)
         let solution: (permutation: [Int], u: [Double], v: [Double])
         switch backend {
         case .c, .swift:
-            solution = SwiftAssignment.solve(rowMajorCost: rowMajor, size: m)
+            solution = SwiftAssignment.solve(rowMajorCost: rowMajor.map { $0 * down }, size: m)
         }
         var total = 0.0
         for i in 0..<m { total += rowMajor[i * m + solution.permutation[i]] }
         return LinearAssignmentResult(
-            permutation: solution.permutation, totalCost: total, rowPotentials: solution.u,
-            columnPotentials: solution.v)
+            permutation: solution.permutation, totalCost: total, rowPotentials: solution.u.map { $0 * up },
+            columnPotentials: solution.v.map { $0 * up })
     }
 }
