@@ -25,7 +25,7 @@ extension TwoLayerReLUProblem {
         var w = start.elements
         var records = [DescentRecord(step: 0, time: 0, loss: lossUnchecked(w), distance: 0, innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true)]
         var iterates = [start]
-        for t in 1...max(steps, 1) where steps > 0 {
+        for t in stride(from: 1, through: steps, by: 1) {
             let g = gradientUnchecked(w)
             var moved = 0.0
             for k in 0..<w.count {
@@ -77,7 +77,7 @@ extension TwoLayerReLUProblem {
         var records = [DescentRecord(step: 0, time: 0, loss: lossUnchecked(start.elements), distance: 0, innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true)]
         var iterates = [start]
         var w = start
-        for t in 1...max(steps, 1) where steps > 0 {
+        for t in stride(from: 1, through: steps, by: 1) {
             let (next, r) = try proximalStepUnchecked(w, distance, gamma, tolerance, maxInnerIterations, beta)
             w = next
             records.append(DescentRecord(step: t, time: Double(t) * Double(neurons) * gamma, loss: r.loss, distance: r.distance, innerIterations: r.innerIterations, innerGradientNorm: r.innerGradientNorm, assignmentRounds: r.assignmentRounds, converged: r.converged))
