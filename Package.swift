@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: [
                 "Datasets/README.md", "DeepLinear/README.md", "Diagnostics/README.md", "Flows/README.md", "IO/README.md", "Kernels/README.md",
                 "LinearAlgebra/README.md", "Losses/README.md", "Matrix/README.md", "Models/README.md",
-                "Reporting/README.md", "Runtime/README.md", "Truncation/README.md",
+                "Reporting/README.md", "Runtime/README.md", "Truncation/README.md", "Wasserstein/README.md",
             ]),
         .executableTarget(name: "tangentflow", dependencies: ["TangentFlow"]),
         .systemLibrary(

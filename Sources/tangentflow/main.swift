@@ -6,7 +6,7 @@ let root = CommandSpec(
     abstract: "The geometry of gradient-flow training: NTKs, pseudoinverses, adapted flows.",
     subcommands: [
         demoCommand, flowCommand, infoCommand, pinvCommand, rankCommand, gramCommand, jacobianCommand, ntkCommand, otCommand,
-        dlnCommand, bwCommand, truncationCommand,
+        dlnCommand, bwCommand, truncationCommand, wassersteinCommand,
     ])
 
 RuntimeInfo.retainFreedMemory()
