@@ -74,7 +74,3 @@ int ck_mlp_pass_ntk_cross(const ck_mlp_pass *p1, const ck_mlp_pass *p2, double *
         if (p1->wscale[l] != p2->wscale[l] || p1->bscale[l] != p2->bscale[l]) return CK_EARG;
     return ck_ntk_from_tapes(&p1->net, &p1->tape, &p2->tape, g, ldg, nthreads);
 }
-
-size_t ck_mlp_pass_samples(const ck_mlp_pass *p) { return p ? p->tape.n : 0; }
-
-size_t ck_mlp_pass_parameter_count(const ck_mlp_pass *p) { return p ? ck_mlp_parameter_count(&p->net) : 0; }

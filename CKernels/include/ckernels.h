@@ -198,10 +198,6 @@ int ck_mlp_pass_ntk(const ck_mlp_pass *p, double *g, size_t ldg, int nthreads);
  * the passes of the sample ranges those blocks touch. Returns CK_OK, CK_EDIM, CK_EARG or CK_ENOMEM. */
 int ck_mlp_pass_ntk_cross(const ck_mlp_pass *p1, const ck_mlp_pass *p2, double *g, size_t ldg, int nthreads);
 
-/* Samples n and parameter count K of a recorded pass (0 for NULL). */
-size_t ck_mlp_pass_samples(const ck_mlp_pass *p);
-size_t ck_mlp_pass_parameter_count(const ck_mlp_pass *p);
-
 /* out (K×nu) := Dᵀ·U for U (Qn×nu), as ck_mlp_vjp. */
 int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu, double *out, size_t ldout,
                     int nthreads);
