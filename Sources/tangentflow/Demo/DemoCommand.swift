@@ -12,15 +12,40 @@ let demoCommand = CommandSpec(
            (Prop. 2.4), the standard one does not; under rank loss the deviation matches Prop. 2.5 (corrected).
         3. Cross-entropy, label smoothing vs one-hot: the adapted flow keeps every sample's logit sum; smoothed
            labels converge to the explicit minimiser, one-hot logits diverge.
+        Then, with --papers all (the default), one experiment per other source paper, each in its own subfolder:
+        dln/ (file 002: singular values along deep-linear geodesics, N = 1, 2, 4, ∞), truncation/ (file 003:
+        clusters truncated and collapsed, exact s_n vs integration), wasserstein-*/ (file 004: gradient flow vs
+        proximal flows, small vs large initialisation, an entropic JKO run on a parameter grid).
         Writes CSV files and SVG plots (and PNG copies when rsvg-convert is installed) to the output folder.
         """,
     options: [
         OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-demo"),
         OptionSpec(name: "backend", value: "backend", help: "Kernel backend.", defaultValue: "c", values: KernelBackend.allCases.map(\.rawValue)),
+        OptionSpec(name: "papers", value: "which", help: "'all': every source paper; '001': the three flow experiments only.", defaultValue: "all", values: ["all", "001"]),
     ],
     run: { p in
-        try Demo(outputDirectory: p.string("output")!, backend: KernelBackend(rawValue: p.string("backend")!)!).run()
+        let dir = p.string("output")!
+        try Demo(outputDirectory: dir, backend: KernelBackend(rawValue: p.string("backend")!)!).run()
+        if p.string("papers") == "all" { try runOtherPapers(into: dir) }
     })
+
+/// The other papers' experiments, each through its own subcommand (same code path as running it by hand).
+func runOtherPapers(into dir: String) throws {
+    let t0 = Date()
+    let experiments: [(folder: String, title: String, command: CommandSpec)] = [
+        ("dln", "file 002 — deep linear networks: singular values along geodesics (tangentflow dln singular-values)", dlnSingularValuesCommand),
+        ("truncation", "file 003 — ReLU truncation dynamics (tangentflow truncation demo)", truncationDemoCommand),
+        ("wasserstein-gd-vs-prox", "file 004 — gradient flow vs proximal flows (tangentflow wasserstein gd-vs-prox)", gdVersusProxCommand),
+        ("wasserstein-init-scale", "file 004 — small vs large initialisation (tangentflow wasserstein init-scale)", initScaleCommand),
+        ("wasserstein-jko", "file 004 — entropic JKO on a parameter grid (tangentflow wasserstein jko)", jkoCommand),
+    ]
+    for e in experiments {
+        print("\n=== \(e.title) → \(dir)/\(e.folder)/")
+        let parsed = try parse(["-o", dir + "/" + e.folder], for: e.command)
+        try e.command.run!(parsed)
+    }
+    print(String(format: "\nOther papers done in %.1f s.", Date().timeIntervalSince(t0)))
+}
 
 /// The three experiments, their CSV files and plots.
 struct Demo {
