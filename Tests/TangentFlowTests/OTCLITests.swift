@@ -63,11 +63,3 @@ import Testing
         #expect(badOmega.status == 64)
     }
 }
-
-/// `tangentflow demo --papers`: the main job covers every source paper by default; bad values are usage errors.
-@Test func demoHelpListsEveryPaperAndRejectsUnknownScope() throws {
-    let help = try CLIRunner.run(["help", "demo"])
-    #expect(help.status == 0 && help.stdout.contains("--papers") && help.stdout.contains("file 004"))
-    let bad = try CLIRunner.run(["demo", "--papers", "005"])
-    #expect(bad.status == 64 && bad.stderr.contains("The value '005' is invalid for '--papers'"))
-}
