@@ -75,22 +75,24 @@ struct WassersteinMeanFieldTests {
         var rng = SeededGenerator(seed: 8)
         var logV = (0..<grid.count).map { _ in 3 * rng.nextGaussian() }
         logV[4] = -.infinity   // a zero mass
-        let got = SeparableLogKernel(axis: grid.axis, gamma: gamma).apply(logV)
-        var worst = 0.0
-        for k in 0..<grid.count {
-            let (a, b) = grid.point(k)
-            let dense = Self.logSumExp((0..<grid.count).map { l in
-                let (c, d) = grid.point(l)
-                return -((a - c) * (a - c) + (b - d) * (b - d)) / gamma + logV[l]
-            })
-            worst = max(worst, abs(got[k] - dense) / max(1, abs(dense)))
+        for backend in KernelBackend.allCases {
+            let got = SeparableLogKernel(axis: grid.axis, gamma: gamma, backend: backend).apply(logV)
+            var worst = 0.0
+            for k in 0..<grid.count {
+                let (a, b) = grid.point(k)
+                let dense = Self.logSumExp((0..<grid.count).map { l in
+                    let (c, d) = grid.point(l)
+                    return -((a - c) * (a - c) + (b - d) * (b - d)) / gamma + logV[l]
+                })
+                worst = max(worst, abs(got[k] - dense) / max(1, abs(dense)))
+            }
+            // Two nested log-sum-exps vs one: each is accurate to a few ulps of its largest term (|·| ≲ 100 here).
+            #expect(worst <= 1e-13, "\(backend): max relative difference \(worst)")
+            // γ far below the spacing² (0.39): e^{−c/γ} underflows for every off-diagonal pair, the log domain does not.
+            let tiny = SeparableLogKernel(axis: grid.axis, gamma: 1e-4, backend: backend).apply(logV)
+            #expect(tiny.allSatisfy { $0.isFinite })
+            #expect(abs(tiny[0] - logV[0]) <= 1e-12, "\(backend): diagonal dominates: \(tiny[0]) vs \(logV[0])")
         }
-        // Two nested log-sum-exps vs one: each is accurate to a few ulps of its largest term (|·| ≲ 100 here).
-        #expect(worst <= 1e-13, "max relative difference \(worst)")
-        // γ far below the spacing² (0.39): e^{−c/γ} underflows for every off-diagonal pair, the log domain does not.
-        let tiny = SeparableLogKernel(axis: grid.axis, gamma: 1e-4).apply(logV)
-        #expect(tiny.allSatisfy { $0.isFinite })
-        #expect(abs(tiny[0] - logV[0]) <= 1e-12, "diagonal dominates: \(tiny[0]) vs \(logV[0])")
     }
 
     @Test func klProxSatisfiesItsOptimalityCondition() throws {

@@ -84,13 +84,24 @@ struct KLProximalSolver: Sendable {
             }
             var slope = 0.0
             for j in 0..<n { slope += grad[j] * delta[j] }
-            // Armijo backtracking on D (a few ulps of slack once the decrease is below D's rounding).
+            // Armijo backtracking on D (a few ulps of slack once the decrease is below D's rounding). Near the
+            // solution the decrease 1e-4·t·|slope| falls below the rounding of D itself (a sum of `count` terms),
+            // where Armijo cannot be tested; there a step that halves the residual ‖∇D‖∞ is accepted instead.
             var t = 1.0
             while true {
                 let trial = (0..<n).map { z[$0] + t * delta[$0] }
                 let trialLogP = logWeights(trial)
                 let trialValue = dualValue(trial, trialLogP)
-                if trialValue.isFinite && trialValue <= value + 1e-4 * t * slope + 8 * .ulpOfOne * abs(value) {
+                var accept = trialValue.isFinite && trialValue <= value + 1e-4 * t * slope + 8 * .ulpOfOne * abs(value)
+                if !accept && trialValue.isFinite && -slope <= Double(count + n) * .ulpOfOne * abs(value) {
+                    var trialGrad = (0..<n).map { ratio * trial[$0] + targets[$0] }
+                    for k in 0..<count where trialLogP[k] > -.infinity {
+                        let pk = exp(trialLogP[k])
+                        for j in 0..<n { trialGrad[j] -= phi[j + k * n] * pk }
+                    }
+                    accept = trialGrad.reduce(0) { max($0, abs($1)) } <= 0.5 * residual
+                }
+                if accept {
                     z = trial
                     logP = trialLogP
                     value = trialValue

@@ -11,24 +11,42 @@ import Foundation
 /// `log(ξ v)` for the Gibbs kernel `ξ_ij = e^{−|θ_i − θ_j|²/γ}` of a regular `n×n` grid, given `log v`.
 ///
 /// Grid point `k = i1 + n·i2` is `(axis[i1], axis[i2])` (first coordinate fastest). Entries of `log v` may be
-/// `−∞` (zero mass); an output is `−∞` only when every term is. Pure Swift for now; a C kernel may back it.
-struct SeparableLogKernel: Sendable {
+/// `−∞` (zero mass); an output is `−∞` only when every term is. With `backend: .c` (the default) it runs on the C
+/// grid kernel (`GridLogKernel`: two shifted dgemm passes with exact fallbacks; `ξ` is its kernel at `ε = γ/2`, its
+/// cost being `½|Δ|²`), and on the pure-Swift passes below with `.swift` or if the C kernel cannot allocate.
+/// Not thread-safe with the C backend (the C kernel holds workspace): one instance per thread.
+struct SeparableLogKernel {
     /// Points per axis `n`.
     let n: Int
     /// `−(u_i − u_j)²/γ`, `n×n`, row-major (`[i * n + j]`), symmetric.
     let logAxisKernel: [Double]
+    /// The C kernel (nil for the Swift backend, or if it could not be created).
+    private let cKernel: GridLogKernel?
 
     /// The kernel of the grid with coordinates `axis` on both axes, at regularisation `γ > 0` (caller validates).
-    init(axis: [Double], gamma: Double) {
+    init(axis: [Double], gamma: Double, backend: KernelBackend = .c) {
         n = axis.count
         var k = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in 0..<n { k[i * n + j] = -(axis[i] - axis[j]) * (axis[i] - axis[j]) / gamma } }
         logAxisKernel = k
+        // The flat index differs (here k = i1 + n·i2, there i·n + j), but the cost is symmetric in the two
+        // coordinates and both axes are equal, so the two operators coincide on flat arrays.
+        cKernel = backend == .c
+            ? (try? RegularGrid2D(x1: axis, x2: axis)).flatMap { try? GridLogKernel(grid: $0, epsilon: gamma / 2) } : nil
     }
 
     /// `log(ξ v)` for `logV = log v` of length `n²`.
     func apply(_ logV: [Double]) -> [Double] {
         precondition(logV.count == n * n, "SeparableLogKernel.apply: length \(logV.count), expected \(n * n)")
+        if let cKernel {
+            var out = [Double](repeating: 0, count: n * n)
+            if cKernel.applyUnchecked(logV, into: &out) { return out }
+        }
+        return applySwift(logV)
+    }
+
+    /// The pure-Swift passes.
+    func applySwift(_ logV: [Double]) -> [Double] {
         var partial = [Double](repeating: 0, count: n * n)
         var out = [Double](repeating: 0, count: n * n)
         logAxisKernel.withUnsafeBufferPointer { kernel in

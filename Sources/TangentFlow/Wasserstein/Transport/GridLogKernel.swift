@@ -65,4 +65,12 @@ public final class GridLogKernel {
         }
         return out
     }
+
+    /// `apply` without the argument checks, for callers that have validated `w` (length, no NaN or +∞): returns
+    /// `false` if the C kernel reported a failure (out of memory), leaving `out` unspecified.
+    func applyUnchecked(_ w: [Double], into out: inout [Double]) -> Bool {
+        if let handle { return ck_grid_kernel_log_apply(handle, w, &out) == 0 }
+        swiftKernel!.apply(w, into: &out)
+        return true
+    }
 }
