@@ -33,7 +33,9 @@ let package = Package(
                 "LinearAlgebra/README.md", "Losses/README.md", "Matrix/README.md", "Models/README.md",
                 "Reporting/README.md", "Runtime/README.md", "Truncation/README.md", "Wasserstein/README.md",
             ]),
-        .executableTarget(name: "tangentflow", dependencies: ["TangentFlow"]),
+        // The command-line machinery (table-driven parser, help, runner, model options) of both tools.
+        .target(name: "CommandLineSupport", dependencies: ["TangentFlow"]),
+        .executableTarget(name: "tangentflow", dependencies: ["TangentFlow", "CommandLineSupport"]),
         .systemLibrary(
             name: "CMPI",
             path: "Sources/CMPI",
@@ -52,7 +54,7 @@ let package = Package(
             dependencies: ["TangentFlow", "CDistributed"],
             exclude: ["README.md"]
         ),
-        .executableTarget(name: "tangentflow-mpi", dependencies: ["TangentFlowDistributed", "TangentFlow"]),
+        .executableTarget(name: "tangentflow-mpi", dependencies: ["TangentFlowDistributed", "TangentFlow", "CommandLineSupport"]),
         .executableTarget(
             name: "distributed-checks",
             dependencies: ["TangentFlowDistributed", "TangentFlow"],

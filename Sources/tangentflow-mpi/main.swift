@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import TangentFlow
 import TangentFlowDistributed
@@ -14,6 +15,6 @@ do {
     exit(1)
 }
 _ = RuntimeInfo.retainFreedMemory()
-let code = runCommandLine(root, Array(CommandLine.arguments.dropFirst()))
+let code = runCommandLine(root, Array(CommandLine.arguments.dropFirst()), output: .rankZero)
 Distributed.finish()
 exit(code)

@@ -1,37 +1,13 @@
-import Foundation
+import CommandLineSupport
 import TangentFlow
 import TangentFlowDistributed
 
-// Adapted from Sources/tangentflow/CLI/ModelOptions.swift: no backend (the C kernels always), plus the grid.
-
-/// Options shared by the commands that take an MLP, its parameters and inputs.
-enum ModelOptions {
-    static let specs: [OptionSpec] = [
-        OptionSpec(name: "widths", value: "widths", help: "Layer widths M_0,…,M_L, comma-separated (e.g. 16,256,256,10)."),
-        OptionSpec(
-            name: "activation", value: "activation", help: "Hidden-layer activation.", defaultValue: "tanh",
-            values: Activation.allCases.map(\.rawValue)),
-        OptionSpec(
-            name: "parametrization", value: "parametrization",
-            help: "Forward scaling: standard (W h + b) or ntk (W h/√fan-in + b).", defaultValue: "standard",
-            values: ["standard", "ntk"]),
-        OptionSpec(name: "theta", value: "theta.npy", help: "Parameters θ (length K: W_ℓ row-major, then b_ℓ, per layer)."),
-        OptionSpec(name: "x", value: "X.npy", help: "Inputs, one sample per row (N×M_0)."),
+extension ModelOptions {
+    /// The model options plus the process grid (no backend: the distributed path always runs the C kernels).
+    static let specs: [OptionSpec] = modelSpecs + [
         OptionSpec(name: "grid", value: "RxC", help: "Process grid rows×columns; R·C = ranks (default: the most square).", optional: true),
         OptionSpec(name: "block", value: "nb", help: "Square block size of the block-cyclic layout.", defaultValue: "64"),
     ]
-
-    static func model(_ p: ParsedArguments) throws -> MLP {
-        let widths = try parseWidths(p.required("widths"))
-        let act = Activation(rawValue: p.string("activation") ?? "tanh")!
-        let param: MLP.Parametrization = p.string("parametrization") == "ntk" ? .ntk(weightStd: 1, biasStd: 1) : .standard
-        return try MLP(widths: widths, activation: act, parametrization: param)
-    }
-
-
-    static func theta(_ p: ParsedArguments) throws -> [Double] { try NpyFile.readVector(from: p.required("theta")) }
-
-    static func inputs(_ p: ParsedArguments, _ name: String = "x") throws -> Matrix { try NpyFile.readMatrix(from: p.required(name)) }
 
     /// The process grid of `--grid`/`--block` (COLLECTIVE).
     static func grid(_ p: ParsedArguments) throws -> ProcessGrid {

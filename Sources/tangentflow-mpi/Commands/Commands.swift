@@ -1,15 +1,7 @@
+import CommandLineSupport
 import Foundation
 import TangentFlow
 import TangentFlowDistributed
-
-func parseWidths(_ text: String) throws -> [Int] {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-    let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard widths.count == parts.count, widths.count >= 2 else {
-        throw UsageError(message: "The value '\(text)' is invalid for '--widths' (expected at least two comma-separated integers)")
-    }
-    return widths
-}
 
 func mib(_ bytes: Double) -> String { String(format: "%.0f MiB", bytes / 1_048_576) }
 func mib(_ bytes: Int) -> String { mib(Double(bytes)) }

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import TangentFlow
 
@@ -172,15 +173,6 @@ struct FlowResult {
         try TrajectoryDiagnostics.table(points).write(to: dir + "/trajectory.csv")
         try NpyFile.write(vector: solution.finalState, to: dir + "/theta_final.npy")
     }
-}
-
-func parseWidths(_ text: String) throws -> [Int] {
-    let parts = text.split(separator: ",", omittingEmptySubsequences: false)
-    let widths = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard widths.count == parts.count, widths.count >= 2 else {
-        throw UsageError(message: "The value '\(text)' is invalid for '--widths' (expected at least two comma-separated integers)")
-    }
-    return widths
 }
 
 func makeDirectory(_ dir: String) throws {

@@ -1,5 +1,5 @@
 /// Parses `args` (without the program name) against `spec`'s options and positionals.
-func parse(_ args: [String], for spec: CommandSpec) throws -> ParsedArguments {
+package func parse(_ args: [String], for spec: CommandSpec) throws -> ParsedArguments {
     var out = ParsedArguments(spec: spec)
     var i = 0
     while i < args.count {

@@ -1,6 +1,6 @@
 /// Help text in swift-argument-parser's layout: OVERVIEW, USAGE, ARGUMENTS, OPTIONS, SUBCOMMANDS; labels
 /// indented 2, text at column 26.
-func helpText(for spec: CommandSpec, parents: [String]) -> String {
+package func helpText(for spec: CommandSpec, parents: [String]) -> String {
     var s = "OVERVIEW: \(spec.abstract)\n"
     if let d = spec.discussion { s += "\n\(d)\n" }
     s += "\nUSAGE: \(usageLine(for: spec, parents: parents))\n"
@@ -28,7 +28,7 @@ func helpText(for spec: CommandSpec, parents: [String]) -> String {
 }
 
 /// `tangentflow ntk --widths <widths> … [--method <method>]`.
-func usageLine(for spec: CommandSpec, parents: [String]) -> String {
+package func usageLine(for spec: CommandSpec, parents: [String]) -> String {
     var parts = [spec.path(parents)]
     if !spec.subcommands.isEmpty { parts.append("<subcommand>") }
     for o in spec.options {
