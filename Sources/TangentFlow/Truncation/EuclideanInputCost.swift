@@ -57,15 +57,7 @@ public struct EuclideanInputCost: Sendable {
     /// - Throws: as `value(_:)`.
     public func gradient(_ net: TruncationNetwork) throws -> (weights: [Matrix], shifts: [[Double]]) {
         try requireWidth(net.width, "EuclideanInputCost.gradient")
-        var acc = TruncationGradientAccumulator(net)
-        for (j, cluster) in data.clusters.enumerated() {
-            let w = 1 / Double(cluster.rows)
-            for i in 0..<cluster.rows {
-                let tape = TruncationTape(net, cluster.row(i))
-                let e = (0..<data.width).map { tape.output[$0] - pulledBackLabels[j][$0] }
-                acc.backpropagate(tape, cotangent: e, weight: w)
-            }
-        }
+        let acc = accumulate(net) { $0.backpropagate($1, cotangent: $2, weight: $3) }
         return (acc.weights, acc.shifts)
     }
 
@@ -84,16 +76,26 @@ public struct EuclideanInputCost: Sendable {
     public func adaptedGradient(_ p: AdaptedParameters) throws -> (shifts: [[Double]], omegas: [Matrix]) {
         let net = try p.networkUnchecked()
         try requireWidth(net.width, "EuclideanInputCost.adaptedGradient")
+        let acc = accumulate(net) { $0.backpropagateAdapted($1, cotangent: $2, weight: $3) }
+        return (acc.shifts, acc.omegas)
+    }
+
+    /// Runs `backpropagate(accumulator, tape, cotangent, weight)` for every sample: the tape of `x_{j,i}`, the
+    /// residual `𝒯^{(L)}(x_{j,i}) − ỹ_j` and the weight `1/N_j` of (2.26).
+    private func accumulate(
+        _ net: TruncationNetwork,
+        _ backpropagate: (inout TruncationGradientAccumulator, TruncationTape, [Double], Double) -> Void
+    ) -> TruncationGradientAccumulator {
         var acc = TruncationGradientAccumulator(net)
         for (j, cluster) in data.clusters.enumerated() {
             let w = 1 / Double(cluster.rows)
             for i in 0..<cluster.rows {
                 let tape = TruncationTape(net, cluster.row(i))
                 let e = (0..<data.width).map { tape.output[$0] - pulledBackLabels[j][$0] }
-                acc.backpropagateAdapted(tape, cotangent: e, weight: w)
+                backpropagate(&acc, tape, e, w)
             }
         }
-        return (acc.shifts, acc.omegas)
+        return acc
     }
 
     func requireWidth(_ q: Int, _ op: String) throws {
