@@ -35,6 +35,19 @@ static double marginal_error(sk_state *st, double eps, const double *mass, const
     return err;
 }
 
+/* pot ← (1−ω)pot + ω ε(log mass − lse) from the lse of the last kernel application (−∞ where mass = 0). */
+static void update_potential(const sk_state *st, double eps, double omega, const double *mass, const double *logmass,
+                             double *pot) {
+    for (size_t t = 0; t < st->nn; t++) {
+        if (!(mass[t] > 0)) {
+            pot[t] = -INFINITY;
+            continue;
+        }
+        double target = eps * (logmass[t] - st->lse[t]);
+        pot[t] = omega == 1.0 ? target : (1.0 - omega) * pot[t] + omega * target;
+    }
+}
+
 static int half_step(sk_state *st, double eps, double omega, const double *mass, const double *logmass, double *pot,
                      const double *other, int update, double *before, double *after) {
     size_t nn = st->nn;
@@ -43,14 +56,7 @@ static int half_step(sk_state *st, double eps, double omega, const double *mass,
     if (status != CK_OK) return status;
     if (before) *before = marginal_error(st, eps, mass, pot);
     if (!update) return CK_OK;
-    for (size_t t = 0; t < nn; t++) {
-        if (!(mass[t] > 0)) {
-            pot[t] = -INFINITY;
-            continue;
-        }
-        double target = eps * (logmass[t] - st->lse[t]);
-        pot[t] = omega == 1.0 ? target : (1.0 - omega) * pot[t] + omega * target;
-    }
+    update_potential(st, eps, omega, mass, logmass, pot);
     if (after) *after = marginal_error(st, eps, mass, pot);
     return CK_OK;
 }
@@ -146,14 +152,7 @@ int ck_sinkhorn_grid(size_t n1, size_t n2, const double *x1, const double *x2, c
             best = e;
         }
         /* g-update from the lse just computed */
-        for (size_t t = 0; t < nn; t++) {
-            if (!(b[t] > 0)) {
-                g[t] = -INFINITY;
-                continue;
-            }
-            double target = reg * (st.logb[t] - st.lse[t]);
-            g[t] = w == 1.0 ? target : (1.0 - w) * g[t] + w * target;
-        }
+        update_potential(&st, reg, w, b, st.logb, g);
     }
     if (!converged) {
         /* the errors of the potentials returned */
