@@ -57,12 +57,14 @@ import json
 import math
 import os
 import platform
-import resource
 import statistics
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import tf_bench_common as TB  # noqa: E402
 
 WIDTHS = [16, 64, 64, 10]
 N = 64
@@ -77,37 +79,12 @@ MAX_STEPS = 100_000
 
 # --------------------------------------------------------------------------- machine load
 
-def _busy_cpu_s():
-    """Non-idle CPU seconds of the whole machine since boot (/proc/stat)."""
-    with open("/proc/stat") as f:
-        vals = [int(v) for v in f.readline().split()[1:9]]
-    idle = vals[3] + vals[4]
-    return (sum(vals) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _own_cpu_s():
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
-
-
-def wait_quiet(max_wait_s, thresh_cores=0.25):
-    """Wait until the machine looks idle; return (busy cores over the last 1 s, seconds waited)."""
-    t0 = time.time()
-    while True:
-        b0 = _busy_cpu_s()
-        time.sleep(1.0)
-        busy = _busy_cpu_s() - b0
-        if busy < thresh_cores or time.time() - t0 > max_wait_s:
-            return busy, time.time() - t0
-        time.sleep(4.0)
-
-
 def timed(fn):
     """Run fn(); return (result, wall seconds, average cores used by *other* processes)."""
-    b0, c0, t0 = _busy_cpu_s(), _own_cpu_s(), time.perf_counter()
+    b0, c0, t0 = TB.busy_cpu_s(), TB.own_cpu_s(), time.perf_counter()
     r = fn()
     wall = time.perf_counter() - t0
-    other = max(0.0, ((_busy_cpu_s() - b0) - (_own_cpu_s() - c0)) / wall)
+    other = max(0.0, ((TB.busy_cpu_s() - b0) - (TB.own_cpu_s() - c0)) / wall)
     return r, wall, other
 
 
@@ -244,7 +221,7 @@ def main(argv=None):
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": TB.cpu_model(),
         "cpu_count": os.cpu_count(),
         "versions": _versions(),
         "jax_devices": [str(d) for d in jax.devices()],
@@ -280,7 +257,7 @@ def main(argv=None):
         return field(s, th, a)
 
     # be polite to other benchmarks: start heavy work only on a quiet machine
-    busy0, waited0 = wait_quiet(args.quiet_wait)
+    busy0, waited0 = TB.wait_quiet(args.quiet_wait)
     print(f"# start: {busy0:.2f} busy cores after waiting {waited0:.0f} s", flush=True)
 
     # compile (AOT) the plain solve first, in a fresh process (the counting run below would warm
@@ -310,7 +287,7 @@ def main(argv=None):
     field_s = statistics.median(fe)
     print(f"# one field evaluation: median {field_s * 1e3:.1f} ms (min {min(fe) * 1e3:.1f})", flush=True)
 
-    busy, waited = wait_quiet(args.quiet_wait)
+    busy, waited = TB.wait_quiet(args.quiet_wait)
     print(f"# machine: {busy:.2f} busy cores after waiting {waited:.0f} s", flush=True)
 
     times, others = [], []
@@ -319,7 +296,7 @@ def main(argv=None):
     print(f"#   solve 1: {w:.2f} s (other load {o:.2f} cores)", flush=True)
     reps = args.reps if args.reps is not None else (3 if w < 60.0 else 1)
     for r in range(1, reps):
-        wait_quiet(args.quiet_wait)
+        TB.wait_quiet(args.quiet_wait)
         res, w, o = timed(lambda: jax.block_until_ready(compiled(th0j, Xj, yj)))
         times.append(w), others.append(o)
         print(f"#   solve {r + 1}: {w:.2f} s (other load {o:.2f} cores)", flush=True)
@@ -370,7 +347,7 @@ def main(argv=None):
         def f_np(s, th):
             return np.asarray(fjit(th, Xj, yj))
 
-        busy2, waited2 = wait_quiet(args.quiet_wait)
+        busy2, waited2 = TB.wait_quiet(args.quiet_wait)
         print(f"# scipy solve_ivp(RK45) (predicted {predicted:.0f} s) ...", flush=True)
         sol, w, o = timed(lambda: solve_ivp(f_np, (0.0, S_END), theta0, method="RK45", rtol=RTOL, atol=ATOL))
         print(f"#   {w:.2f} s, nfev {sol.nfev}, status {sol.status} (other load {o:.2f} cores)", flush=True)
@@ -412,17 +389,6 @@ def format_table(records):
         lines.append(f"{r['tool']:34s} {r['median_s']:9.2f} {r['min_s']:8.2f} {r['reps']:4d} {c:>9s} "
                      f"{r['steps']:6d} {rj:>4s} {ev:>6s} {r['deviation']:10.3e} {r['final_loss']:11.4e}")
     return "\n".join(lines)
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def _versions():

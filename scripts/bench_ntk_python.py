@@ -336,19 +336,6 @@ def blas_info():
     return info
 
 
-_busy_cpu_s = C.busy_cpu_s
-
-
-def wait_quiet(max_wait_s, thresh_cores=0.25):
-    """Wait until the machine looks idle; return (busy cores in last 1 s window, waited s)."""
-    t0 = time.time()
-    while True:
-        b0 = _busy_cpu_s()
-        time.sleep(1.0)
-        busy = _busy_cpu_s() - b0
-        if busy < thresh_cores or time.time() - t0 > max_wait_s:
-            return busy, time.time() - t0
-        time.sleep(4.0)
 
 
 def run_worker(python, script, case, tool, data_dir, phase, out=None, timeout=None):
@@ -357,11 +344,11 @@ def run_worker(python, script, case, tool, data_dir, phase, out=None, timeout=No
         cmd += ["--out", out]
     import resource
     t = time.perf_counter()
-    b0 = _busy_cpu_s()
+    b0 = C.busy_cpu_s()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    busy = _busy_cpu_s() - b0
+    busy = C.busy_cpu_s() - b0
     wall = time.perf_counter() - t
     own = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     rec = None
@@ -407,7 +394,7 @@ def main():
     meta = {
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
         "host": platform.node(),
-        "cpu": _cpu_model(),
+        "cpu": C.cpu_model(),
         "cores": NTHREADS,
         "python": sys.version.split()[0],
         "env": env_report,
@@ -479,7 +466,7 @@ def main():
                     # keeping the least disturbed run (lowest other_load_cores)
                     t = None
                     for attempt in range(1 + a.retries):
-                        q_busy, q_wait = wait_quiet(a.quiet_wait)
+                        q_busy, q_wait = C.wait_quiet(a.quiet_wait)
                         ti = run_worker(python, script, case, tool, data_dir, "time", None, a.timeout)
                         ti["attempt"] = attempt + 1
                         if t is None or ti["other_load_cores"] < t["other_load_cores"]:
@@ -583,17 +570,6 @@ def nt_versions(nt_python):
         return json.loads(p.stdout.strip().splitlines()[-1])
     except Exception as e:  # pragma: no cover
         return f"unavailable: {e}"
-
-
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def _versions():

@@ -112,18 +112,6 @@ ENV_KEYS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OM
 
 # --------------------------------------------------------------------------- machine load / timing
 
-def wait_quiet(max_wait_s, thresh_cores=0.25):
-    """Wait until the machine looks idle; return (busy cores over the last 1 s, seconds waited)."""
-    t0 = time.time()
-    while True:
-        b0 = TB.busy_cpu_s()
-        time.sleep(1.0)
-        busy = TB.busy_cpu_s() - b0
-        if busy < thresh_cores or time.time() - t0 > max_wait_s:
-            return busy, time.time() - t0
-        time.sleep(4.0)
-
-
 def timed_block(fn, sync=lambda r: r, **kw):
     """TB.time_fn (warm-up, then repeats) plus the average CPU used by other processes."""
     b0, c0, w0 = TB.busy_cpu_s(), TB.own_cpu_s(), time.perf_counter()
@@ -339,13 +327,13 @@ def run_grid(args, meta, records, out_dir):
     for inner in (10, 1):
         tool = f"ott-jax-grid-lse-inner{inner}"
         solve = make_ott(jax, jnp, n, reg, THRESHOLD, MAX_ITER, inner)
-        busy, waited = wait_quiet(args.quiet_wait)
+        busy, waited = TB.wait_quiet(args.quiet_wait)
         t = time.perf_counter()
         compiled = jax.jit(solve).lower(aj, bj).compile()
         compile_s = time.perf_counter() - t
         res, first, _o = timed_once(lambda: jax.block_until_ready(compiled(aj, bj)))  # warm-up
         reps = reps_policy(first, args.reps)
-        busy, waited2 = wait_quiet(args.quiet_wait)
+        busy, waited2 = TB.wait_quiet(args.quiet_wait)
         times, other = timed_block(lambda: compiled(aj, bj), jax.block_until_ready,
                                    warmup=0, min_reps=reps, max_reps=reps, budget_s=0.0)
         f, g, it, conv, last = (np.asarray(x) for x in res)
@@ -380,7 +368,7 @@ def run_grid(args, meta, records, out_dir):
     if args.slow:
         pot_runs.append(("pot-sinkhorn_log", "sinkhorn_log", THRESHOLD))
     for tool, method, thr in pot_runs:
-        busy, waited = wait_quiet(args.quiet_wait)
+        busy, waited = TB.wait_quiet(args.quiet_wait)
         print(f"#   {tool} (method={method!r}, stopThr={thr:.4g}) ...", flush=True)
         (P, f, g, niter, errs, msgs), wall, other = timed_once(
             lambda: pot_run(ot, a, b, C, reg, method, thr, args.pot_max_iter))
@@ -502,7 +490,7 @@ def run_assignment(args, meta, records, out_dir):
          f"on the prebuilt C (solve only)"),
     ]
     for tool, version, fn, kw, note in tools:
-        busy, waited = wait_quiet(args.quiet_wait)
+        busy, waited = TB.wait_quiet(args.quiet_wait)
         times, other = timed_block(fn, **kw)
         rec = {"case": case, "tool": tool, "version": version, "median_s": statistics.median(times),
                "min_s": min(times), "reps": len(times), "times_s": times, "threads": NTHREADS,
@@ -555,17 +543,6 @@ def format_table(records):
     return "\n".join(lines)
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
 def _versions():
     from importlib.metadata import PackageNotFoundError, version
     v = {}
@@ -614,7 +591,7 @@ def main(argv=None):
         "host": platform.node(),
         "python": sys.version.split()[0],
         "platform": platform.platform(),
-        "cpu": _cpu_model(),
+        "cpu": TB.cpu_model(),
         "cpu_count": NTHREADS,
         "threads": (f"not pinned (house convention): OpenBLAS and XLA:CPU default to the {NTHREADS} cores; "
                     f"linear_sum_assignment, cdist and ot.emd are single-threaded"),
@@ -634,7 +611,7 @@ def main(argv=None):
     out_dir = args.out_dir or None
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
-    busy0, waited0 = wait_quiet(args.quiet_wait)
+    busy0, waited0 = TB.wait_quiet(args.quiet_wait)
     print(f"# start: {busy0:.2f} busy cores after waiting {waited0:.0f} s", flush=True)
 
     records, manifest = [], {}

@@ -61,6 +61,31 @@ def own_cpu_s() -> float:
     return ru.ru_utime + ru.ru_stime
 
 
+def wait_quiet(max_wait_s, thresh_cores=0.25):
+    """Wait until the machine looks idle; return (busy cores over the last 1 s, seconds waited)."""
+    t0 = time.time()
+    while True:
+        b0 = busy_cpu_s()
+        time.sleep(1.0)
+        busy = busy_cpu_s() - b0
+        if busy < thresh_cores or time.time() - t0 > max_wait_s:
+            return busy, time.time() - t0
+        time.sleep(4.0)
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (platform.processor() elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor()
+
+
 def load_mlp_data(data_dir, case):
     widths, N, act = MLP_CASES[case]
     tag = "ref" if widths[1] == 256 else "1m"
