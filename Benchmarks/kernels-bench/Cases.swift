@@ -104,19 +104,13 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
         c: { try pseudoinverse(of: dw, backend: .c) }, swift: { try pseudoinverse(of: dw, backend: .swift) },
         tolerance: 1e-10, swiftReps: 1, note: "pinv: thin SVD (dgesdd) then A⁺ = V Σ⁻¹ Uᵀ, as numpy.linalg.pinv."))
 
-    // JVP / VJP blocks and the Gram-route pseudoinverse at the flow benchmark's size (QN = 640, K = 5898).
+    // JVP / VJP blocks, the Gram-route pseudoinverse and the projector at the flow benchmark's size (QN = 640,
+    // K = 5898), then its NTK and Cholesky solve.
     do {
         let (net, theta, x) = try referenceMLP([16, 64, 64, 10], samples: quick ? 16 : 64)
-        let qn = x.rows * 10, k = net.parameterCount, b = 16
-        let v = gaussian(k, b, 6), u = gaussian(qn, b, 7)
-        cases.append(BenchCase(
-            name: "jvp-block", size: "\(qn)x\(k) B=\(b)", flops: nil,
-            c: { try c.mlpJVP(net, theta: theta, inputs: x, directions: v) },
-            swift: { try s.mlpJVP(net, theta: theta, inputs: x, directions: v) }, tolerance: 1e-12))
-        cases.append(BenchCase(
-            name: "vjp-block", size: "\(qn)x\(k) B=\(b)", flops: nil,
-            c: { try c.mlpVJP(net, theta: theta, inputs: x, cotangents: u) },
-            swift: { try s.mlpVJP(net, theta: theta, inputs: x, cotangents: u) }, tolerance: 1e-12))
+        let qn = x.rows * 10
+        cases += try fieldKernelCases(
+            c, s, net, theta, x, names: ["jvp-block", "vjp-block", "gram-route-apply", "projector-apply"], withNotes: true)
         let g = try c.mlpNTK(net, theta: theta, inputs: x, nil)
         let rhs = gaussian(qn, 1, 8)
         cases.append(BenchCase(
@@ -128,17 +122,6 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
             c: { try c.choleskySolve(g, rhs, estimateCondition: true).solution },
             swift: { try s.choleskySolve(g, rhs) }, tolerance: 1e-8,
             note: "cholesky-solve: dpotrf + dpocon + dpotrs on the flow benchmark's NTK (Swift path without the condition estimate)."))
-        cases.append(BenchCase(
-            name: "gram-route-apply", size: "QN=\(qn)", flops: nil,
-            c: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .c).solve(rhs) },
-            swift: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .swift).solve(rhs) }, tolerance: 1e-8,
-            swiftReps: 1, note: "gram-route-apply: eigendecomposition of the NTK and ψ = G⁺g (MATH.md §2 cut-off); tolerance reflects κ(G)."))
-        let d = try c.mlpJacobian(net, theta: theta, inputs: x)
-        cases.append(BenchCase(
-            name: "projector-apply", size: "\(qn)x\(k)", flops: nil,
-            c: { try Pseudoinverse(of: d, backend: .c).projectOntoRowSpace(v) },
-            swift: { try Pseudoinverse(of: d, backend: .swift).projectOntoRowSpace(v) }, tolerance: 1e-9, swiftReps: 1,
-            note: "projector-apply: SVD of D then P_ran(Dᵀ)V = V_r(V_rᵀV) for 16 vectors, never forming the K×K projector."))
     }
     // The adapted flow of issue #12's performance target: tanh 16-64-64-10, N = 64, Dopri5 rtol 1e-8 atol 1e-10,
     // t from 0 to 0.99 (same problem as `tangentflow flow --data gaussian --seed 0`, and scripts/bench_flow_jax.py

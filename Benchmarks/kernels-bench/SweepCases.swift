@@ -22,29 +22,7 @@ func sweepCases(_ o: BenchOptions) throws -> [BenchCase] {
             name: "jacobian-mlp-sweep", size: "N=\(n) QN=\(qn)", flops: nil,
             c: { try c.mlpJacobian(net, theta: theta, inputs: x) }, swift: { try s.mlpJacobian(net, theta: theta, inputs: x) },
             tolerance: 1e-13, swiftReps: 3))
-        let b = 16
-        let v = gaussian(net.parameterCount, b, 30), u = gaussian(qn, b, 31)
-        cases.append(BenchCase(
-            name: "jvp-sweep", size: "N=\(n) B=\(b)", flops: nil,
-            c: { try c.mlpJVP(net, theta: theta, inputs: x, directions: v) },
-            swift: { try s.mlpJVP(net, theta: theta, inputs: x, directions: v) }, tolerance: 1e-12))
-        cases.append(BenchCase(
-            name: "vjp-sweep", size: "N=\(n) B=\(b)", flops: nil,
-            c: { try c.mlpVJP(net, theta: theta, inputs: x, cotangents: u) },
-            swift: { try s.mlpVJP(net, theta: theta, inputs: x, cotangents: u) }, tolerance: 1e-12))
-        // The Gram-route pseudoinverse and projector application on this model's NTK and Jacobian.
-        let g = try c.mlpNTK(net, theta: theta, inputs: x, nil)
-        let rhs = gaussian(qn, 1, 32)
-        cases.append(BenchCase(
-            name: "gram-route-sweep", size: "QN=\(qn)", flops: nil,
-            c: { try GramPseudoinverse(gram: g, parameterCount: net.parameterCount, backend: .c).solve(rhs) },
-            swift: { try GramPseudoinverse(gram: g, parameterCount: net.parameterCount, backend: .swift).solve(rhs) },
-            tolerance: 1e-8, swiftReps: 1))
-        let d = try c.mlpJacobian(net, theta: theta, inputs: x)
-        cases.append(BenchCase(
-            name: "projector-sweep", size: "\(qn)x\(net.parameterCount)", flops: nil,
-            c: { try Pseudoinverse(of: d, backend: .c).projectOntoRowSpace(v) },
-            swift: { try Pseudoinverse(of: d, backend: .swift).projectOntoRowSpace(v) }, tolerance: 1e-9, swiftReps: 1))
+        cases += try fieldKernelCases(c, s, net, theta, x, names: ["jvp-sweep", "vjp-sweep", "gram-route-sweep", "projector-sweep"])
     }
 
     // Generic Gram, SVD pseudoinverse and Cholesky solve over the size.
@@ -63,4 +41,36 @@ func sweepCases(_ o: BenchOptions) throws -> [BenchCase] {
             c: { try c.choleskySolve(spd, rhs) }, swift: { try s.choleskySolve(spd, rhs) }, tolerance: 1e-10))
     }
     return cases
+}
+
+/// The kernels of one adapted-field evaluation besides the NTK, for one MLP and sample set, named
+/// `names = [jvp, vjp, gram route, projector]`: JVP and VJP blocks of 16 vectors, the Gram-route solve `G⁺g` on
+/// the model's NTK, and `P_ran(Dᵀ)V` on its Jacobian.
+func fieldKernelCases(
+    _ c: CBackend, _ s: SwiftBackend, _ net: MLP, _ theta: [Double], _ x: Matrix, names: [String], withNotes: Bool = false
+) throws -> [BenchCase] {
+    let qn = x.rows * net.outputDimension, k = net.parameterCount, b = 16
+    let v = gaussian(k, b, 6), u = gaussian(qn, b, 7), rhs = gaussian(qn, 1, 8)
+    let g = try c.mlpNTK(net, theta: theta, inputs: x, nil), d = try c.mlpJacobian(net, theta: theta, inputs: x)
+    return [
+        BenchCase(
+            name: names[0], size: "\(qn)x\(k) B=\(b)", flops: nil,
+            c: { try c.mlpJVP(net, theta: theta, inputs: x, directions: v) },
+            swift: { try s.mlpJVP(net, theta: theta, inputs: x, directions: v) }, tolerance: 1e-12),
+        BenchCase(
+            name: names[1], size: "\(qn)x\(k) B=\(b)", flops: nil,
+            c: { try c.mlpVJP(net, theta: theta, inputs: x, cotangents: u) },
+            swift: { try s.mlpVJP(net, theta: theta, inputs: x, cotangents: u) }, tolerance: 1e-12),
+        BenchCase(
+            name: names[2], size: "QN=\(qn)", flops: nil,
+            c: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .c).solve(rhs) },
+            swift: { try GramPseudoinverse(gram: g, parameterCount: k, backend: .swift).solve(rhs) }, tolerance: 1e-8,
+            swiftReps: 1,
+            note: withNotes ? "\(names[2]): eigendecomposition of the NTK and ψ = G⁺g (MATH.md §2 cut-off); tolerance reflects κ(G)." : nil),
+        BenchCase(
+            name: names[3], size: "\(qn)x\(k)", flops: nil,
+            c: { try Pseudoinverse(of: d, backend: .c).projectOntoRowSpace(v) },
+            swift: { try Pseudoinverse(of: d, backend: .swift).projectOntoRowSpace(v) }, tolerance: 1e-9, swiftReps: 1,
+            note: withNotes ? "\(names[3]): SVD of D then P_ran(Dᵀ)V = V_r(V_rᵀV) for 16 vectors, never forming the K×K projector." : nil),
+    ]
 }
