@@ -41,6 +41,15 @@ func requireFinite(_ values: [Double], _ operation: String, _ argument: String) 
     }
 }
 
+/// Throws `.shapeMismatch` ("`argument` of length `length`") unless `values` has `length` entries, then as
+/// `requireFinite`.
+func requireVector(_ values: [Double], length: Int, _ operation: String, _ argument: String) throws {
+    guard values.count == length else {
+        throw TangentFlowError.shapeMismatch(operation: operation, expected: "\(argument) of length \(length)", got: "length \(values.count)")
+    }
+    try requireFinite(values, operation, argument)
+}
+
 /// Throws `.invalidArgument` unless `value` is finite and `value ≥ 0`.
 func requireNonNegative(_ value: Double, _ operation: String, _ name: String) throws {
     guard value.isFinite, value >= 0 else {

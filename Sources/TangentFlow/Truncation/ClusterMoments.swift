@@ -32,8 +32,7 @@ public struct ClusterMoments: Sendable {
         try r.requireShape(q, q, op, "R")
         try points.requireFinite(op, "points")
         try r.requireFinite(op, "R")
-        guard beta.count == q else { throw TangentFlowError.shapeMismatch(operation: op, expected: "β of length \(q)", got: "length \(beta.count)") }
-        try requireFinite(beta, op, "β")
+        try requireVector(beta, length: q, op, "β")
         let n = points.rows, w = 1 / Double(points.rows)
         var counts = [Double](repeating: 0, count: q)
         var index: [[Bool]: Int] = [:]

@@ -32,10 +32,7 @@ public struct ClusteredTrainingData: Sendable {
             try c.requireFinite(op, "cluster \(j)")
         }
         for (j, y) in labels.enumerated() {
-            guard y.count == q else {
-                throw TangentFlowError.shapeMismatch(operation: op, expected: "label \(j) of length \(q)", got: "length \(y.count)")
-            }
-            try requireFinite(y, op, "label \(j)")
+            try requireVector(y, length: q, op, "label \(j)")
         }
         self.width = q
         self.clusters = clusters

@@ -116,9 +116,6 @@ public struct StandardCost: Sendable {
         }
         try wOut.requireShape(q, q, op, "W_{L+1}")
         try wOut.requireFinite(op, "W_{L+1}")
-        guard bOut.count == q else {
-            throw TangentFlowError.shapeMismatch(operation: op, expected: "b_{L+1} of length \(q)", got: "length \(bOut.count)")
-        }
-        try requireFinite(bOut, op, "b_{L+1}")
+        try requireVector(bOut, length: q, op, "b_{L+1}")
     }
 }

@@ -34,12 +34,7 @@ public struct TruncationNetwork: Sendable {
             try w.requireShape(q, q, op, "W^{(\(k + 1))}")
             inverses.append(try TruncationAlgebra.inverse(w, operation: op, argument: "W^{(\(k + 1))}"))
         }
-        for (k, b) in shifts.enumerated() {
-            guard b.count == q else {
-                throw TangentFlowError.shapeMismatch(operation: op, expected: "β^{(\(k + 1))} of length \(q)", got: "length \(b.count)")
-            }
-            try requireFinite(b, op, "β^{(\(k + 1))}")
-        }
+        for (k, b) in shifts.enumerated() { try requireVector(b, length: q, op, "β^{(\(k + 1))}") }
         self.width = q
         self.weights = cumulativeWeights
         self.shifts = shifts
@@ -71,10 +66,7 @@ public struct TruncationNetwork: Sendable {
             try wl.requireShape(q, q, op, "W_\(k + 1)")
             try wl.requireFinite(op, "W_\(k + 1)")
             _ = try TruncationAlgebra.inverse(wl, operation: op, argument: "W_\(k + 1)")
-            guard layerBiases[k].count == q else {
-                throw TangentFlowError.shapeMismatch(operation: op, expected: "b_\(k + 1) of length \(q)", got: "length \(layerBiases[k].count)")
-            }
-            try requireFinite(layerBiases[k], op, "b_\(k + 1)")
+            try requireVector(layerBiases[k], length: q, op, "b_\(k + 1)")
             w = TruncationAlgebra.multiply(wl, w)
             // β^{(ℓ)} = β^{(ℓ−1)} + (W^{(ℓ)})⁻¹ b_ℓ (1.3).
             let step = TruncationAlgebra.apply(try TruncationAlgebra.inverse(w, operation: op, argument: "W^{(\(k + 1))}"), layerBiases[k])
