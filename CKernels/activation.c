@@ -3,16 +3,15 @@
 #include <stddef.h>
 
 #include "activation.h"
+#include "ckernels.h"
 
 /* z ← σ(z) and ds ← σ'(z) (ds may be NULL) for z[0..count). */
 void ck_activate(int act, double *z, double *ds, size_t count) {
     switch (act) {
     case CK_ACT_TANH:
-        for (size_t k = 0; k < count; k++) {
-            double t = tanh(z[k]);
-            z[k] = t;
-            if (ds) ds[k] = 1.0 - t * t;
-        }
+        ck_vtanh(count, z, z);
+        if (ds)
+            for (size_t k = 0; k < count; k++) ds[k] = 1.0 - z[k] * z[k];
         break;
     case CK_ACT_SOFTPLUS:
         for (size_t k = 0; k < count; k++) {
@@ -31,11 +30,19 @@ void ck_activate(int act, double *z, double *ds, size_t count) {
         break;
     case CK_ACT_GELU: {
         const double c = 0.7978845608028654; /* sqrt(2/pi) */
-        for (size_t k = 0; k < count; k++) {
-            double v = z[k];
-            double t = tanh(c * (v + 0.044715 * v * v * v));
-            z[k] = 0.5 * v * (1.0 + t);
-            if (ds) ds[k] = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * c * (1.0 + 3.0 * 0.044715 * v * v);
+        double t[256];
+        for (size_t k0 = 0; k0 < count; k0 += 256) {
+            size_t m = count - k0 < 256 ? count - k0 : 256;
+            for (size_t k = 0; k < m; k++) {
+                double v = z[k0 + k];
+                t[k] = c * (v + 0.044715 * v * v * v);
+            }
+            ck_vtanh(m, t, t);
+            for (size_t k = 0; k < m; k++) {
+                double v = z[k0 + k];
+                z[k0 + k] = 0.5 * v * (1.0 + t[k]);
+                if (ds) ds[k0 + k] = 0.5 * (1.0 + t[k]) + 0.5 * v * (1.0 - t[k] * t[k]) * c * (1.0 + 3.0 * 0.044715 * v * v);
+            }
         }
         break;
     }

@@ -3,9 +3,10 @@
  * Layer-factored NTK (DESIGN.md; (3.15) in 2408.01517): since ∂f_q(x_i)/∂W_l = a_l δ^l_{iq} (h_i^{l-1})ᵀ,
  *   Θ(x_i, x'_j)_{qq'} = Σ_l C^l_{ij} S^l_{(iq),(jq')},   C^l = a_l² H^{l-1} H'^{l-1}ᵀ + c_l² 11ᵀ,   S^l = δ^l δ'^lᵀ,
  * and S^L = I_Q (the last layer's sensitivities are the identity). G is built in row panels of whole samples:
- * per panel one dgemm per hidden layer into a cache-sized buffer T^l (BLAS threads), then one fused pass
- * (parallel, no BLAS) writes G = Σ_l C^l ∘ T^l + C^L ⊗ I_Q — G is written once, never re-read per layer.
- * Symmetric case (X' = X): only panels' upper trapezoids are computed, then mirrored.
+ * panels run in parallel, each with serial BLAS: per panel one product per hidden layer into a cache-sized buffer
+ * T^l, then one fused pass writes G = Σ_l C^l ∘ T^l + C^L ⊗ I_Q — G is written once, never re-read per layer.
+ * Symmetric case (X' = X): only the upper trapezoid of each panel is computed (dsyrk on its diagonal block),
+ * and the fused pass writes its mirror image below the diagonal while the columns are still in cache.
  */
 #include <cblas.h>
 #include <stdlib.h>
@@ -65,12 +66,15 @@ typedef struct {
 
 /* One panel: samples [i0, i0+ps) of X1 against samples [j0, n2) of X2 (j0 = i0 when symmetric).
  *   Cp^l = c_l² + a_l² H1^{l-1}[panel] H2^{l-1}[j0:]ᵀ       (ps × nc)
- *   T^l  = δ1^l[panel rows] δ2^l[j0Q:]ᵀ                     (pr × nc·Q)
- *   G[panel rows, j0Q:] = Σ_{l<L} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q   (one fused pass)            */
+ *   T^l  = δ1^l[panel rows] δ2^l[j0Q:]ᵀ                     (pr × nc·Q; symmetric: dsyrk for the diagonal
+ *                                                            pr × pr block, upper half only, dgemm for the rest)
+ *   G[panel rows, j0Q:] = Σ_{l<L} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q   (one fused pass, column by column)
+ * Symmetric: each group of ~64 columns is mirrored below the diagonal right after it is written, while it is
+ * still in cache, so G is written once and never re-read from memory. */
 static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
     const ck_ntk_job *j = ctx;
-    size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q;
-    double *cp[65], *tp[65];
+    size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q, ldg = j->ldg;
+    double *cp[65], *tp[65], *ce[65];
     double *w = j->work + (size_t)tid * j->work_per_thread;
     for (size_t l = 1; l <= L; l++) {
         cp[l] = w;
@@ -80,47 +84,76 @@ static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
         tp[l] = w;
         w += j->prmax * nq2;
     }
+    for (size_t l = 1; l <= L; l++) {
+        ce[l] = w;
+        w += j->prmax;
+    }
     for (size_t panel = pb; panel < pe; panel++) {
         size_t i0 = panel * j->ps, ps = i0 + j->ps <= n1 ? j->ps : n1 - i0, pr = ps * Q;
-        size_t j0 = j->sym ? i0 : 0, nc = n2 - j0;
+        size_t j0 = j->sym ? i0 : 0, nc = n2 - j0, ncq = nc * Q;
         for (size_t l = 1; l <= L; l++) {
             double c2 = j->t1->c[l - 1] * j->t1->c[l - 1], a2 = j->t1->a[l - 1] * j->t1->a[l - 1];
             for (size_t k = 0; k < ps * nc; k++) cp[l][k] = c2;
             ck_linalg_gemm(0, 1, ps, nc, j->net->widths[l - 1], a2, j->t1->h[l - 1] + i0, n1, j->t2->h[l - 1] + j0, n2,
                            1.0, cp[l], ps);
         }
-        for (size_t l = 1; l < L; l++)
-            ck_linalg_gemm(0, 1, pr, nc * Q, j->net->widths[l], 1.0, j->t1->delta[l] + i0 * Q, nq1,
-                           j->t2->delta[l] + j0 * Q, nq2, 0.0, tp[l], pr);
-        for (size_t js = 0; js < nc; js++) {
-            for (size_t qp = 0; qp < Q; qp++) {
-                size_t cc = js * Q + qp;
-                double *gcol = j->g + (j0 * Q + cc) * j->ldg + i0 * Q;
-                for (size_t ii = 0; ii < ps; ii++) {
-                    double *gi = gcol + ii * Q;
-                    for (size_t q = 0; q < Q; q++) gi[q] = 0.0;
-                    gi[qp] = cp[L][ii + js * ps];
-                    for (size_t l = 1; l < L; l++) {
-                        double coef = cp[l][ii + js * ps];
-                        const double *tl = tp[l] + cc * pr + ii * Q;
-                        for (size_t q = 0; q < Q; q++) gi[q] += coef * tl[q];
+        for (size_t l = 1; l < L; l++) {
+            const double *d1 = j->t1->delta[l] + i0 * Q, *d2 = j->t2->delta[l] + j0 * Q;
+            size_t k = j->net->widths[l];
+            if (j->sym) {
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)pr, (int)k, 1.0, d1, (int)nq1, 0.0, tp[l],
+                            (int)pr);
+                if (ncq > pr) ck_linalg_gemm(0, 1, pr, ncq - pr, k, 1.0, d1, nq1, d2 + pr, nq2, 0.0, tp[l] + pr * pr, pr);
+            } else {
+                ck_linalg_gemm(0, 1, pr, ncq, k, 1.0, d1, nq1, d2, nq2, 0.0, tp[l], pr);
+            }
+        }
+        size_t gs = Q >= 64 ? 1 : 64 / Q; /* samples per column group */
+        for (size_t jg = 0; jg < nc; jg += gs) {
+            size_t je = jg + gs < nc ? jg + gs : nc;
+            for (size_t js = jg; js < je; js++) {
+                /* ce^l[r] = Cp^l[row r's sample, js]: the coefficient column, expanded once per sample */
+                for (size_t l = 1; l <= L; l++)
+                    for (size_t r = 0; r < pr; r++) ce[l][r] = cp[l][r / Q + js * ps];
+                for (size_t qp = 0; qp < Q; qp++) {
+                    size_t cc = js * Q + qp, rmax = j->sym && cc < pr ? cc + 1 : pr;
+                    double *gc = j->g + (j0 * Q + cc) * ldg + i0 * Q;
+                    if (L >= 2) {
+                        const double *t1c = tp[1] + cc * pr;
+                        for (size_t r = 0; r < rmax; r++) gc[r] = ce[1][r] * t1c[r];
+                        for (size_t l = 2; l < L; l++) {
+                            const double *tc = tp[l] + cc * pr;
+                            for (size_t r = 0; r < rmax; r++) gc[r] += ce[l][r] * tc[r];
+                        }
+                    } else {
+                        for (size_t r = 0; r < rmax; r++) gc[r] = 0.0;
                     }
+                    for (size_t r = qp; r < rmax; r += Q) gc[r] += ce[L][r];
+                }
+            }
+            if (j->sym) {
+                /* G[i0Q + c, i0Q + r] = G[i0Q + r, i0Q + c] for the group's columns c > r */
+                size_t c0 = jg * Q, c1 = je * Q;
+                const double *src = j->g + i0 * Q * ldg + i0 * Q;
+                for (size_t r = 0; r < pr && r + 1 < c1; r++) {
+                    double *dst = j->g + (i0 * Q + r) * ldg + i0 * Q;
+                    for (size_t c = c0 > r + 1 ? c0 : r + 1; c < c1; c++) dst[c] = src[r + c * ldg];
                 }
             }
         }
     }
 }
 
-/* Samples per panel: about 192 rows of G (320 once QN1 > 1536), measured on 2 cores for QN = 640, 1280 and 2560
+/* Samples per panel: about 256 rows of G (448 once QN1 > 1536), measured on 2 cores for QN = 1280 and 2560
  * (smaller panels leave the per-panel dgemm short of the BLAS rate; larger ones unbalance the two threads). */
 static size_t ck_ntk_panel_samples(size_t Q, size_t n1) {
-    size_t rows = n1 * Q > 1536 ? 320 : 192;
+    size_t rows = n1 * Q > 1536 ? 448 : 256;
     size_t ps = rows / Q;
     return ps > 0 ? ps : 1;
 }
 
 static size_t ck_ntk_work_per_thread(size_t L, size_t Q, size_t ps, size_t n2) {
-    return L * ps * n2 + (L - 1) * ps * Q * n2 * Q;
+    return L * ps * n2 + (L - 1) * ps * Q * n2 * Q + L * ps * Q;
 }
 
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
@@ -151,7 +184,6 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
     ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
     ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, ps, ps * Q, sym, work, per, g, ldg};
     ck_parallel_tasks(panels, 1, nt, 1, ck_ntk_panel, &job);
-    if (sym) ck_mirror_upper(g, n1 * Q, ldg, nthreads);
     free(work);
     return CK_OK;
 }

@@ -202,11 +202,12 @@ int ck_mlp_pass_ntk_cross(const ck_mlp_pass *p1, const ck_mlp_pass *p2, double *
 int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu, double *out, size_t ldout,
                     int nthreads);
 
-/* ---- vmath.c: vectorised exp/log (glibc libmvec AVX-512/AVX2 variants, picked at run time) ---- */
+/* ---- vmath.c: vectorised exp/log/tanh (glibc libmvec AVX-512/AVX2 variants, picked at run time) ---- */
 
-/* y[t] = exp(x[t]) and y[t] = log(x[t]), t < n; y may equal x. At most 4 ulp (glibc's libmvec bound). */
+/* y[t] = exp(x[t]), log(x[t]), tanh(x[t]), t < n; y may equal x. At most 4 ulp (glibc's libmvec bound). */
 void ck_vexp(size_t n, const double *x, double *y);
 void ck_vlog(size_t n, const double *x, double *y);
+void ck_vtanh(size_t n, const double *x, double *y);
 /* 2: AVX-512 variants, 1: AVX2, 0: scalar libm. */
 int ck_vmath_level(void);
 

@@ -233,9 +233,9 @@ public struct CBackend: Kernels {
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:
-    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q)` per input set, plus `L·N₁N₂` for the `C^ℓ`,
-    /// plus per thread `L·P·N₂ + (L−1)·P·Q·QN₂` for the panel buffers, `P = ⌊R/Q⌋` samples per panel with
-    /// `R = 192` rows, or 320 when `QN₁ > 1536`).
+    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q)` per input set, plus per thread
+    /// `L·P·N₂ + (L−1)·P·Q·QN₂ + L·P·Q` for the panel buffers, `P = ⌊R/Q⌋` samples per panel with
+    /// `R = 256` rows, or 448 when `QN₁ > 1536`).
     public static func ntkWorkspaceDoubles(_ model: MLP, samples n1: Int, _ n2: Int? = nil) -> Int {
         withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
     }
