@@ -56,41 +56,46 @@ int ck_gram_accumulate(size_t rows, size_t k, const double *d, size_t ldd, doubl
 typedef struct {
     const ck_tape *t1, *t2;
     const ck_mlp *net;
-    size_t L, Q, n1, n2, ps, prmax;
+    size_t L, Q, n1, n2, ps, cmax; /* samples per row panel, most samples per column chunk */
     int sym;
-    double *work; /* per thread: C^l panels (L · ps·n2), then T^l panels ((L-1) · prmax·Q·n2) */
+    const size_t *task_i0, *task_j0, *task_nc; /* task k: panel from sample i0, chunk of nc samples from j0 */
+    double *work; /* per thread: Cp^l (L · ps·cmax), T^l ((L-1) · ps·Q·cmax·Q), coefficient columns (L · ps·Q) */
     size_t work_per_thread;
     double *g;
     size_t ldg;
 } ck_ntk_job;
 
-/* One panel: samples [i0, i0+ps) of X1 against samples [j0, n2) of X2 (j0 = i0 when symmetric).
- *   Cp^l = c_l² + a_l² H1^{l-1}[panel] H2^{l-1}[j0:]ᵀ       (ps × nc)
- *   T^l  = δ1^l[panel rows] δ2^l[j0Q:]ᵀ                     (pr × nc·Q; symmetric: dsyrk for the diagonal
- *                                                            pr × pr block, upper half only, dgemm for the rest)
- *   G[panel rows, j0Q:] = Σ_{l<L} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q   (one fused pass, column by column)
- * Symmetric: each group of ~64 columns is mirrored below the diagonal right after it is written, while it is
- * still in cache, so G is written once and never re-read from memory. */
-static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
+/* One task: samples [i0, i0+ps) of X1 against samples [j0, j0+nc) of X2. With R = i0·Q and C = j0·Q,
+ *   Cp^l = c_l² + a_l² H1^{l-1}[i0:i0+ps] H2^{l-1}[j0:j0+nc]ᵀ          (ps × nc)
+ *   T^l  = δ1^l[R:R+pr] δ2^l[C:C+nc·Q]ᵀ                                 (pr × nc·Q)
+ *   G[R:R+pr, C:C+nc·Q] = Σ_{l<L} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q      (one fused pass, column by column)
+ * Symmetric: tasks cover the upper triangle (j0 >= i0); on the diagonal block (j0 = i0) T^l comes from dsyrk
+ * (upper half only). Each group of ~64 columns is mirrored below the diagonal right after it is written, while
+ * it is still in cache, so G is written once and never re-read from memory. */
+static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
     const ck_ntk_job *j = ctx;
     size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q, ldg = j->ldg;
     double *cp[65], *tp[65], *ce[65];
     double *w = j->work + (size_t)tid * j->work_per_thread;
+    size_t prmax = j->ps * Q, ccmax = j->cmax * Q;
     for (size_t l = 1; l <= L; l++) {
         cp[l] = w;
-        w += j->ps * n2;
+        w += j->ps * j->cmax;
     }
     for (size_t l = 1; l < L; l++) {
         tp[l] = w;
-        w += j->prmax * nq2;
+        w += prmax * ccmax;
     }
     for (size_t l = 1; l <= L; l++) {
         ce[l] = w;
-        w += j->prmax;
+        w += prmax;
     }
-    for (size_t panel = pb; panel < pe; panel++) {
-        size_t i0 = panel * j->ps, ps = i0 + j->ps <= n1 ? j->ps : n1 - i0, pr = ps * Q;
-        size_t j0 = j->sym ? i0 : 0, nc = n2 - j0, ncq = nc * Q;
+    for (size_t task = kb; task < ke; task++) {
+        size_t i0 = j->task_i0[task], j0 = j->task_j0[task];
+        size_t ps = i0 + j->ps <= n1 ? j->ps : n1 - i0, pr = ps * Q;
+        size_t nc = j->task_nc[task], ncq = nc * Q;
+        size_t R = i0 * Q, C = j0 * Q;
+        int diag = j->sym && j0 == i0; /* the chunk starts with the panel's diagonal block (pr <= ncq) */
         for (size_t l = 1; l <= L; l++) {
             double c2 = j->t1->c[l - 1] * j->t1->c[l - 1], a2 = j->t1->a[l - 1] * j->t1->a[l - 1];
             for (size_t k = 0; k < ps * nc; k++) cp[l][k] = c2;
@@ -98,9 +103,9 @@ static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
                            1.0, cp[l], ps);
         }
         for (size_t l = 1; l < L; l++) {
-            const double *d1 = j->t1->delta[l] + i0 * Q, *d2 = j->t2->delta[l] + j0 * Q;
+            const double *d1 = j->t1->delta[l] + R, *d2 = j->t2->delta[l] + C;
             size_t k = j->net->widths[l];
-            if (j->sym) {
+            if (diag) {
                 cblas_dsyrk(CblasColMajor, CblasUpper, CblasNoTrans, (int)pr, (int)k, 1.0, d1, (int)nq1, 0.0, tp[l],
                             (int)pr);
                 if (ncq > pr) ck_linalg_gemm(0, 1, pr, ncq - pr, k, 1.0, d1, nq1, d2 + pr, nq2, 0.0, tp[l] + pr * pr, pr);
@@ -116,8 +121,8 @@ static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
                 for (size_t l = 1; l <= L; l++)
                     for (size_t r = 0; r < pr; r++) ce[l][r] = cp[l][r / Q + js * ps];
                 for (size_t qp = 0; qp < Q; qp++) {
-                    size_t cc = js * Q + qp, rmax = j->sym && cc < pr ? cc + 1 : pr;
-                    double *gc = j->g + (j0 * Q + cc) * ldg + i0 * Q;
+                    size_t cc = js * Q + qp, rmax = diag && cc < pr ? cc + 1 : pr;
+                    double *gc = j->g + (C + cc) * ldg + R;
                     if (L >= 2) {
                         const double *t1c = tp[1] + cc * pr;
                         for (size_t r = 0; r < rmax; r++) gc[r] = ce[1][r] * t1c[r];
@@ -132,28 +137,48 @@ static void ck_ntk_panel(size_t pb, size_t pe, int tid, void *ctx) {
                 }
             }
             if (j->sym) {
-                /* G[i0Q + c, i0Q + r] = G[i0Q + r, i0Q + c] for the group's columns c > r */
+                /* G[C + c, R + r] = G[R + r, C + c] for the group's columns, strictly below the diagonal */
                 size_t c0 = jg * Q, c1 = je * Q;
-                const double *src = j->g + i0 * Q * ldg + i0 * Q;
-                for (size_t r = 0; r < pr && r + 1 < c1; r++) {
-                    double *dst = j->g + (i0 * Q + r) * ldg + i0 * Q;
-                    for (size_t c = c0 > r + 1 ? c0 : r + 1; c < c1; c++) dst[c] = src[r + c * ldg];
+                const double *src = j->g + C * ldg + R;
+                for (size_t r = 0; r < pr && R + r + 1 < C + c1; r++) {
+                    double *dst = j->g + (R + r) * ldg + C;
+                    size_t cstart = C + c0 > R + r ? c0 : R + r + 1 - C;
+                    for (size_t c = cstart; c < c1; c++) dst[c] = src[r + c * ldg];
                 }
             }
         }
     }
 }
 
-/* Samples per panel: about 256 rows of G (448 once QN1 > 1536), measured on 2 cores for QN = 1280 and 2560
- * (smaller panels leave the per-panel dgemm short of the BLAS rate; larger ones unbalance the two threads). */
+/* Samples per row panel: about 256 rows of G (448 once QN1 > 1536); per column chunk, twice that, and a
+ * remainder of up to three times that stays one chunk, so that no task is a sliver. Measured on 2 cores for
+ * QN = 1280 and 2560: smaller blocks leave the per-task BLAS call short of its rate, larger ones unbalance the
+ * threads. */
 static size_t ck_ntk_panel_samples(size_t Q, size_t n1) {
     size_t rows = n1 * Q > 1536 ? 448 : 256;
     size_t ps = rows / Q;
-    return ps > 0 ? ps : 1;
+    if (ps == 0) ps = 1;
+    return ps > n1 ? n1 : ps;
 }
 
-static size_t ck_ntk_work_per_thread(size_t L, size_t Q, size_t ps, size_t n2) {
-    return L * ps * n2 + (L - 1) * ps * Q * n2 * Q + L * ps * Q;
+static size_t ck_ntk_work_per_thread(size_t L, size_t Q, size_t ps, size_t cmax) {
+    return L * ps * cmax + (L - 1) * ps * Q * cmax * Q + L * ps * Q;
+}
+
+/* Tasks (panel, column chunk) of the upper triangle (sym) or of the whole matrix; fills the lists if non-NULL. */
+static size_t ck_ntk_tasks(size_t n1, size_t n2, size_t ps, int sym, size_t *ti, size_t *tj, size_t *tn) {
+    size_t count = 0, cs = 2 * ps;
+    for (size_t i0 = 0; i0 < n1; i0 += ps)
+        for (size_t j0 = sym ? i0 : 0, nc; j0 < n2; j0 += nc) {
+            nc = n2 - j0 <= cs + ps ? n2 - j0 : cs;
+            if (ti) {
+                ti[count] = i0;
+                tj[count] = j0;
+                tn[count] = nc;
+            }
+            count++;
+        }
+    return count;
 }
 
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
@@ -161,11 +186,10 @@ size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
     size_t L = net->nlayers, Q = net->widths[L];
     size_t ncols = n2 ? n2 : n1;
     size_t ps = ck_ntk_panel_samples(Q, n1);
-    if (ps > n1) ps = n1;
-    size_t panels = (n1 + ps - 1) / ps;
-    size_t nt = (size_t)ck_parallel_threads_for(panels, 1, 0);
+    size_t tasks = ck_ntk_tasks(n1, ncols, ps, n2 == 0, NULL, NULL, NULL);
+    size_t nt = (size_t)ck_parallel_threads_for(tasks, 1, 0);
     size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0);
-    return total + nt * ck_ntk_work_per_thread(L, Q, ps, ncols);
+    return total + nt * ck_ntk_work_per_thread(L, Q, ps, 3 * ps) + 3 * tasks;
 }
 
 /* G from recorded tapes (t2 == NULL: symmetric, G = Θ(X1, X1)). */
@@ -175,15 +199,21 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
     if (g == NULL) return CK_EARG;
     if (!ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
     size_t ps = ck_ntk_panel_samples(Q, n1);
-    if (ps > n1) ps = n1;
-    size_t panels = (n1 + ps - 1) / ps;
-    int nt = ck_parallel_threads_for(panels, 1, nthreads);
-    size_t per = ck_ntk_work_per_thread(L, Q, ps, n2);
+    size_t tasks = ck_ntk_tasks(n1, n2, ps, sym, NULL, NULL, NULL);
+    int nt = ck_parallel_threads_for(tasks, 1, nthreads);
+    size_t per = ck_ntk_work_per_thread(L, Q, ps, 3 * ps);
     double *work = malloc((size_t)nt * per * sizeof(double));
-    if (work == NULL) return CK_ENOMEM;
+    size_t *ti = malloc(3 * tasks * sizeof(size_t)), *tj = ti + tasks, *tn = tj + tasks;
+    if (work == NULL || ti == NULL) {
+        free(work);
+        free(ti);
+        return CK_ENOMEM;
+    }
+    ck_ntk_tasks(n1, n2, ps, sym, ti, tj, tn);
     ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
-    ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, ps, ps * Q, sym, work, per, g, ldg};
-    ck_parallel_tasks(panels, 1, nt, 1, ck_ntk_panel, &job);
+    ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, ps, 3 * ps, sym, ti, tj, tn, work, per, g, ldg};
+    ck_parallel_tasks(tasks, 1, nt, 1, ck_ntk_task, &job);
+    free(ti);
     free(work);
     return CK_OK;
 }

@@ -120,12 +120,38 @@ import Testing
     }
 
     @Test func ntkPanelsCoverEverySampleCountAroundPanelBoundaries() throws {
-        // Q = 10 gives panels of 9 samples: exercise n = 1, 8, 9, 10, 19 (partial last panels).
-        for n in [1, 8, 9, 10, 19] {
-            let (net, theta, x) = Fixtures.smallMLP(widths: [3, 6, 10], activation: .tanh, samples: n)
+        // Q = 10 gives row panels of 25 samples and column chunks of 50, a remainder of up to 75 kept whole
+        // (CKernels/gram.c): exercise partial last panels and chunks, the diagonal chunk, and chunks that start
+        // past the diagonal.
+        for n in [1, 24, 25, 26, 49, 50, 51, 76] {
+            let widths = n % 2 == 0 ? [3, 6, 10] : [3, 6, 5, 10]
+            let (net, theta, x) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n)
             let ref = try ntkGram(net, theta: theta, inputs: x, method: .jacobianContraction, backend: .swift)
             let got = try ntkGram(net, theta: theta, inputs: x, backend: .c)
             #expect(relativeError(got, ref) <= Tolerance.gram, "n = \(n)")
+            let mirrored = (0..<got.rows).allSatisfy { i in (0..<i).allSatisfy { j in got[i, j] == got[j, i] } }
+            #expect(mirrored, "n = \(n): the mirrored half differs from the computed one")
+        }
+    }
+
+    @Test func symmetricNTKMatchesTheCrossPathOnManyChunks() throws {
+        // n = 130: three column chunks in the first panels. The symmetric path (dsyrk diagonal blocks, mirrored
+        // lower half) against the general path Θ(X, X) given X twice (full products, no mirror).
+        let (net, theta, x) = Fixtures.smallMLP(widths: [3, 6, 5, 10], activation: .tanh, samples: 130)
+        let sym = try CBackend().mlpNTK(net, theta: theta, inputs: x, nil)
+        let cross = try CBackend().mlpNTK(net, theta: theta, inputs: x, x)
+        #expect(relativeError(sym, cross) <= Tolerance.gram)
+    }
+
+    @Test func crossNTKPanelsCoverRectangularBlocks() throws {
+        // Θ(X₁, X₂) with n₁ ≠ n₂ on both sides of the panel (25) and chunk (50) sizes: C against the Swift path.
+        for (n1, n2) in [(26, 51), (51, 26), (1, 77), (77, 1)] {
+            let (net, theta, x1) = Fixtures.smallMLP(widths: [3, 6, 5, 10], activation: .tanh, samples: n1)
+            let x2 = Fixtures.smallMLP(widths: [3, 6, 5, 10], activation: .tanh, samples: n2, seed: 21).2
+            let ref = try SwiftBackend().mlpNTK(net, theta: theta, inputs: x1, x2)
+            let got = try CBackend().mlpNTK(net, theta: theta, inputs: x1, x2)
+            #expect(got.rows == 10 * n1 && got.cols == 10 * n2)
+            #expect(relativeError(got, ref) <= Tolerance.gram, "n1 = \(n1), n2 = \(n2)")
         }
     }
 }

@@ -234,8 +234,8 @@ public struct CBackend: Kernels {
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:
     /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q)` per input set, plus per thread
-    /// `L·P·N₂ + (L−1)·P·Q·QN₂ + L·P·Q` for the panel buffers, `P = ⌊R/Q⌋` samples per panel with
-    /// `R = 256` rows, or 448 when `QN₁ > 1536`).
+    /// `L·P·3P + (L−1)·PQ·3PQ + L·PQ` for the buffers of one task (a panel of `P = ⌊R/Q⌋` samples against a
+    /// chunk of at most `3P`, with `R = 256` rows, or 448 when `QN₁ > 1536`).
     public static func ntkWorkspaceDoubles(_ model: MLP, samples n1: Int, _ n2: Int? = nil) -> Int {
         withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
     }
