@@ -87,4 +87,28 @@ import Testing
             }
         }
     }
+
+    /// The Gram product certifies D's finiteness from its diagonal: the error still names the first bad entry
+    /// (column-major order, as everywhere), and a finite D whose squares overflow is refused instead of
+    /// returning ∞.
+    @Test(arguments: KernelBackend.allCases)
+    func gramNamesTheBadEntryAndRefusesOverflow(backend: KernelBackend) throws {
+        var d = Fixtures.gaussian(5, 12, seed: 4)
+        d[3, 7] = .nan
+        d[4, 2] = .infinity
+        do {
+            _ = try backend.kernels.gram(d)
+            Issue.record("gram accepted NaN (\(backend))")
+        } catch let TangentFlowError.nonFinite(_, argument, row, column) {
+            #expect(argument == "D" && row == 4 && column == 2, "\(backend): \(row), \(column)")
+        }
+        var big = Fixtures.gaussian(5, 12, seed: 4)
+        big[1, 1] = 1e200
+        do {
+            _ = try backend.kernels.gram(big)
+            Issue.record("gram returned an overflowed DDᵀ (\(backend))")
+        } catch let TangentFlowError.invalidArgument(_, reason) {
+            #expect(reason.contains("overflows"))
+        }
+    }
 }

@@ -110,7 +110,6 @@ public struct CBackend: Kernels {
 
     /// Gram matrix `G = DDᵀ`, see `Kernels.gram(_:)`.
     public func gram(_ d: Matrix) throws -> Matrix {
-        try d.requireFinite("gram", "D")
         let r = d.rows
         try MemoryBudget.require(doubles: r * r, operation: "gram")
         let out = try uninitialized(r * r) { g in
@@ -118,6 +117,7 @@ public struct CBackend: Kernels {
                 ck_gram_accumulate(r, d.cols, pd.baseAddress, Swift.max(1, r), 0, g, Swift.max(1, r))
             }
         }
+        try KernelValidation.certifyGram(out, of: d, "gram")
         return Matrix(uncheckedRows: r, cols: r, elements: out)
     }
 

@@ -14,6 +14,19 @@ enum KernelValidation {
         try b.requireFinite(op, "B")
     }
 
+    /// Finiteness of `D` for `G = DDᵀ`, checked after the product: `G_ii = Σ_k D_ik²` is a sum of non-negative
+    /// terms, so any NaN or ±∞ in row i makes `G_ii` non-finite. A finite diagonal therefore certifies every
+    /// entry of `D` in O(rows) instead of a pass over all of `D` (8% of the product's time at 1000×20000);
+    /// otherwise `D` is scanned to name the first bad entry, and a finite `D` whose squares overflow is
+    /// reported as such.
+    static func certifyGram(_ g: [Double], of d: Matrix, _ op: String) throws {
+        let r = d.rows
+        if (0..<r).allSatisfy({ g[$0 * r + $0].isFinite }) { return }
+        try d.requireFinite(op, "D")
+        throw TangentFlowError.invalidArgument(
+            operation: op, reason: "DDᵀ overflows: a row of D has a squared norm above \(Double.greatestFiniteMagnitude)")
+    }
+
     static func decomposable(_ a: Matrix, _ op: String) throws {
         try a.requireFinite(op, "A")
     }

@@ -43,9 +43,10 @@ public struct SwiftBackend: Kernels {
 
     /// Gram matrix `G = DDᵀ`, see `Kernels.gram(_:)`.
     public func gram(_ d: Matrix) throws -> Matrix {
-        try d.requireFinite("gram", "D")
         try MemoryBudget.require(doubles: d.rows * d.rows, operation: "gram")
-        return swiftGram(d)
+        let g = swiftGram(d)
+        try KernelValidation.certifyGram(g.elements, of: d, "gram")
+        return g
     }
 
     /// MLP outputs (N×Q), see `Kernels.mlpForward(_:theta:inputs:)`.
