@@ -53,7 +53,6 @@ import datetime as _dt
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +72,8 @@ SEED = 20240801
 # case -> list of (tool, venv) ; venv "A" = this interpreter, "B" = neural-tangents venv
 TOOLS = {
     "ntk-mlp-ref": [
+        ("numpy-layer-factored-plain", "A"),
+        ("numpy-layer-factored-serial", "A"),
         ("numpy-layer-factored", "A"),
         ("numpy-layer-factored-ws", "A"),
         ("torch-func-vmap-jacrev", "A"),
@@ -82,6 +83,8 @@ TOOLS = {
         ("nt-structured-derivatives", "B"),
     ],
     "ntk-mlp-1m": [
+        ("numpy-layer-factored-plain", "A"),
+        ("numpy-layer-factored-serial", "A"),
         ("numpy-layer-factored", "A"),
         ("numpy-layer-factored-ws", "A"),
         ("torch-func-vmap-jacrev", "A"),
@@ -122,6 +125,9 @@ EXPECTED_S = {  # rough per-call time, only used to pick the repeat policy
     ("ntk-mlp-ref", "nt-jacobian-contraction"): 5.0,
     ("ntk-mlp-ref", "nt-structured-derivatives"): 1.0,
     ("ntk-mlp-1m", "numpy-layer-factored"): 1.0,
+    ("ntk-mlp-1m", "numpy-layer-factored-serial"): 1.0,
+    ("ntk-mlp-1m", "numpy-layer-factored-plain"): 3.0,
+    ("ntk-mlp-ref", "numpy-layer-factored-plain"): 0.3,
     ("ntk-mlp-1m", "numpy-layer-factored-ws"): 1.0,
     ("jacobian-mlp-ref", "jax-vmap-jacrev"): 0.3,
     ("pinv-1000x20000", "numpy-linalg-pinv"): 2.0,
@@ -198,6 +204,11 @@ def build_tool(case, tool, data_dir):
         Q, K = widths[-1], theta.size
 
     # ---------------- NumPy ----------------
+    if tool == "numpy-layer-factored-plain":
+        return (lambda: M.ntk_layer_factored(theta, widths, X, act)), ident, kw
+    if tool == "numpy-layer-factored-serial":
+        params = M.unpack(theta, widths)
+        return (lambda: M.ntk_layer_factored_fast(params, X, act)), ident, kw
     if tool == "numpy-layer-factored":
         from concurrent.futures import ThreadPoolExecutor
         pool = ThreadPoolExecutor(NTHREADS)
@@ -283,7 +294,7 @@ def build_tool(case, tool, data_dir):
                 "identity": lambda z: z}[act]
         L = len(widths) - 1
 
-        def mlp(params, x):
+        def torch_mlp(params, x):
             h = x
             for l in range(L):
                 W, b = params[2 * l], params[2 * l + 1]
@@ -297,24 +308,24 @@ def build_tool(case, tool, data_dir):
         tp = tuple(tp)
         Xt = torch.from_numpy(X.copy())
         if case.startswith("ntk"):
-            def ntk():
+            def torch_ntk():
                 with torch.no_grad():
-                    J = vmap(jacrev(mlp), in_dims=(None, 0))(tp, Xt)
+                    J = vmap(jacrev(torch_mlp), in_dims=(None, 0))(tp, Xt)
                     G = None
                     for j in J:
                         j2 = j.reshape(N * Q, -1)
                         G = j2 @ j2.T if G is None else G.add_(j2 @ j2.T)
                     return G.numpy()
-            return ntk, ident, kw
+            return torch_ntk, ident, kw
 
         # Jacobian w.r.t. the per-layer tensors, concatenated into our flat layout
         # (the vjp of slicing a flat θ costs torch one zero-filled QN×K buffer
         # per slice: 3-4x slower and 3 GB peak, so the tree form is used).
-        def jac():
+        def torch_jac():
             with torch.no_grad():
-                J = vmap(jacrev(mlp), in_dims=(None, 0))(tp, Xt)
+                J = vmap(jacrev(torch_mlp), in_dims=(None, 0))(tp, Xt)
                 return torch.cat([j.reshape(N * Q, -1) for j in J], 1).numpy()
-        return jac, ident, kw
+        return torch_jac, ident, kw
 
     raise KeyError((case, tool))
 
@@ -530,6 +541,8 @@ def main():
 
 
 TOOL_NOTES = {
+    "numpy-layer-factored-plain": "the formula as written: per layer (A+1) kron ones(Q,Q) times delta @ delta.T (syrk), summed into G; fresh arrays",
+    "numpy-layer-factored-serial": "numpy-layer-factored without the thread pool: the vectorised form from one Python thread (BLAS still 2 threads)",
     "numpy-layer-factored": "per-layer delta Grams by BLAS syrk (a @ a.T), Hadamard with repeat(A+1) in 2 row blocks on a 2-thread pool, last layer on the Q diagonal sub-blocks only; fresh QN x QN arrays every call",
     "numpy-layer-factored-ws": "same as numpy-layer-factored but the QN x QN buffers are a workspace reused across calls (matmul out=, still syrk); result overwritten by the next call",
     "torch-func-vmap-jacrev": "torch.func vmap(jacrev) over samples w.r.t. per-layer tensors; NTK: sum over tensors of J J^T (MKL gemm); Jacobian: torch.cat of the per-tensor blocks into the QN x K layout",
