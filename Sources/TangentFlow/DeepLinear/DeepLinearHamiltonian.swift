@@ -26,9 +26,7 @@ public struct DeepLinearHamiltonian: VectorField {
     /// The Hamiltonian for `d×d` matrices at depth `N`.
     /// - Throws: `.invalidArgument` for `N < 1` or `d < 1`.
     public init(depth: Int, width: Int, backend: KernelBackend = .c) throws {
-        guard depth >= 1, width >= 1 else {
-            throw TangentFlowError.invalidArgument(operation: "DeepLinearHamiltonian", reason: "need N ≥ 1 and d ≥ 1, got N = \(depth), d = \(width)")
-        }
+        try requireDeepLinearShape(depth: depth, width: width, "DeepLinearHamiltonian")
         self.depth = depth
         self.width = width
         self.backend = backend

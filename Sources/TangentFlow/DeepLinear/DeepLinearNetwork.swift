@@ -136,3 +136,11 @@ public struct DeepLinearNetwork: Sendable {
         return try pullBack(metric.applyInverse(z))
     }
 }
+
+/// Throws `.invalidArgument` unless a deep linear network's depth `N` and width `d` are both at least 1 (the shape
+/// check of every flow and Hamiltonian on `d×d` factors).
+func requireDeepLinearShape(depth: Int, width: Int, _ operation: String) throws {
+    guard depth >= 1, width >= 1 else {
+        throw TangentFlowError.invalidArgument(operation: operation, reason: "need N ≥ 1 and d ≥ 1, got N = \(depth), d = \(width)")
+    }
+}

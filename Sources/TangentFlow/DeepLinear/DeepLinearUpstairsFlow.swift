@@ -17,9 +17,7 @@ public struct DeepLinearUpstairsFlow: VectorField {
     /// The flow for networks of the given shape.
     /// - Throws: `.invalidArgument` for `N < 1` or `d < 1`.
     public init(depth: Int, width: Int, energy: DeepLinearEnergy, backend: KernelBackend = .c) throws {
-        guard depth >= 1, width >= 1 else {
-            throw TangentFlowError.invalidArgument(operation: "DeepLinearUpstairsFlow", reason: "need N ≥ 1 and d ≥ 1, got N = \(depth), d = \(width)")
-        }
+        try requireDeepLinearShape(depth: depth, width: width, "DeepLinearUpstairsFlow")
         self.depth = depth
         self.width = width
         self.energy = energy

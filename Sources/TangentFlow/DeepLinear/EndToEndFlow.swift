@@ -13,9 +13,7 @@ public struct EndToEndFlow: VectorField {
     /// The flow on `d×d` matrices.
     /// - Throws: `.invalidArgument` for `N < 1` or `d < 1`.
     public init(depth: Int, width: Int, energy: DeepLinearEnergy, backend: KernelBackend = .c) throws {
-        guard depth >= 1, width >= 1 else {
-            throw TangentFlowError.invalidArgument(operation: "EndToEndFlow", reason: "need N ≥ 1 and d ≥ 1, got N = \(depth), d = \(width)")
-        }
+        try requireDeepLinearShape(depth: depth, width: width, "EndToEndFlow")
         self.depth = depth
         self.width = width
         self.energy = energy
