@@ -3,12 +3,12 @@
 import Foundation
 
 /// Text helpers for writing SVG by hand.
-enum SVGMarkup {
+package enum SVGMarkup {
     /// `text` safe inside XML character data and inside single- or double-quoted attribute values.
     ///
     /// `& < > " '` become entities; characters XML 1.0 forbids (C0 controls other than tab, LF, CR, and the
     /// non-characters U+FFFE, U+FFFF) become U+FFFD, so the document stays well-formed whatever the input.
-    static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {

@@ -1,4 +1,5 @@
 import Foundation
+import TangentFlow
 
 /// Small multiples of heat maps of densities on a regular n×n grid, as one hand-written SVG (SVGPlot draws
 /// lines and markers only). Each panel is scaled to its own maximum; optional markers (teacher neurons) and
@@ -45,14 +46,14 @@ struct HeatmapPanels {
         let height = padTop + Double(rows) * (size + gap + titleHeight) + 10
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">\n"
         s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        s += "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">\(escape(title))</text>\n"
+        s += "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" font-weight=\"bold\">\(SVGMarkup.escape(title))</text>\n"
         let n = pointsPerAxis
         let cell = size / Double(n)
         let span = upper - lower
         for (index, panel) in panels.enumerated() {
             let x0 = padLeft + Double(index % columns) * (size + gap)
             let y0 = padTop + Double(index / columns) * (size + gap + titleHeight) + titleHeight
-            s += "<text x=\"\(x0 + size / 2)\" y=\"\(y0 - 6)\" text-anchor=\"middle\" font-size=\"13\">\(escape(panel.title))</text>\n"
+            s += "<text x=\"\(x0 + size / 2)\" y=\"\(y0 - 6)\" text-anchor=\"middle\" font-size=\"13\">\(SVGMarkup.escape(panel.title))</text>\n"
             let top = panel.values.max() ?? 1
             for i2 in 0..<n {
                 for i1 in 0..<n {
@@ -77,16 +78,12 @@ struct HeatmapPanels {
                 s += String(format: "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"6\" fill=\"none\" stroke=\"#D55E00\" stroke-width=\"2\"/>\n", x, y)
             }
             s += "<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(size)\" height=\"\(size)\" fill=\"none\" stroke=\"#333\"/>\n"
-            s += "<text x=\"\(x0 + size / 2)\" y=\"\(y0 + size + 16)\" text-anchor=\"middle\" font-size=\"11\">\(escape(xLabel)) ∈ [\(fmt(lower)), \(fmt(upper))]</text>\n"
-            s += "<text x=\"\(x0 - 8)\" y=\"\(y0 + size / 2)\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 \(x0 - 8) \(y0 + size / 2))\">\(escape(yLabel))</text>\n"
+            s += "<text x=\"\(x0 + size / 2)\" y=\"\(y0 + size + 16)\" text-anchor=\"middle\" font-size=\"11\">\(SVGMarkup.escape(xLabel)) ∈ [\(fmt(lower)), \(fmt(upper))]</text>\n"
+            s += "<text x=\"\(x0 - 8)\" y=\"\(y0 + size / 2)\" text-anchor=\"middle\" font-size=\"11\" transform=\"rotate(-90 \(x0 - 8) \(y0 + size / 2))\">\(SVGMarkup.escape(yLabel))</text>\n"
         }
         s += "</svg>\n"
         return s
     }
 
     private func fmt(_ v: Double) -> String { String(format: "%g", v) }
-
-    private func escape(_ t: String) -> String {
-        t.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
 }
