@@ -181,10 +181,9 @@ struct TruncationFlowTests {
         return sum / Double(cluster.rows)
     }
 
-    /// Heun–Cayley is second order on a stretch where no point changes sector (smooth field): errors against a
-    /// fine reference fall by ≈4 per halving of h (observed order in [1.8, 2.2]).
-    @Test func heunCayleyIsSecondOrder() throws {
-        // One layer, points in all four sectors at distance ≥ 1 from the boundaries; the flow moves them by ~0.2.
+    /// One layer, points in all four sectors at distance ≥ 1 from the boundaries; over flow time 0.1 the flow
+    /// moves them by ~0.2, so no point changes sector (the field is smooth along the way).
+    static func smoothOneLayerProblem() throws -> (EuclideanInputCost, AdaptedParameters, GeneralTruncationFlow) {
         let r = TruncationFixtures.rotation(0.3)
         var rng = SeededGenerator(seed: 31)
         let us = [[2.0, 2], [-2, 2], [2, -2], [-2, -2], [1.5, -2.5], [-2.5, 1.5]]
@@ -192,6 +191,13 @@ struct TruncationFlowTests {
         let cost = try EuclideanInputCost(data: try ClusteredTrainingData(clusters: [try Matrix(xs)], labels: [[1, 2]]))
         let p = try AdaptedParameters(rotations: [r], shifts: [[0, 0]])
         let field = try GeneralTruncationFlow(cost: cost, layers: 1)
+        return (cost, p, field)
+    }
+
+    /// Heun–Cayley is second order on a stretch where no point changes sector (smooth field): errors against a
+    /// fine reference fall by ≈4 per halving of h (observed order in [1.8, 2.2]).
+    @Test func heunCayleyIsSecondOrder() throws {
+        let (cost, p, field) = try Self.smoothOneLayerProblem()
         let end = 0.1
         // Every point's activation pattern at every layer of the chain: equal at both ends and in between means
         // the field is smooth along the way.
@@ -216,13 +222,7 @@ struct TruncationFlowTests {
     /// result is within 1e-5 relative of a fine fixed-step run (local errors ≤ tol, ≲ 100 steps); `R` stays
     /// orthogonal to ≤ steps·2ε. (With crossings the controller is dominated by rejections; see `CayleyStepper`.)
     @Test func adaptiveStepping() throws {
-        let r = TruncationFixtures.rotation(0.3)
-        var rng = SeededGenerator(seed: 31)
-        let us = [[2.0, 2], [-2, 2], [2, -2], [-2, -2], [1.5, -2.5], [-2.5, 1.5]]
-        let xs = us.map { u in TruncationAlgebra.applyTransposed(r, u.map { $0 + 0.3 * rng.nextGaussian() }) }
-        let cost = try EuclideanInputCost(data: try ClusteredTrainingData(clusters: [try Matrix(xs)], labels: [[1, 2]]))
-        let p = try AdaptedParameters(rotations: [r], shifts: [[0, 0]])
-        let field = try GeneralTruncationFlow(cost: cost, layers: 1)
+        let (_, p, field) = try Self.smoothOneLayerProblem()
         let adaptive = try integrate(field, stepper: CayleyStepper(.heunEuler, orthogonalBlocks: p.orthogonalBlocks),
                                      controller: PIController(rtol: 1e-6, atol: 1e-9), from: 0, to: 0.1, start: p.packed, maxSteps: 5000)
         #expect(adaptive.status == .success)
