@@ -161,16 +161,19 @@ static size_t ck_ntk_panel_samples(size_t Q, size_t n1) {
     return ps > n1 ? n1 : ps;
 }
 
-static size_t ck_ntk_work_per_thread(size_t L, size_t Q, size_t ps, size_t cmax) {
-    return L * ps * cmax + (L - 1) * ps * Q * cmax * Q + L * ps * Q;
+/* Column chunks of 2P samples; the last chunk of a panel takes the remainder when it is at most 3P, the most any
+ * chunk holds. */
+static size_t ck_ntk_chunk_max(size_t ps) { return 3 * ps; }
+static size_t ck_ntk_chunk_samples(size_t ps, size_t remaining) {
+    return remaining <= ck_ntk_chunk_max(ps) ? remaining : 2 * ps;
 }
 
 /* Tasks (panel, column chunk) of the upper triangle (sym) or of the whole matrix; fills the lists if non-NULL. */
 static size_t ck_ntk_tasks(size_t n1, size_t n2, size_t ps, int sym, size_t *ti, size_t *tj, size_t *tn) {
-    size_t count = 0, cs = 2 * ps;
+    size_t count = 0;
     for (size_t i0 = 0; i0 < n1; i0 += ps)
         for (size_t j0 = sym ? i0 : 0, nc; j0 < n2; j0 += nc) {
-            nc = n2 - j0 <= cs + ps ? n2 - j0 : cs;
+            nc = ck_ntk_chunk_samples(ps, n2 - j0);
             if (ti) {
                 ti[count] = i0;
                 tj[count] = j0;
@@ -181,15 +184,29 @@ static size_t ck_ntk_tasks(size_t n1, size_t n2, size_t ps, int sym, size_t *ti,
     return count;
 }
 
+/* How ck_ntk_from_tapes splits the work, and what it allocates: the workspace query and the computation share it. */
+typedef struct {
+    size_t ps, cmax, tasks, per_thread; /* per_thread: doubles of one thread's task buffers */
+    int nt;
+} ck_ntk_plan;
+
+static ck_ntk_plan ck_ntk_plan_for(size_t L, size_t Q, size_t n1, size_t n2, int sym, int nthreads) {
+    ck_ntk_plan p;
+    p.ps = ck_ntk_panel_samples(Q, n1);
+    p.cmax = ck_ntk_chunk_max(p.ps);
+    p.tasks = ck_ntk_tasks(n1, n2, p.ps, sym, NULL, NULL, NULL);
+    p.nt = ck_parallel_threads_for(p.tasks, 1, nthreads);
+    p.per_thread = L * p.ps * p.cmax + (L - 1) * p.ps * Q * p.cmax * Q + L * p.ps * Q;
+    return p;
+}
+
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
     if (ck_mlp_check(net) != CK_OK) return 0;
     size_t L = net->nlayers, Q = net->widths[L];
-    size_t ncols = n2 ? n2 : n1;
-    size_t ps = ck_ntk_panel_samples(Q, n1);
-    size_t tasks = ck_ntk_tasks(n1, ncols, ps, n2 == 0, NULL, NULL, NULL);
-    size_t nt = (size_t)ck_parallel_threads_for(tasks, 1, 0);
+    ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2 ? n2 : n1, n2 == 0, 0);
     size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0);
-    return total + nt * ck_ntk_work_per_thread(L, Q, ps, 3 * ps) + 3 * tasks;
+    size_t lists = (3 * p.tasks * sizeof(size_t) + sizeof(double) - 1) / sizeof(double);
+    return total + (size_t)p.nt * p.per_thread + lists;
 }
 
 /* G from recorded tapes (t2 == NULL: symmetric, G = Θ(X1, X1)). */
@@ -198,21 +215,18 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
     size_t L = net->nlayers, Q = net->widths[L], n1 = t1->n, n2 = sym ? n1 : t2->n;
     if (g == NULL) return CK_EARG;
     if (!ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
-    size_t ps = ck_ntk_panel_samples(Q, n1);
-    size_t tasks = ck_ntk_tasks(n1, n2, ps, sym, NULL, NULL, NULL);
-    int nt = ck_parallel_threads_for(tasks, 1, nthreads);
-    size_t per = ck_ntk_work_per_thread(L, Q, ps, 3 * ps);
-    double *work = malloc((size_t)nt * per * sizeof(double));
-    size_t *ti = malloc(3 * tasks * sizeof(size_t)), *tj = ti + tasks, *tn = tj + tasks;
+    ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2, sym, nthreads);
+    double *work = malloc((size_t)p.nt * p.per_thread * sizeof(double));
+    size_t *ti = malloc(3 * p.tasks * sizeof(size_t)), *tj = ti + p.tasks, *tn = tj + p.tasks;
     if (work == NULL || ti == NULL) {
         free(work);
         free(ti);
         return CK_ENOMEM;
     }
-    ck_ntk_tasks(n1, n2, ps, sym, ti, tj, tn);
+    ck_ntk_tasks(n1, n2, p.ps, sym, ti, tj, tn);
     ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
-    ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, ps, 3 * ps, sym, ti, tj, tn, work, per, g, ldg};
-    ck_parallel_tasks(tasks, 1, nt, 1, ck_ntk_task, &job);
+    ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, p.ps, p.cmax, sym, ti, tj, tn, work, p.per_thread, g, ldg};
+    ck_parallel_tasks(p.tasks, 1, p.nt, 1, ck_ntk_task, &job);
     free(ti);
     free(work);
     return CK_OK;
