@@ -2,11 +2,15 @@
  *
  * Layer-factored NTK (DESIGN.md; (3.15) in 2408.01517): since ∂f_q(x_i)/∂W_l = a_l δ^l_{iq} (h_i^{l-1})ᵀ,
  *   Θ(x_i, x'_j)_{qq'} = Σ_l C^l_{ij} S^l_{(iq),(jq')},   C^l = a_l² H^{l-1} H'^{l-1}ᵀ + c_l² 11ᵀ,   S^l = δ^l δ'^lᵀ,
- * and S^L = I_Q (the last layer's sensitivities are the identity). G is built in row panels of whole samples:
- * panels run in parallel, each with serial BLAS: per panel one product per hidden layer into a cache-sized buffer
- * T^l, then one fused pass writes G = Σ_l C^l ∘ T^l + C^L ⊗ I_Q — G is written once, never re-read per layer.
- * Symmetric case (X' = X): only the upper trapezoid of each panel is computed (dsyrk on its diagonal block),
- * and the fused pass writes its mirror image below the diagonal while the columns are still in cache.
+ * and S^L = I_Q (the last layer's sensitivities are the identity). The last hidden layer's sensitivities are
+ * δ^{L-1}_{(iq),r} = a_L W_L[q,r] σ'(z^{L-1}_{ir}), so its block is symmetric in the outputs as well as the samples:
+ *   S^{L-1}_{(iq),(jq')} = Σ_r a_L² W_L[q,r] W_L[q',r] σ'_{ir} σ'_{jr} = S^{L-1}_{(iq'),(jq)},
+ * and only the Q(Q+1)/2 pairs q <= q' are computed (55 of 100 products for Q = 10).
+ * G is built in tasks of (row panel, column chunk) of whole samples, run in parallel, each with serial BLAS:
+ * per task one product per hidden layer (Q for the last one, one per q') into buffers, then one fused pass
+ * writes G = Σ_l C^l ∘ T^l + C^L ⊗ I_Q — G is written once, never re-read per layer. Symmetric case (X' = X):
+ * only the upper trapezoid is computed (dsyrk on diagonal blocks), and the fused pass writes its mirror image
+ * below the diagonal while the columns are still in cache.
  */
 #include <cblas.h>
 #include <stdlib.h>
@@ -59,33 +63,41 @@ typedef struct {
     size_t L, Q, n1, n2, ps, cmax; /* samples per row panel, most samples per column chunk */
     int sym;
     const size_t *task_i0, *task_j0, *task_nc; /* task k: panel from sample i0, chunk of nc samples from j0 */
-    double *work; /* per thread: Cp^l (L · ps·cmax), T^l ((L-1) · ps·Q·cmax·Q), coefficient columns (L · ps·Q) */
+    const double *v1, *v2; /* δ^{L-1} of X1 and X2 ordered by output (ck_ntk_by_output) */
+    double *work; /* per thread: Cp^l (L · ps·cmax), T^l ((L-2) · ps·Q·cmax·Q), pairs (Q(Q+1)/2 · ps·cmax),
+                     coefficient columns (L · ps·Q); then V1 (n1·Q·M_{L-1}) and V2 (n2·Q·M_{L-1}) */
     size_t work_per_thread;
     double *g;
     size_t ldg;
 } ck_ntk_job;
 
+/* Offset of block q' in a task's pair buffer: block q' holds at most (q'+1)·ps × cmax doubles. */
+static size_t ck_pair_offset(size_t qq, size_t ps, size_t cmax) { return ps * cmax * (qq * (qq + 1) / 2); }
+
 /* One task: samples [i0, i0+ps) of X1 against samples [j0, j0+nc) of X2. With R = i0·Q and C = j0·Q,
  *   Cp^l = c_l² + a_l² H1^{l-1}[i0:i0+ps] H2^{l-1}[j0:j0+nc]ᵀ          (ps × nc)
- *   T^l  = δ1^l[R:R+pr] δ2^l[C:C+nc·Q]ᵀ                                 (pr × nc·Q)
- *   G[R:R+pr, C:C+nc·Q] = Σ_{l<L} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q      (one fused pass, column by column)
+ *   T^l  = δ1^l[R:R+pr] δ2^l[C:C+nc·Q]ᵀ, l < L-1                         (pr × nc·Q)
+ *   P_{qq'} = V1_q V2_{q'}ᵀ for q <= q' (V = δ^{L-1} ordered by output, ck_ntk_by_output)      (ps × nc each)
+ *   G[R:R+pr, C:C+nc·Q] = Cp^{L-1} ⊗ 1 ∘ P + Σ_{l<L-1} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q   (one fused pass)
  * Symmetric: tasks cover the upper triangle (j0 >= i0); on the diagonal block (j0 = i0) T^l comes from dsyrk
  * (upper half only). Each group of ~64 columns is mirrored below the diagonal right after it is written, while
  * it is still in cache, so G is written once and never re-read from memory. */
 static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
     const ck_ntk_job *j = ctx;
     size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q, ldg = j->ldg;
-    double *cp[65], *tp[65], *ce[65];
+    double *cp[65], *tp[65], *ce[65], *pb;
     double *w = j->work + (size_t)tid * j->work_per_thread;
-    size_t prmax = j->ps * Q, ccmax = j->cmax * Q;
+    size_t prmax = j->ps * Q, ccmax = j->cmax * Q, pairs = Q * (Q + 1) / 2;
     for (size_t l = 1; l <= L; l++) {
         cp[l] = w;
         w += j->ps * j->cmax;
     }
-    for (size_t l = 1; l < L; l++) {
+    for (size_t l = 1; l + 1 < L; l++) {
         tp[l] = w;
         w += prmax * ccmax;
     }
+    pb = w;
+    if (L >= 2) w += pairs * j->ps * j->cmax;
     for (size_t l = 1; l <= L; l++) {
         ce[l] = w;
         w += prmax;
@@ -102,7 +114,7 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
             ck_linalg_gemm(0, 1, ps, nc, j->net->widths[l - 1], a2, j->t1->h[l - 1] + i0, n1, j->t2->h[l - 1] + j0, n2,
                            1.0, cp[l], ps);
         }
-        for (size_t l = 1; l < L; l++) {
+        for (size_t l = 1; l + 1 < L; l++) {
             const double *d1 = j->t1->delta[l] + R, *d2 = j->t2->delta[l] + C;
             size_t k = j->net->widths[l];
             if (diag) {
@@ -112,6 +124,17 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
             } else {
                 ck_linalg_gemm(0, 1, pr, ncq, k, 1.0, d1, nq1, d2, nq2, 0.0, tp[l], pr);
             }
+        }
+        if (L >= 2) {
+            /* For each q' one product [V1_0 … V1_{q'}] V2_{q'}ᵀ ((q'+1)·ps × nc): V1 is ordered by output within
+             * each panel and V2 by output over all of X2, so both operands are contiguous row blocks. Block q' of
+             * pb then holds P_{qq'}[i, j] for q <= q' at row q·ps + (i − i0), column j − j0. Ordered so, the 55
+             * products of Q = 10 take 0.62 of the time of the 100 of one full product (measured at ps = 44,
+             * nc = 88…132, M = 1024); one product per q (short side ps) gained nothing. */
+            size_t M = j->net->widths[L - 1];
+            for (size_t qq = 0; qq < Q; qq++)
+                ck_linalg_gemm(0, 1, (qq + 1) * ps, nc, M, 1.0, j->v1 + R, nq1, j->v2 + qq * n2 + j0, nq2, 0.0,
+                               pb + ck_pair_offset(qq, j->ps, j->cmax), (qq + 1) * ps);
         }
         size_t gs = Q >= 64 ? 1 : 64 / Q; /* samples per column group */
         for (size_t jg = 0; jg < nc; jg += gs) {
@@ -124,11 +147,16 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
                     size_t cc = js * Q + qp, rmax = diag && cc < pr ? cc + 1 : pr;
                     double *gc = j->g + (C + cc) * ldg + R;
                     if (L >= 2) {
-                        const double *t1c = tp[1] + cc * pr;
-                        for (size_t r = 0; r < rmax; r++) gc[r] = ce[1][r] * t1c[r];
-                        for (size_t l = 2; l < L; l++) {
-                            const double *tc = tp[l] + cc * pr;
-                            for (size_t r = 0; r < rmax; r++) gc[r] += ce[l][r] * tc[r];
+                        /* rows (il, q): P_{min(q,qp), max(q,qp)}[il, jl], contiguous in il */
+                        const double *cl = ce[L - 1];
+                        for (size_t q = 0; q < Q && q < rmax; q++) {
+                            size_t lo = q < qp ? q : qp, hi = q < qp ? qp : q;
+                            const double *b = pb + ck_pair_offset(hi, j->ps, j->cmax) + (js * (hi + 1) + lo) * ps;
+                            for (size_t il = 0, r = q; r < rmax; il++, r += Q) gc[r] = cl[r] * b[il];
+                        }
+                        for (size_t l = 1; l + 1 < L; l++) {
+                            const double *tc = tp[l] + cc * pr, *cl2 = ce[l];
+                            for (size_t r = 0; r < rmax; r++) gc[r] += cl2[r] * tc[r];
                         }
                     } else {
                         for (size_t r = 0; r < rmax; r++) gc[r] = 0.0;
@@ -196,8 +224,44 @@ static ck_ntk_plan ck_ntk_plan_for(size_t L, size_t Q, size_t n1, size_t n2, int
     p.cmax = ck_ntk_chunk_max(p.ps);
     p.tasks = ck_ntk_tasks(n1, n2, p.ps, sym, NULL, NULL, NULL);
     p.nt = ck_parallel_threads_for(p.tasks, 1, nthreads);
-    p.per_thread = L * p.ps * p.cmax + (L - 1) * p.ps * Q * p.cmax * Q + L * p.ps * Q;
+    p.per_thread = L * p.ps * p.cmax + L * p.ps * Q; /* Cp^l and the coefficient columns */
+    if (L >= 2) /* T^l for l < L-1 and the pairs of l = L-1 */
+        p.per_thread += (L - 2) * p.ps * Q * p.cmax * Q + Q * (Q + 1) / 2 * p.ps * p.cmax;
     return p;
+}
+
+/* V = δ^{L-1} with the rows of each panel of ps samples ordered by output: panel b (samples [b·ps, b·ps + sb))
+ * keeps its rows [b·ps·Q, (b·ps + sb)·Q) but holds row (i, q) at b·ps·Q + q·sb + (i − b·ps), computed as the
+ * tape computes δ^{L-1}_{(iq),r} = (a_L σ'(z^{L-1}_{ir})) W_L[q,r] (so the values are the same to the bit) but
+ * written in order from σ' and W_L, which are small, instead of permuting δ^{L-1}. With ps = n the whole
+ * matrix is ordered by output. */
+typedef struct {
+    const ck_tape *t;
+    double *v;
+    size_t ps;
+} ck_by_output_job;
+
+static void ck_by_output_body(size_t b, size_t e, void *ctx) {
+    const ck_by_output_job *j = ctx;
+    const ck_tape *t = j->t;
+    size_t n = t->n, Q = t->Q, M = t->w[t->L - 1], nq = n * Q;
+    double a = t->a[t->L - 1];
+    for (size_t r = b; r < e; r++) {
+        const double *ds = t->dsig[t->L - 1] + r * n;
+        double *vc = j->v + r * nq;
+        for (size_t i0 = 0; i0 < n; i0 += j->ps) {
+            size_t sb = i0 + j->ps <= n ? j->ps : n - i0;
+            for (size_t q = 0; q < Q; q++) {
+                double wq = t->wlast[q * M + r], *dst = vc + i0 * Q + q * sb;
+                for (size_t il = 0; il < sb; il++) dst[il] = (a * ds[i0 + il]) * wq;
+            }
+        }
+    }
+}
+
+static void ck_ntk_by_output(const ck_tape *t, size_t ps, double *v, int nthreads) {
+    ck_by_output_job job = {t, v, ps};
+    ck_parallel_for(t->w[t->L - 1], 16, nthreads, ck_by_output_body, &job);
 }
 
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
@@ -205,6 +269,7 @@ size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
     size_t L = net->nlayers, Q = net->widths[L];
     ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2 ? n2 : n1, n2 == 0, 0);
     size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0);
+    if (L >= 2) total += (n1 + (n2 ? n2 : n1)) * Q * net->widths[L - 1]; /* V1, V2 (ck_ntk_by_output) */
     size_t lists = (3 * p.tasks * sizeof(size_t) + sizeof(double) - 1) / sizeof(double);
     return total + (size_t)p.nt * p.per_thread + lists;
 }
@@ -216,7 +281,8 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
     if (g == NULL) return CK_EARG;
     if (!ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
     ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2, sym, nthreads);
-    double *work = malloc((size_t)p.nt * p.per_thread * sizeof(double));
+    size_t vd = L >= 2 ? (n1 + n2) * Q * net->widths[L - 1] : 0;
+    double *work = malloc(((size_t)p.nt * p.per_thread + vd) * sizeof(double));
     size_t *ti = malloc(3 * p.tasks * sizeof(size_t)), *tj = ti + p.tasks, *tn = tj + p.tasks;
     if (work == NULL || ti == NULL) {
         free(work);
@@ -224,8 +290,16 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
         return CK_ENOMEM;
     }
     ck_ntk_tasks(n1, n2, p.ps, sym, ti, tj, tn);
+    ck_advise_huge_pages(work, ((size_t)p.nt * p.per_thread + vd) * sizeof(double));
+    double *v1 = work + (size_t)p.nt * p.per_thread, *v2 = L >= 2 ? v1 + n1 * Q * net->widths[L - 1] : v1;
+    if (L >= 2) {
+        ck_ntk_by_output(t1, p.ps, v1, nthreads);
+        ck_ntk_by_output(sym ? t1 : t2, n2, v2, nthreads); /* one panel: ordered by output over all of X2 */
+    }
     ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
-    ck_ntk_job job = {t1, sym ? t1 : t2, net, L, Q, n1, n2, p.ps, p.cmax, sym, ti, tj, tn, work, p.per_thread, g, ldg};
+    ck_ntk_job job = {.t1 = t1, .t2 = sym ? t1 : t2, .net = net, .L = L, .Q = Q, .n1 = n1, .n2 = n2, .ps = p.ps,
+                      .cmax = p.cmax, .sym = sym, .task_i0 = ti, .task_j0 = tj, .task_nc = tn, .v1 = v1, .v2 = v2,
+                      .work = work, .work_per_thread = p.per_thread, .g = g, .ldg = ldg};
     ck_parallel_tasks(p.tasks, 1, p.nt, 1, ck_ntk_task, &job);
     free(ti);
     free(work);

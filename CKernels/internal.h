@@ -34,7 +34,9 @@ static inline int ck_valid_operand(size_t m, size_t n, size_t ld) {
  *   h[l]     n×M_l, l = 0..L-1: layer inputs (h[0] = X copied contiguous), post-activation;
  *   out      n×Q: the network output z^L;
  *   dsig[l]  n×M_l, l = 1..L-1: σ'(z^l);
- *   delta[l] (nQ)×M_l, l = 1..L-1: δ^l_{(iq),r} = ∂f_q(x_i)/∂z^l_r, row i·Q+q (δ^L is the identity).
+ *   delta[l] (nQ)×M_l, l = 1..L-1: δ^l_{(iq),r} = ∂f_q(x_i)/∂z^l_r, row i·Q+q (δ^L is the identity);
+ *   wlast    Q×M_{L-1}, row-major as in θ: W_L, kept with the sensitivities (L >= 2), so that δ^{L-1} =
+ *            a_L W_L[q,·] ∘ σ'(z^{L-1}_i) can be laid out again from dsig[L-1] without θ.
  * All matrices column-major with leading dimension = rows. */
 typedef struct {
     size_t n, L, Q;
@@ -43,6 +45,7 @@ typedef struct {
     double *h[64];
     double *dsig[64];
     double *delta[64];
+    double *wlast;
     double *out;
     double *block; /* single allocation backing all of the above */
 } ck_tape;

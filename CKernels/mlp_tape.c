@@ -40,6 +40,7 @@ size_t ck_tape_doubles(const ck_mlp *net, size_t n, int with_delta) {
         total += n * net->widths[l];                               /* dsig */
         if (with_delta) total += n * Q * net->widths[l];           /* delta */
     }
+    if (with_delta && L >= 2) total += Q * net->widths[L - 1];     /* wlast */
     return total;
 }
 
@@ -139,6 +140,10 @@ int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size
             t->delta[l] = p;
             p += n * Q * net->widths[l];
         }
+    }
+    if (with_delta && L >= 2) {
+        t->wlast = p;
+        memcpy(t->wlast, theta + ck_mlp_weight_offset(net, L), Q * net->widths[L - 1] * sizeof(double));
     }
     ck_tape_job job = {net, theta, x, ldx, with_delta, t};
     size_t grain = (n + 2 * (size_t)ck_parallel_default_threads() - 1) / (2 * (size_t)ck_parallel_default_threads());

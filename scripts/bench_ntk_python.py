@@ -76,6 +76,7 @@ TOOLS = {
         ("numpy-layer-factored-serial", "A"),
         ("numpy-layer-factored", "A"),
         ("numpy-layer-factored-ws", "A"),
+        ("numpy-layer-factored-pairs", "A"),
         ("torch-func-vmap-jacrev", "A"),
         ("jax-vmap-jacrev", "A"),
         ("nt-ntk-vector-products", "B"),
@@ -87,6 +88,7 @@ TOOLS = {
         ("numpy-layer-factored-serial", "A"),
         ("numpy-layer-factored", "A"),
         ("numpy-layer-factored-ws", "A"),
+        ("numpy-layer-factored-pairs", "A"),
         ("torch-func-vmap-jacrev", "A"),
         ("jax-vmap-jacrev", "A"),
         ("nt-structured-derivatives", "B"),
@@ -129,6 +131,7 @@ EXPECTED_S = {  # rough per-call time, only used to pick the repeat policy
     ("ntk-mlp-1m", "numpy-layer-factored-plain"): 3.0,
     ("ntk-mlp-ref", "numpy-layer-factored-plain"): 0.3,
     ("ntk-mlp-1m", "numpy-layer-factored-ws"): 1.0,
+    ("ntk-mlp-1m", "numpy-layer-factored-pairs"): 1.0,
     ("jacobian-mlp-ref", "jax-vmap-jacrev"): 0.3,
     ("pinv-1000x20000", "numpy-linalg-pinv"): 2.0,
 }
@@ -220,6 +223,12 @@ def build_tool(case, tool, data_dir):
         params = M.unpack(theta, widths)
         ws = {}
         return (lambda: M.ntk_layer_factored_fast(params, X, act, pool=pool, nchunks=NTHREADS, ws=ws)), ident, kw
+    if tool == "numpy-layer-factored-pairs":
+        from concurrent.futures import ThreadPoolExecutor
+        pool = ThreadPoolExecutor(NTHREADS)
+        params = M.unpack(theta, widths)
+        ws = {}
+        return (lambda: M.ntk_layer_factored_fast(params, X, act, pool=pool, nchunks=NTHREADS, ws=ws, pairs=True)), ident, kw
     if tool == "numpy-analytic":
         return (lambda: M.jacobian(theta, widths, X, act)), ident, kw
     if tool == "floor-np-ones":
@@ -545,6 +554,7 @@ TOOL_NOTES = {
     "numpy-layer-factored-serial": "numpy-layer-factored without the thread pool: the vectorised form from one Python thread (BLAS still 2 threads)",
     "numpy-layer-factored": "per-layer delta Grams by BLAS syrk (a @ a.T), Hadamard with repeat(A+1) in 2 row blocks on a 2-thread pool, last layer on the Q diagonal sub-blocks only; fresh QN x QN arrays every call",
     "numpy-layer-factored-ws": "same as numpy-layer-factored but the QN x QN buffers are a workspace reused across calls (matmul out=, still syrk); result overwritten by the next call",
+    "numpy-layer-factored-pairs": "numpy-layer-factored-ws with the last hidden layer built from its Q(Q+1)/2 output pairs (one product per q, scattered into both halves), as TangentFlow does",
     "torch-func-vmap-jacrev": "torch.func vmap(jacrev) over samples w.r.t. per-layer tensors; NTK: sum over tensors of J J^T (MKL gemm); Jacobian: torch.cat of the per-tensor blocks into the QN x K layout",
     "jax-vmap-jacrev": "jax.jit(vmap(jacrev)) over samples; NTK: sum over param leaves of J J^T; Jacobian: w.r.t. flat theta",
     "nt-ntk-vector-products": "neural_tangents 0.6.5 (jax 0.4.25) empirical_ntk_fn(trace_axes=(), vmap_axes=0, NTK_VECTOR_PRODUCTS), jitted, stax Dense(parameterization='standard', b_std=1), incl. (N,N,Q,Q)->(NQ,NQ) transpose",

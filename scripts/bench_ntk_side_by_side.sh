@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The NTK bars of issue #11 measured in one sitting: TangentFlow's structured NTK (kernels-bench) and the four
+# The NTK bars of issue #11 measured in one sitting: TangentFlow's structured NTK (kernels-bench) and the five
 # NumPy layer-factored variants (scripts/bench_ntk_python.py), alternated ROUNDS times so that both sides see
 # the same machine state (this VM is shared; single runs move by ±15% and are bimodal at the millisecond scale).
 #
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 rounds=${1:-3}
 out=${2:-benchmarks/ntk-side-by-side}
 python=${PYTHON:-/work/venvs/modern/bin/python}
-tools=numpy-layer-factored-plain,numpy-layer-factored-serial,numpy-layer-factored,numpy-layer-factored-ws
+tools=numpy-layer-factored-plain,numpy-layer-factored-serial,numpy-layer-factored,numpy-layer-factored-ws,numpy-layer-factored-pairs
 mkdir -p "$out"
 swift build -c release --product kernels-bench >/dev/null
 for r in $(seq "$rounds"); do

@@ -172,7 +172,7 @@ def ntk_layer_factored(theta, widths, X, act):
     return G
 
 
-def ntk_layer_factored_fast(params, X, act, pool=None, nchunks=2, ws=None):
+def ntk_layer_factored_fast(params, X, act, pool=None, nchunks=2, ws=None, pairs=False):
     """Fast vectorised layer-factored NTK (the NumPy baseline timed in the benchmark).
 
     * per-layer sensitivity Grams with one BLAS syrk each (NumPy dispatches
@@ -185,7 +185,11 @@ def ntk_layer_factored_fast(params, X, act, pool=None, nchunks=2, ws=None):
     * with a workspace dict `ws`, the QN×QN buffers are allocated once and
       reused (matmul(..., out=) keeps the syrk path), so repeated calls do
       not pay page faults for fresh 13-52 MB arrays.  The returned G then
-      lives in `ws` and is overwritten by the next call.
+      lives in `ws` and is overwritten by the next call;
+    * with `pairs`, the last hidden layer's sensitivity Gram is built from its
+      Q(Q+1)/2 output pairs only (it is symmetric in (q, q') as well as in
+      (i, j), since δ^{L-1}_{iq} = W_L[q] ∘ σ'_i), as TangentFlow does: one
+      product V_q [V_q … V_{Q-1}]ᵀ per q, then scattered into both halves.
     """
     sig, dsig = ACTIVATIONS[act]
     N = X.shape[0]
@@ -222,7 +226,21 @@ def ntk_layer_factored_fast(params, X, act, pool=None, nchunks=2, ws=None):
     if L >= 2:
         d = dzs[-1][:, None, :] * WL[None, :, :]  # N×Q×M_{L-1}
         d = d.reshape(N * Q, -1)
-        S_list.append((L - 2, gram(d, 0)))
+        if pairs:
+            M = d.shape[1]
+            V = dzs[-1][None, :, :] * WL[:, None, :]  # Q×N×M, ordered by output
+            key = ("S", 0, NQ)
+            if ws is not None and key not in ws:
+                ws[key] = np.empty((NQ, NQ))
+            S = ws[key] if ws is not None else np.empty((NQ, NQ))
+            S4 = S.reshape(N, Q, N, Q)
+            for q in range(Q):
+                P = (V[q] @ V[q:].reshape(-1, M).T).reshape(N, Q - q, N)  # P[i, q'-q, j]
+                S4[:, q, :, q:] = P.transpose(0, 2, 1)
+                S4[:, q + 1:, :, q] = P[:, 1:, :]
+            S_list.append((L - 2, S))
+        else:
+            S_list.append((L - 2, gram(d, 0)))
         for l in range(L - 3, -1, -1):
             d = d @ params[l + 1][0]
             d3 = d.reshape(N, Q, -1)

@@ -10,12 +10,15 @@ func referenceMLP(_ widths: [Int] = [16, 256, 256, 10], samples: Int, seed: UInt
 }
 
 /// Useful flops of the layer-factored NTK (symmetric half counted, as dsyrk's n²k):
-/// Σ_{ℓ<L} (QN)²M_ℓ + Σ_ℓ N²M_{ℓ−1} + forward 2NΣM_{ℓ−1}M_ℓ + back-propagation 2QNΣ_{2≤ℓ<L}M_{ℓ−1}M_ℓ.
+/// Σ_{ℓ<L−1} (QN)²M_ℓ + N²·½Q(Q+1)·M_{L−1} + Σ_ℓ N²M_{ℓ−1} + forward 2NΣM_{ℓ−1}M_ℓ
+/// + back-propagation 2QNΣ_{2≤ℓ<L}M_{ℓ−1}M_ℓ. The last hidden layer's sensitivity Gram is symmetric in the
+/// outputs too (δ^{L−1}_{iq} = a_L W_L[q,:] ∘ σ′_i), so only its Q(Q+1)/2 output pairs count.
 func ntkFlops(_ net: MLP, samples n: Int) -> Double {
     let w = net.widths.map(Double.init), L = net.depth, q = w[L], N = Double(n)
     var f = 0.0
     for l in 1...L {
-        if l < L { f += (q * N) * (q * N) * w[l] }
+        if l < L - 1 { f += (q * N) * (q * N) * w[l] }
+        if l == L - 1 { f += N * N * q * (q + 1) / 2 * w[l] }
         f += N * N * w[l - 1] + 2 * N * w[l - 1] * w[l]
         if l >= 2 && l < L { f += 2 * q * N * w[l - 1] * w[l] }
     }
@@ -55,7 +58,7 @@ func allCases(_ o: BenchOptions) throws -> [BenchCase] {
             c: { try c.mlpNTK(net, theta: theta, inputs: x, nil) },
             swift: { try s.mlpNTK(net, theta: theta, inputs: x, nil) }, tolerance: 1e-12,
             swiftReps: label == "ntk-mlp-1m" ? 1 : 3,
-            note: "\(label): layer-factored NTK of tanh \(widths.map(String.init).joined(separator: "-")), N = \(n); flops count the symmetric half."))
+            note: "\(label): layer-factored NTK of tanh \(widths.map(String.init).joined(separator: "-")), N = \(n); flops count the symmetric half (and the output pairs of the last hidden layer)."))
         // dsyrk of the widest sensitivity block: the rate the NTK's flops are compared with.
         let mmax = widths[1..<(widths.count - 1)].max() ?? widths[0]
         let delta = gaussian(qn, mmax, 9)

@@ -134,6 +134,29 @@ import Testing
         }
     }
 
+    @Test func ntkOutputPairsCoverEveryOutputCount() throws {
+        // The last hidden layer's block is built from the Q(Q+1)/2 output pairs q <= q' (CKernels/gram.c). One
+        // output (a single pair); 37 (panels of 6 samples, a partial last one); 300 (QN > 1536: one sample per
+        // panel). Symmetric and cross, against the Jacobian product, for one and two hidden layers. The reference
+        // is the C Jacobian times its transpose by BLAS (no NTK code; the C Jacobian is checked against the Swift
+        // one above): with Q = 300 the pure-Swift product would take minutes in a debug build.
+        for (q, n) in [(1, 13), (37, 13), (300, 6)] {
+            for widths in [[3, 7, q], [3, 5, 4, q]] {
+                let (net, theta, x1) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n)
+                let x2 = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n + 2, seed: 5).2
+                let ref = CBackend()
+                let d1 = try ref.mlpJacobian(net, theta: theta, inputs: x1)
+                let d2 = try ref.mlpJacobian(net, theta: theta, inputs: x2)
+                let sym = try ref.mlpNTK(net, theta: theta, inputs: x1, nil)
+                let cross = try ref.mlpNTK(net, theta: theta, inputs: x1, x2)
+                #expect(relativeError(sym, try ref.multiply(d1, transposeA: false, d1, transposeB: true)) <= Tolerance.gram,
+                        "Q = \(q), widths \(widths)")
+                #expect(relativeError(cross, try ref.multiply(d1, transposeA: false, d2, transposeB: true)) <= Tolerance.gram,
+                        "Q = \(q), widths \(widths), cross")
+            }
+        }
+    }
+
     @Test func symmetricNTKMatchesTheCrossPathOnManyChunks() throws {
         // n = 130: three column chunks in the first panels. The symmetric path (dsyrk diagonal blocks, mirrored
         // lower half) against the general path Θ(X, X) given X twice (full products, no mirror).

@@ -233,16 +233,18 @@ public struct CBackend: Kernels {
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:
-    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q)` per input set, plus per thread
-    /// `L·P·3P + (L−1)·PQ·3PQ + L·PQ` for the buffers of one task (a panel of `P = ⌊R/Q⌋` samples against a
-    /// chunk of at most `3P`, with `R = 256` rows, or 448 when `QN₁ > 1536`).
+    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q) + Q·M_{L−1}` per input set; the last hidden layer's
+    /// sensitivities ordered by output, `(N₁ + N₂)·Q·M_{L−1}`; and per thread
+    /// `L·P·3P + L·PQ + (L−2)·PQ·3PQ + ½Q(Q+1)·P·3P` for the buffers of one task (a panel of `P = ⌊R/Q⌋` samples
+    /// against a chunk of at most `3P`, with `R = 256` rows, or 448 when `QN₁ > 1536`). For L = 1 only the
+    /// tape and `L·P·3P + L·PQ` per thread.
     public static func ntkWorkspaceDoubles(_ model: MLP, samples n1: Int, _ n2: Int? = nil) -> Int {
         withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
     }
 
     private func tapeDoubles(_ model: MLP, _ n: Int) -> Int {
         let w = model.widths, l = model.depth, q = model.outputDimension
-        return n * (w[0..<l].reduce(0, +) + q) + n * (1 + q) * w[1..<l].reduce(0, +)
+        return n * (w[0..<l].reduce(0, +) + q) + n * (1 + q) * w[1..<l].reduce(0, +) + (l >= 2 ? q * w[l - 1] : 0)
     }
 }
 
