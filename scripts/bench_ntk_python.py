@@ -212,23 +212,18 @@ def build_tool(case, tool, data_dir):
     if tool == "numpy-layer-factored-serial":
         params = M.unpack(theta, widths)
         return (lambda: M.ntk_layer_factored_fast(params, X, act)), ident, kw
-    if tool == "numpy-layer-factored":
+    # The threaded variants differ only in what they reuse (ws) and in the last layer's output pairs.
+    threaded = {"numpy-layer-factored": {}, "numpy-layer-factored-ws": {"ws": True},
+                "numpy-layer-factored-pairs": {"ws": True, "pairs": True}}
+    if tool in threaded:
         from concurrent.futures import ThreadPoolExecutor
         pool = ThreadPoolExecutor(NTHREADS)
         params = M.unpack(theta, widths)
-        return (lambda: M.ntk_layer_factored_fast(params, X, act, pool=pool, nchunks=NTHREADS)), ident, kw
-    if tool == "numpy-layer-factored-ws":
-        from concurrent.futures import ThreadPoolExecutor
-        pool = ThreadPoolExecutor(NTHREADS)
-        params = M.unpack(theta, widths)
-        ws = {}
-        return (lambda: M.ntk_layer_factored_fast(params, X, act, pool=pool, nchunks=NTHREADS, ws=ws)), ident, kw
-    if tool == "numpy-layer-factored-pairs":
-        from concurrent.futures import ThreadPoolExecutor
-        pool = ThreadPoolExecutor(NTHREADS)
-        params = M.unpack(theta, widths)
-        ws = {}
-        return (lambda: M.ntk_layer_factored_fast(params, X, act, pool=pool, nchunks=NTHREADS, ws=ws, pairs=True)), ident, kw
+        opts = threaded[tool]
+        ws = {} if opts.get("ws") else None
+        pairs = opts.get("pairs", False)
+        return (lambda: M.ntk_layer_factored_fast(params, X, act, pool=pool, nchunks=NTHREADS, ws=ws,
+                                                  pairs=pairs)), ident, kw
     if tool == "numpy-analytic":
         return (lambda: M.jacobian(theta, widths, X, act)), ident, kw
     if tool == "floor-np-ones":
