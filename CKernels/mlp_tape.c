@@ -44,6 +44,10 @@ size_t ck_tape_doubles(const ck_mlp *net, size_t n, int with_delta) {
     return total;
 }
 
+size_t ck_mlp_jacobian_workspace(const ck_mlp *net, size_t n) {
+    return ck_mlp_check(net) == CK_OK ? ck_tape_doubles(net, n, 1) : 0;
+}
+
 void ck_tape_free(ck_tape *t) {
     free(t->block);
     t->block = NULL;

@@ -164,6 +164,10 @@ size_t ck_mlp_parameter_count(const ck_mlp *net);
 int ck_mlp_forward(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, double *out,
                    size_t ldout);
 
+/* Workspace of ck_mlp_jacobian (its recorded pass: activations, σ', sensitivities) in doubles, excluding D, for
+ * n samples; 0 if the description is invalid. */
+size_t ck_mlp_jacobian_workspace(const ck_mlp *net, size_t n);
+
 /* D (QN×K, ldd >= QN) := ∂f/∂θ, row i·Q+q. Parallel over parameter columns (streaming writes). */
 int ck_mlp_jacobian(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, double *d,
                     size_t ldd, int nthreads);

@@ -242,9 +242,9 @@ public struct CBackend: Kernels {
         withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
     }
 
+    /// Doubles of the recorded pass behind the Jacobian, as the C layer allocates them (`ck_mlp_jacobian_workspace`).
     private func tapeDoubles(_ model: MLP, _ n: Int) -> Int {
-        let w = model.widths, l = model.depth, q = model.outputDimension
-        return n * (w[0..<l].reduce(0, +) + q) + n * (1 + q) * w[1..<l].reduce(0, +) + (l >= 2 ? q * w[l - 1] : 0)
+        withCModel(model) { ck_mlp_jacobian_workspace($0, n) }
     }
 }
 
