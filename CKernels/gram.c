@@ -65,14 +65,11 @@ typedef struct {
     const size_t *task_i0, *task_j0, *task_nc; /* task k: panel from sample i0, chunk of nc samples from j0 */
     const double *v1, *v2; /* δ^{L-1} of X1 and X2 ordered by output (ck_ntk_by_output) */
     double *work; /* per thread: Cp^l (L · ps·cmax), T^l ((L-2) · ps·Q·cmax·Q), pairs (Q(Q+1)/2 · ps·cmax),
-                     coefficient columns (L · ps·Q); then V1 (n1·Q·M_{L-1}) and V2 (n2·Q·M_{L-1}) */
+                     epilogue rows (L · ps·Q); then V1 (n1·Q·M_{L-1}) and V2 (n2·Q·M_{L-1}) */
     size_t work_per_thread;
     double *g;
     size_t ldg;
 } ck_ntk_job;
-
-/* Offset of block q' in a task's pair buffer: block q' holds at most (q'+1)·ps × cmax doubles. */
-static size_t ck_pair_offset(size_t qq, size_t ps, size_t cmax) { return ps * cmax * (qq * (qq + 1) / 2); }
 
 /* One task: samples [i0, i0+ps) of X1 against samples [j0, j0+nc) of X2. With R = i0·Q and C = j0·Q,
  *   Cp^l = c_l² + a_l² H1^{l-1}[i0:i0+ps] H2^{l-1}[j0:j0+nc]ᵀ          (ps × nc)
@@ -80,12 +77,12 @@ static size_t ck_pair_offset(size_t qq, size_t ps, size_t cmax) { return ps * cm
  *   P_{qq'} = V1_q V2_{q'}ᵀ for q <= q' (V = δ^{L-1} ordered by output, ck_ntk_by_output)      (ps × nc each)
  *   G[R:R+pr, C:C+nc·Q] = Cp^{L-1} ⊗ 1 ∘ P + Σ_{l<L-1} Cp^l ⊗ 1_{Q×Q} ∘ T^l + Cp^L ⊗ I_Q   (one fused pass)
  * Symmetric: tasks cover the upper triangle (j0 >= i0); on the diagonal block (j0 = i0) T^l comes from dsyrk
- * (upper half only). Each group of ~64 columns is mirrored below the diagonal right after it is written, while
- * it is still in cache, so G is written once and never re-read from memory. */
+ * (upper half only). The fused pass (ck_ntk_epilogue) stores each entry in its column and at its mirror image,
+ * so G is written once and never re-read. */
 static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
     const ck_ntk_job *j = ctx;
-    size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q, ldg = j->ldg;
-    double *cp[65], *tp[65], *ce[65], *pb;
+    size_t L = j->L, Q = j->Q, n1 = j->n1, n2 = j->n2, nq1 = n1 * Q, nq2 = n2 * Q;
+    double *cp[65], *tp[65], *ce[65], *pb, *pe;
     double *w = j->work + (size_t)tid * j->work_per_thread;
     size_t prmax = j->ps * Q, ccmax = j->cmax * Q, pairs = Q * (Q + 1) / 2;
     for (size_t l = 1; l <= L; l++) {
@@ -98,10 +95,11 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
     }
     pb = w;
     if (L >= 2) w += pairs * j->ps * j->cmax;
-    for (size_t l = 1; l <= L; l++) {
+    for (size_t l = 1; l < L; l++) {
         ce[l] = w;
         w += prmax;
     }
+    pe = w;
     for (size_t task = kb; task < ke; task++) {
         size_t i0 = j->task_i0[task], j0 = j->task_j0[task];
         size_t ps = i0 + j->ps <= n1 ? j->ps : n1 - i0, pr = ps * Q;
@@ -133,48 +131,13 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
              * nc = 88…132, M = 1024); one product per q (short side ps) gained nothing. */
             size_t M = j->net->widths[L - 1];
             for (size_t qq = 0; qq < Q; qq++)
-                ck_linalg_gemm(0, 1, (qq + 1) * ps, nc, M, 1.0, j->v1 + R, nq1, j->v2 + qq * n2 + j0, nq2, 0.0,
+                ck_linalg_gemm(1, 0, (qq + 1) * ps, nc, M, 1.0, j->v1 + R * M, M, j->v2 + (qq * n2 + j0) * M, M, 0.0,
                                pb + ck_pair_offset(qq, j->ps, j->cmax), (qq + 1) * ps);
         }
-        size_t gs = Q >= 64 ? 1 : 64 / Q; /* samples per column group */
-        for (size_t jg = 0; jg < nc; jg += gs) {
-            size_t je = jg + gs < nc ? jg + gs : nc;
-            for (size_t js = jg; js < je; js++) {
-                /* ce^l[r] = Cp^l[row r's sample, js]: the coefficient column, expanded once per sample */
-                for (size_t l = 1; l <= L; l++)
-                    for (size_t r = 0; r < pr; r++) ce[l][r] = cp[l][r / Q + js * ps];
-                for (size_t qp = 0; qp < Q; qp++) {
-                    size_t cc = js * Q + qp, rmax = diag && cc < pr ? cc + 1 : pr;
-                    double *gc = j->g + (C + cc) * ldg + R;
-                    if (L >= 2) {
-                        /* rows (il, q): P_{min(q,qp), max(q,qp)}[il, jl], contiguous in il */
-                        const double *cl = ce[L - 1];
-                        for (size_t q = 0; q < Q && q < rmax; q++) {
-                            size_t lo = q < qp ? q : qp, hi = q < qp ? qp : q;
-                            const double *b = pb + ck_pair_offset(hi, j->ps, j->cmax) + (js * (hi + 1) + lo) * ps;
-                            for (size_t il = 0, r = q; r < rmax; il++, r += Q) gc[r] = cl[r] * b[il];
-                        }
-                        for (size_t l = 1; l + 1 < L; l++) {
-                            const double *tc = tp[l] + cc * pr, *cl2 = ce[l];
-                            for (size_t r = 0; r < rmax; r++) gc[r] += cl2[r] * tc[r];
-                        }
-                    } else {
-                        for (size_t r = 0; r < rmax; r++) gc[r] = 0.0;
-                    }
-                    for (size_t r = qp; r < rmax; r += Q) gc[r] += ce[L][r];
-                }
-            }
-            if (j->sym) {
-                /* G[C + c, R + r] = G[R + r, C + c] for the group's columns, strictly below the diagonal */
-                size_t c0 = jg * Q, c1 = je * Q;
-                const double *src = j->g + C * ldg + R;
-                for (size_t r = 0; r < pr && R + r + 1 < C + c1; r++) {
-                    double *dst = j->g + (R + r) * ldg + C;
-                    size_t cstart = C + c0 > R + r ? c0 : R + r + 1 - C;
-                    for (size_t c = cstart; c < c1; c++) dst[c] = src[r + c * ldg];
-                }
-            }
-        }
+        ck_ntk_block blk = {.L = L, .Q = Q, .ps = ps, .pr = pr, .nc = nc, .R = R, .C = C, .pair_ps = j->ps,
+                            .pair_cmax = j->cmax, .ldg = j->ldg, .diag = diag, .sym = j->sym, .cp = cp, .tp = tp,
+                            .ce = ce, .pb = pb, .pe = pe, .g = j->g};
+        ck_ntk_epilogue(&blk);
     }
 }
 
@@ -224,17 +187,18 @@ static ck_ntk_plan ck_ntk_plan_for(size_t L, size_t Q, size_t n1, size_t n2, int
     p.cmax = ck_ntk_chunk_max(p.ps);
     p.tasks = ck_ntk_tasks(n1, n2, p.ps, sym, NULL, NULL, NULL);
     p.nt = ck_parallel_threads_for(p.tasks, 1, nthreads);
-    p.per_thread = L * p.ps * p.cmax + L * p.ps * Q; /* Cp^l and the coefficient columns */
+    p.per_thread = L * p.ps * p.cmax + L * p.ps * Q; /* Cp^l, and the epilogue's E^l (l < L) and p */
     if (L >= 2) /* T^l for l < L-1 and the pairs of l = L-1 */
         p.per_thread += (L - 2) * p.ps * Q * p.cmax * Q + Q * (Q + 1) / 2 * p.ps * p.cmax;
     return p;
 }
 
-/* V = δ^{L-1} with the rows of each panel of ps samples ordered by output: panel b (samples [b·ps, b·ps + sb))
+/* V = δ^{L-1} with the rows of each panel of ps samples ordered by output, stored row by row (row-major, M_{L-1}
+ * doubles per row, so that the pair products read both operands along k): panel b (samples [b·ps, b·ps + sb))
  * keeps its rows [b·ps·Q, (b·ps + sb)·Q) but holds row (i, q) at b·ps·Q + q·sb + (i − b·ps), computed as the
  * tape computes δ^{L-1}_{(iq),r} = (a_L σ'(z^{L-1}_{ir})) W_L[q,r] (so the values are the same to the bit) but
- * written in order from σ' and W_L, which are small, instead of permuting δ^{L-1}. With ps = n the whole
- * matrix is ordered by output. */
+ * written from σ' and W_L, which are small, instead of permuting δ^{L-1}. With ps = n the whole matrix is
+ * ordered by output. */
 typedef struct {
     const ck_tape *t;
     double *v;
@@ -244,16 +208,19 @@ typedef struct {
 static void ck_by_output_body(size_t b, size_t e, void *ctx) {
     const ck_by_output_job *j = ctx;
     const ck_tape *t = j->t;
-    size_t n = t->n, Q = t->Q, M = t->w[t->L - 1], nq = n * Q;
-    double a = t->a[t->L - 1];
-    for (size_t r = b; r < e; r++) {
-        const double *ds = t->dsig[t->L - 1] + r * n;
-        double *vc = j->v + r * nq;
-        for (size_t i0 = 0; i0 < n; i0 += j->ps) {
-            size_t sb = i0 + j->ps <= n ? j->ps : n - i0;
+    size_t n = t->n, Q = t->Q, M = t->w[t->L - 1];
+    double a = t->a[t->L - 1], s[256];
+    for (size_t i = b; i < e; i++) {
+        const double *ds = t->dsig[t->L - 1] + i;
+        size_t i0 = i / j->ps * j->ps, sb = i0 + j->ps <= n ? j->ps : n - i0;
+        double *vi = j->v + (i0 * Q + (i - i0)) * M; /* row (i, q = 0); row (i, q) is sb rows further per q */
+        for (size_t r0 = 0; r0 < M; r0 += 256) {
+            size_t rn = r0 + 256 <= M ? 256 : M - r0;
+            for (size_t r = 0; r < rn; r++) s[r] = a * ds[(r0 + r) * n];
             for (size_t q = 0; q < Q; q++) {
-                double wq = t->wlast[q * M + r], *dst = vc + i0 * Q + q * sb;
-                for (size_t il = 0; il < sb; il++) dst[il] = (a * ds[i0 + il]) * wq;
+                const double *wq = t->wlast + q * M + r0;
+                double *dst = vi + q * sb * M + r0;
+                for (size_t r = 0; r < rn; r++) dst[r] = s[r] * wq[r];
             }
         }
     }
@@ -261,7 +228,7 @@ static void ck_by_output_body(size_t b, size_t e, void *ctx) {
 
 static void ck_ntk_by_output(const ck_tape *t, size_t ps, double *v, int nthreads) {
     ck_by_output_job job = {t, v, ps};
-    ck_parallel_for(t->w[t->L - 1], 16, nthreads, ck_by_output_body, &job);
+    ck_parallel_for(t->n, 8, nthreads, ck_by_output_body, &job);
 }
 
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
@@ -282,15 +249,14 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
     if (!ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
     ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2, sym, nthreads);
     size_t vd = L >= 2 ? (n1 + n2) * Q * net->widths[L - 1] : 0;
-    double *work = malloc(((size_t)p.nt * p.per_thread + vd) * sizeof(double));
+    double *work = ck_scratch_alloc(((size_t)p.nt * p.per_thread + vd) * sizeof(double));
     size_t *ti = malloc(3 * p.tasks * sizeof(size_t)), *tj = ti + p.tasks, *tn = tj + p.tasks;
     if (work == NULL || ti == NULL) {
-        free(work);
+        ck_scratch_free(work);
         free(ti);
         return CK_ENOMEM;
     }
     ck_ntk_tasks(n1, n2, p.ps, sym, ti, tj, tn);
-    ck_advise_huge_pages(work, ((size_t)p.nt * p.per_thread + vd) * sizeof(double));
     double *v1 = work + (size_t)p.nt * p.per_thread, *v2 = L >= 2 ? v1 + n1 * Q * net->widths[L - 1] : v1;
     if (L >= 2) {
         ck_ntk_by_output(t1, p.ps, v1, nthreads);
@@ -302,7 +268,7 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
                       .work = work, .work_per_thread = p.per_thread, .g = g, .ldg = ldg};
     ck_parallel_tasks(p.tasks, 1, p.nt, 1, ck_ntk_task, &job);
     free(ti);
-    free(work);
+    ck_scratch_free(work);
     return CK_OK;
 }
 

@@ -22,6 +22,12 @@ int ck_parallel_tasks(size_t n, size_t grain, int nthreads, int blas_inside, ck_
  * 4 KiB. A hint only; ignored where unsupported. */
 void ck_advise_huge_pages(void *p, size_t bytes);
 
+/* Large work blocks (scratch.c): like malloc + ck_advise_huge_pages, but once ck_scratch_enable() has run, blocks of
+ * 32 MiB and more are kept on ck_scratch_free and reused by the next request they can hold. Thread-safe. */
+void *ck_scratch_alloc(size_t bytes);
+void ck_scratch_free(void *p);
+void ck_scratch_enable(void);
+
 /* Largest dimension BLAS/LAPACK (32-bit integers) accept. */
 #define CK_MAX_DIM ((size_t)INT_MAX)
 
@@ -65,6 +71,24 @@ size_t ck_tape_doubles(const ck_mlp *net, size_t n, int with_delta);
 int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, int with_delta,
                    int nthreads, ck_tape *t);
 void ck_tape_free(ck_tape *t);
+
+/* Offset of block q' in an NTK task's pair buffer: block q' holds at most (q'+1)·ps × cmax doubles (gram.c). */
+static inline size_t ck_pair_offset(size_t qq, size_t ps, size_t cmax) { return ps * cmax * (qq * (qq + 1) / 2); }
+
+/* One NTK task's products, for its fused pass (ntk_epilogue.c): rows [R, R + pr) = samples of a row panel (ps of
+ * them, pr = ps·Q), columns [C, C + nc·Q) = a chunk of nc samples. cp[l] (l = 1..L): ps × nc coefficients Cp^l;
+ * tp[l] (l < L-1): pr × nc·Q products T^l (upper part only where diag); pb: the output pairs, block q' at
+ * ck_pair_offset(q', pair_ps, pair_cmax) holding rows q·ps + il (q <= q'), column js; ce[l] (l = 1..L-1) and
+ * pe: pr doubles each of scratch. diag: the chunk starts with the panel's diagonal block (only its upper
+ * triangle is written); sym: also write the mirror image below the diagonal. */
+typedef struct {
+    size_t L, Q, ps, pr, nc, R, C, pair_ps, pair_cmax, ldg;
+    int diag, sym;
+    double *const *cp, *const *tp, *const *ce;
+    const double *pb;
+    double *pe, *g;
+} ck_ntk_block;
+void ck_ntk_epilogue(const ck_ntk_block *b);
 
 /* The NTK from recorded tapes (t2 == NULL: symmetric) and JVP/VJP blocks from a recorded tape (gram.c, mlp.c). */
 int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, double *g, size_t ldg, int nthreads);

@@ -6,6 +6,7 @@
  * Sensitivities δ^l_{(iq),·} = ∂f_q(x_i)/∂z^l, rows i·Q+q:
  *   δ^{L-1}_{(iq),r} = a_L W_L[q,r] σ'(z^{L-1}_{i,r}),   δ^{l-1} = a_l (δ^l W_l) ∘ σ'(z^{l-1}) (row (iq) uses sample i).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,7 +50,7 @@ size_t ck_mlp_jacobian_workspace(const ck_mlp *net, size_t n) {
 }
 
 void ck_tape_free(ck_tape *t) {
-    free(t->block);
+    ck_scratch_free(t->block);
     t->block = NULL;
 }
 
@@ -127,9 +128,9 @@ int ck_tape_record(const ck_mlp *net, const double *theta, const double *x, size
         t->c[l] = net->bscale ? net->bscale[l] : 1.0;
     }
     size_t total = ck_tape_doubles(net, n, with_delta);
-    t->block = malloc(total * sizeof(double));
+    if (total > SIZE_MAX / sizeof(double)) return CK_ENOMEM;
+    t->block = ck_scratch_alloc(total * sizeof(double)); /* 50 MB for the 1M network: 2 MiB faults, or kept */
     if (t->block == NULL) return CK_ENOMEM;
-    ck_advise_huge_pages(t->block, total * sizeof(double)); /* 50 MB for the 1M network: 2 MiB faults, not 4 KiB */
     double *p = t->block;
     for (size_t l = 0; l < L; l++) {
         t->h[l] = p;

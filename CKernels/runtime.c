@@ -152,6 +152,7 @@ int ck_runtime_retain_freed_memory(void) {
     int ok = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     ok &= mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
     ok &= mallopt(M_TOP_PAD, 64 * 1024 * 1024);
+    ck_scratch_enable();
     return ok ? CK_OK : CK_EUNAVAILABLE;
 }
 

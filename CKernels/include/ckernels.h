@@ -83,9 +83,14 @@ void ck_runtime_lapack_version(int *major, int *minor, int *patch);
 int ck_runtime_cpu_features(void);
 
 /* Process-wide allocator tuning for programs that evaluate the same kernels repeatedly (a flow): glibc keeps
- * freed blocks up to 32 MiB in the heap and stops trimming it, so repeated workspaces do not page-fault
- * again. Larger blocks are still returned. Returns CK_OK or CK_EUNAVAILABLE. Call once, early. */
+ * freed blocks up to 32 MiB in the heap and stops trimming it, and the package keeps up to 4 of its own larger
+ * work blocks (MLP tapes, NTK workspaces) for the next call, so repeated workspaces do not page-fault again.
+ * Returns CK_OK or CK_EUNAVAILABLE (glibc refused; the package's blocks are kept either way). Call once, early. */
 int ck_runtime_retain_freed_memory(void);
+
+/* Returns the large work blocks kept since ck_runtime_retain_freed_memory to the system (later calls keep
+ * blocks again). Thread-safe. */
+void ck_runtime_release_retained_memory(void);
 
 /* Test hook: re-initialise OpenBLAS with the named core (e.g. "Prescott"), as the selection does,
  * restoring the environment afterwards. Returns CK_OK or CK_EUNAVAILABLE. Not thread-safe against

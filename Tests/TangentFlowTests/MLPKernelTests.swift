@@ -157,6 +157,23 @@ import Testing
         }
     }
 
+    @Test func retainedWorkBlocksGiveTheSameNTK() throws {
+        // N = 200 on widths 4-1024-1024-10: the tape and the NTK workspace are both above 32 MiB, so after
+        // retainFreedMemory() the second call runs in the first call's blocks, which still hold its values (a
+        // fresh block is zero). Any read of workspace not written first would change G. Then again after the
+        // blocks are released, and against the cross path, which allocates differently.
+        let (net, theta, x) = Fixtures.smallMLP(widths: [4, 1024, 1024, 10], activation: .tanh, samples: 200)
+        RuntimeInfo.retainFreedMemory()
+        let c = CBackend()
+        let first = try c.mlpNTK(net, theta: theta, inputs: x, nil)
+        let reused = try c.mlpNTK(net, theta: theta, inputs: x, nil)
+        RuntimeInfo.releaseRetainedMemory()
+        let fresh = try c.mlpNTK(net, theta: theta, inputs: x, nil)
+        #expect(reused.elements == first.elements)
+        #expect(fresh.elements == first.elements)
+        #expect(relativeError(first, try c.mlpNTK(net, theta: theta, inputs: x, x)) <= Tolerance.gram)
+    }
+
     @Test func symmetricNTKMatchesTheCrossPathOnManyChunks() throws {
         // n = 130: three column chunks in the first panels. The symmetric path (dsyrk diagonal blocks, mirrored
         // lower half) against the general path Θ(X, X) given X twice (full products, no mirror).

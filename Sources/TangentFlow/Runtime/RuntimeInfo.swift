@@ -81,8 +81,13 @@ public struct RuntimeInfo: Sendable {
     /// freed blocks up to 32 MiB in the heap instead of returning them, so a repeated NTK or Cholesky workspace
     /// does not page-fault again (≈2.4 µs per 4 KiB page measured here). Process-wide; the `tangentflow` tool and
     /// `kernels-bench` call it at start-up. Returns `false` where the C library does not support it.
+    /// It also keeps up to 4 of the package's own larger work blocks (MLP tapes and NTK workspaces above 32 MiB,
+    /// which glibc always returns) for the next call: the 1M-parameter NTK then does not fault its 107 MB in again.
     @discardableResult
     public static func retainFreedMemory() -> Bool { ck_runtime_retain_freed_memory() == 0 }
+
+    /// Returns the large work blocks kept since `retainFreedMemory()` to the system; later calls keep blocks again.
+    public static func releaseRetainedMemory() { ck_runtime_release_retained_memory() }
 
     /// Threads OpenBLAS uses outside the package's parallel regions: the setting the regions restore.
     public static var configuredBLASThreads: Int { Int(ck_runtime_blas_threads_configured()) }
