@@ -18,10 +18,11 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/* Rows [r0, r1) (r1 − r0 a multiple of 8) of columns c .. c+7 of G, stored transposed at rows c .. c+7. */
+/* Rows row .. row+rows−1 (rows a multiple of 8) of columns col .. col+7 of G, stored transposed at rows
+ * col .. col+7. */
 __attribute__((target("avx512f"))) static void ck_mirror8_avx512(double *g, size_t ldg, size_t row, size_t col,
-                                                                   size_t r0, size_t r1) {
-    for (size_t r = r0; r < r1; r += 8) {
+                                                                   size_t rows) {
+    for (size_t r = 0; r < rows; r += 8) {
         const double *s = g + col * ldg + row + r;
         __m512d c0 = _mm512_loadu_pd(s), c1 = _mm512_loadu_pd(s + ldg), c2 = _mm512_loadu_pd(s + 2 * ldg),
                 c3 = _mm512_loadu_pd(s + 3 * ldg), c4 = _mm512_loadu_pd(s + 4 * ldg),
@@ -52,12 +53,11 @@ __attribute__((target("avx512f"))) static void ck_mirror8_avx512(double *g, size
  * limit (all pr rows off the diagonal block; r < c on it, whose entries on the diagonal stay). */
 static inline __attribute__((always_inline)) void ck_mirror_columns(const ck_ntk_block *b, size_t c0, size_t c1,
                                                                      int wide) {
-    size_t pr = b->pr, ldg = b->ldg;
-    size_t lim0 = b->diag && c0 < pr ? c0 : pr, rv = 0; /* rows [0, rv) of all columns go by 8×8 transposes */
+    size_t pr = b->pr, ldg = b->ldg, rv = 0; /* rows [0, rv) of all columns go by 8×8 transposes */
 #if defined(__x86_64__)
     if (wide && c1 - c0 == 8) {
-        rv = lim0 / 8 * 8;
-        ck_mirror8_avx512(b->g, ldg, b->R, b->C + c0, 0, rv);
+        rv = (b->diag && c0 < pr ? c0 : pr) / 8 * 8; /* the first column's limit, in whole blocks of 8 */
+        ck_mirror8_avx512(b->g, ldg, b->R, b->C + c0, rv);
     }
 #else
     (void)wide;
