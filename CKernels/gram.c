@@ -7,7 +7,8 @@
  *   S^{L-1}_{(iq),(jq')} = Σ_r a_L² W_L[q,r] W_L[q',r] σ'_{ir} σ'_{jr} = S^{L-1}_{(iq'),(jq)},
  * and only the Q(Q+1)/2 pairs q <= q' are computed (55 of 100 products for Q = 10).
  * G is built in tasks of (row panel, column chunk) of whole samples, run in parallel, each with serial BLAS:
- * per task one product per hidden layer (Q for the last one, one per q') into buffers, then one fused pass
+ * per task one product per hidden layer into buffers (for the last one the pair kernel of ntk_pairs.c, or Q
+ * products, one per q', where it does not apply), then one fused pass
  * writes G = Σ_l C^l ∘ T^l + C^L ⊗ I_Q — G is written once, never re-read per layer. Symmetric case (X' = X):
  * only the upper trapezoid is computed (dsyrk on diagonal blocks), and the fused pass writes its mirror image
  * below the diagonal while the columns are still in cache.
@@ -63,9 +64,11 @@ typedef struct {
     size_t L, Q, n1, n2, ps, cmax; /* samples per row panel, most samples per column chunk */
     int sym;
     const size_t *task_i0, *task_j0, *task_nc; /* task k: panel from sample i0, chunk of nc samples from j0 */
-    const double *v1, *v2; /* δ^{L-1} of X1 and X2 ordered by output (ck_ntk_by_output) */
+    const double *v1, *v2; /* δ^{L-1} of X1 and X2 ordered by output (ck_ntk_by_output), or NULL with pairs */
+    const ck_ntk_pair_plan *pairs; /* the pair kernel's operands (ntk_pairs.c), or NULL: BLAS on V1, V2 */
     double *work; /* per thread: Cp^l (L · ps·cmax), T^l ((L-2) · ps·Q·cmax·Q), pairs (Q(Q+1)/2 · ps·cmax),
-                     epilogue rows (L · ps·Q); then V1 (n1·Q·M_{L-1}) and V2 (n2·Q·M_{L-1}) */
+                     epilogue rows (L · ps·Q), the pair kernel's buffers; then V1 (n1·Q·M_{L-1}) and V2
+                     (n2·Q·M_{L-1}), or the pair kernel's shared operands */
     size_t work_per_thread;
     double *g;
     size_t ldg;
@@ -100,6 +103,7 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
         w += prmax;
     }
     pe = w;
+    w += prmax;
     for (size_t task = kb; task < ke; task++) {
         size_t i0 = j->task_i0[task], j0 = j->task_j0[task];
         size_t ps = i0 + j->ps <= n1 ? j->ps : n1 - i0, pr = ps * Q;
@@ -123,7 +127,9 @@ static void ck_ntk_task(size_t kb, size_t ke, int tid, void *ctx) {
                 ck_linalg_gemm(0, 1, pr, ncq, k, 1.0, d1, nq1, d2, nq2, 0.0, tp[l], pr);
             }
         }
-        if (L >= 2) {
+        if (L >= 2 && j->pairs) {
+            ck_ntk_pairs_task(j->pairs, i0, ps, j0, nc, diag, j->cmax, j->ps, pb, w);
+        } else if (L >= 2) {
             /* For each q' one product [V1_0 … V1_{q'}] V2_{q'}ᵀ ((q'+1)·ps × nc): V1 is ordered by output within
              * each panel and V2 by output over all of X2, so both operands are contiguous row blocks. Block q' of
              * pb then holds P_{qq'}[i, j] for q <= q' at row q·ps + (i − i0), column j − j0. Ordered so, the 55
@@ -149,6 +155,7 @@ static size_t ck_ntk_panel_samples(size_t Q, size_t n1) {
     size_t rows = n1 * Q > 1536 ? 448 : 256;
     size_t ps = rows / Q;
     if (ps == 0) ps = 1;
+    if (ps >= 8) ps = (ps + 4) / 8 * 8; /* whole groups of 8 samples for the pair kernel (ntk_pairs.c) */
     return ps > n1 ? n1 : ps;
 }
 
@@ -178,18 +185,29 @@ static size_t ck_ntk_tasks(size_t n1, size_t n2, size_t ps, int sym, size_t *ti,
 /* How ck_ntk_from_tapes splits the work, and what it allocates: the workspace query and the computation share it. */
 typedef struct {
     size_t ps, cmax, tasks, per_thread; /* per_thread: doubles of one thread's task buffers */
-    int nt;
+    size_t shared; /* doubles shared by all tasks: V1 and V2, or the pair kernel's operands */
+    int nt, pair_kernel;
 } ck_ntk_plan;
 
-static ck_ntk_plan ck_ntk_plan_for(size_t L, size_t Q, size_t n1, size_t n2, int sym, int nthreads) {
+static ck_ntk_plan ck_ntk_plan_for(const ck_mlp *net, size_t n1, size_t n2, int sym, int nthreads) {
+    size_t L = net->nlayers, Q = net->widths[L], M = L >= 2 ? net->widths[L - 1] : 0;
     ck_ntk_plan p;
     p.ps = ck_ntk_panel_samples(Q, n1);
     p.cmax = ck_ntk_chunk_max(p.ps);
     p.tasks = ck_ntk_tasks(n1, n2, p.ps, sym, NULL, NULL, NULL);
     p.nt = ck_parallel_threads_for(p.tasks, 1, nthreads);
     p.per_thread = L * p.ps * p.cmax + L * p.ps * Q; /* Cp^l, and the epilogue's E^l (l < L) and p */
-    if (L >= 2) /* T^l for l < L-1 and the pairs of l = L-1 */
+    p.pair_kernel = L >= 2 && ck_ntk_pairs_usable(Q, p.ps, n1);
+    p.shared = 0;
+    if (L >= 2) { /* T^l for l < L-1 and the pairs of l = L-1 */
         p.per_thread += (L - 2) * p.ps * Q * p.cmax * Q + Q * (Q + 1) / 2 * p.ps * p.cmax;
+        if (p.pair_kernel) {
+            p.per_thread += ck_ntk_pairs_thread_doubles(Q, p.ps);
+            p.shared = ck_ntk_pairs_shared_doubles(M, Q, n1, sym ? 0 : n2);
+        } else {
+            p.shared = (n1 + n2) * Q * M;
+        }
+    }
     return p;
 }
 
@@ -233,10 +251,8 @@ static void ck_ntk_by_output(const ck_tape *t, size_t ps, double *v, int nthread
 
 size_t ck_gram_mlp_ntk_workspace(const ck_mlp *net, size_t n1, size_t n2) {
     if (ck_mlp_check(net) != CK_OK) return 0;
-    size_t L = net->nlayers, Q = net->widths[L];
-    ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2 ? n2 : n1, n2 == 0, 0);
-    size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0);
-    if (L >= 2) total += (n1 + (n2 ? n2 : n1)) * Q * net->widths[L - 1]; /* V1, V2 (ck_ntk_by_output) */
+    ck_ntk_plan p = ck_ntk_plan_for(net, n1, n2 ? n2 : n1, n2 == 0, 0);
+    size_t total = ck_tape_doubles(net, n1, 1) + (n2 ? ck_tape_doubles(net, n2, 1) : 0) + p.shared;
     size_t lists = (3 * p.tasks * sizeof(size_t) + sizeof(double) - 1) / sizeof(double);
     return total + (size_t)p.nt * p.per_thread + lists;
 }
@@ -247,9 +263,8 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
     size_t L = net->nlayers, Q = net->widths[L], n1 = t1->n, n2 = sym ? n1 : t2->n;
     if (g == NULL) return CK_EARG;
     if (!ck_valid_operand(n1 * Q, n2 * Q, ldg)) return CK_EDIM;
-    ck_ntk_plan p = ck_ntk_plan_for(L, Q, n1, n2, sym, nthreads);
-    size_t vd = L >= 2 ? (n1 + n2) * Q * net->widths[L - 1] : 0;
-    double *work = ck_scratch_alloc(((size_t)p.nt * p.per_thread + vd) * sizeof(double));
+    ck_ntk_plan p = ck_ntk_plan_for(net, n1, n2, sym, nthreads);
+    double *work = ck_scratch_alloc(((size_t)p.nt * p.per_thread + p.shared) * sizeof(double));
     size_t *ti = malloc(3 * p.tasks * sizeof(size_t)), *tj = ti + p.tasks, *tn = tj + p.tasks;
     if (work == NULL || ti == NULL) {
         ck_scratch_free(work);
@@ -257,14 +272,20 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
         return CK_ENOMEM;
     }
     ck_ntk_tasks(n1, n2, p.ps, sym, ti, tj, tn);
-    double *v1 = work + (size_t)p.nt * p.per_thread, *v2 = L >= 2 ? v1 + n1 * Q * net->widths[L - 1] : v1;
-    if (L >= 2) {
+    double *shared = work + (size_t)p.nt * p.per_thread, *v1 = NULL, *v2 = NULL;
+    ck_ntk_pair_plan pairs;
+    if (p.pair_kernel) {
+        ck_ntk_pairs_prepare(t1, t2, shared, &pairs);
+    } else if (L >= 2) {
+        v1 = shared;
+        v2 = v1 + n1 * Q * net->widths[L - 1];
         ck_ntk_by_output(t1, p.ps, v1, nthreads);
         ck_ntk_by_output(sym ? t1 : t2, n2, v2, nthreads); /* one panel: ordered by output over all of X2 */
     }
     ck_advise_huge_pages(g, ldg * n2 * Q * sizeof(double));
     ck_ntk_job job = {.t1 = t1, .t2 = sym ? t1 : t2, .net = net, .L = L, .Q = Q, .n1 = n1, .n2 = n2, .ps = p.ps,
                       .cmax = p.cmax, .sym = sym, .task_i0 = ti, .task_j0 = tj, .task_nc = tn, .v1 = v1, .v2 = v2,
+                      .pairs = p.pair_kernel ? &pairs : NULL,
                       .work = work, .work_per_thread = p.per_thread, .g = g, .ldg = ldg};
     ck_parallel_tasks(p.tasks, 1, p.nt, 1, ck_ntk_task, &job);
     free(ti);

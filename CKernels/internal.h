@@ -95,4 +95,20 @@ int ck_ntk_from_tapes(const ck_mlp *net, const ck_tape *t1, const ck_tape *t2, d
 int ck_block_from_tape(int jvp, const ck_mlp *net, const ck_tape *t, const double *in, size_t ldin, size_t nb, double *out,
                        size_t ldout, int nthreads);
 
+/* The output pairs of the last hidden layer in one NTK task by the register-tiled AVX-512 kernel (ntk_pairs.c):
+ * usable on CPUs with AVX-512, for Q >= 4 and row panels of whole groups of 8 samples (ps % 8 == 0, or one
+ * panel); otherwise gram.c uses Q BLAS products. Shared doubles (n2 = 0 when symmetric): σ' of X1 (and X2) in
+ * groups of 8 samples and the pair table; per thread: the accumulators. ck_ntk_pairs_prepare takes t2 = NULL
+ * when symmetric; ck_ntk_pairs_task writes P_{qq'} in the layout of ck_ntk_block.pb. */
+typedef struct {
+    size_t M, Q, P, nch;         /* hidden width M_{L-1}, outputs, pairs Q(Q+1)/2, chunks of 8 pairs */
+    const double *sp1, *sp2, *pi; /* σ'(z^{L-1}) of X1, X2 by groups of 8 samples; the pair table by chunks */
+} ck_ntk_pair_plan;
+int ck_ntk_pairs_usable(size_t Q, size_t ps, size_t n1);
+size_t ck_ntk_pairs_shared_doubles(size_t M, size_t Q, size_t n1, size_t n2);
+size_t ck_ntk_pairs_thread_doubles(size_t Q, size_t ps);
+void ck_ntk_pairs_prepare(const ck_tape *t1, const ck_tape *t2, double *shared, ck_ntk_pair_plan *p);
+void ck_ntk_pairs_task(const ck_ntk_pair_plan *p, size_t i0, size_t ps, size_t j0, size_t nc, int diag,
+                       size_t pair_cmax, size_t pair_ps, double *pb, double *acc);
+
 #endif

@@ -120,10 +120,10 @@ import Testing
     }
 
     @Test func ntkPanelsCoverEverySampleCountAroundPanelBoundaries() throws {
-        // Q = 10 gives row panels of 25 samples and column chunks of 50, a remainder of up to 75 kept whole
+        // Q = 10 gives row panels of 24 samples and column chunks of 48, a remainder of up to 72 kept whole
         // (CKernels/gram.c): exercise partial last panels and chunks, the diagonal chunk, and chunks that start
-        // past the diagonal.
-        for n in [1, 24, 25, 26, 49, 50, 51, 76] {
+        // past the diagonal; and, for the pair kernel (CKernels/ntk_pairs.c), groups of 8 samples cut by the end.
+        for n in [1, 7, 9, 23, 24, 25, 47, 48, 49, 73, 76] {
             let widths = n % 2 == 0 ? [3, 6, 10] : [3, 6, 5, 10]
             let (net, theta, x) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n)
             let ref = try ntkGram(net, theta: theta, inputs: x, method: .jacobianContraction, backend: .swift)
@@ -135,12 +135,16 @@ import Testing
     }
 
     @Test func ntkOutputPairsCoverEveryOutputCount() throws {
-        // The last hidden layer's block is built from the Q(Q+1)/2 output pairs q <= q' (CKernels/gram.c). One
-        // output (a single pair); 37 (panels of 6 samples, a partial last one); 300 (QN > 1536: one sample per
-        // panel). Symmetric and cross, against the Jacobian product, for one and two hidden layers. The reference
-        // is the C Jacobian times its transpose by BLAS (no NTK code; the C Jacobian is checked against the Swift
-        // one above): with Q = 300 the pure-Swift product would take minutes in a debug build.
-        for (q, n) in [(1, 13), (37, 13), (300, 6)] {
+        // The last hidden layer's block is built from the Q(Q+1)/2 output pairs q <= q' (CKernels/gram.c). By
+        // BLAS products: one output (a single pair); 37 (panels of 6 samples, a partial last one); 300 (QN > 1536:
+        // one sample per panel). By the AVX-512 pair kernel where the CPU has it (CKernels/ntk_pairs.c: Q >= 4,
+        // panels of whole groups of 8 samples): 4 (10 pairs: chunks of 8 and 2; one panel), 5 (15 pairs; panels
+        // of 48, the last of 5), 12 (78 pairs, ten chunks; panels of 24, the last of 13), 17 (153 pairs; panels
+        // of 16, the last of 8). Symmetric and cross, against the Jacobian product, for one and two hidden
+        // layers. The reference is the C Jacobian times its transpose by BLAS (no NTK code; the C Jacobian is
+        // checked against the Swift one above): with Q = 300 the pure-Swift product would take minutes in a debug
+        // build.
+        for (q, n) in [(1, 13), (37, 13), (300, 6), (4, 13), (5, 101), (12, 61), (17, 40)] {
             for widths in [[3, 7, q], [3, 5, 4, q]] {
                 let (net, theta, x1) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n)
                 let x2 = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n + 2, seed: 5).2
@@ -184,7 +188,7 @@ import Testing
     }
 
     @Test func crossNTKPanelsCoverRectangularBlocks() throws {
-        // Θ(X₁, X₂) with n₁ ≠ n₂ on both sides of the panel (25) and chunk (50) sizes: C against the Swift path.
+        // Θ(X₁, X₂) with n₁ ≠ n₂ on both sides of the panel (24) and chunk (48) sizes: C against the Swift path.
         for (n1, n2) in [(26, 51), (51, 26), (1, 77), (77, 1)] {
             let (net, theta, x1) = Fixtures.smallMLP(widths: [3, 6, 5, 10], activation: .tanh, samples: n1)
             let x2 = Fixtures.smallMLP(widths: [3, 6, 5, 10], activation: .tanh, samples: n2, seed: 21).2

@@ -233,11 +233,13 @@ public struct CBackend: Kernels {
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:
-    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q) + Q·M_{L−1}` per input set; the last hidden layer's
-    /// sensitivities ordered by output, `(N₁ + N₂)·Q·M_{L−1}`; and per thread
-    /// `L·P·3P + L·PQ + (L−2)·PQ·3PQ + ½Q(Q+1)·P·3P` for the buffers of one task (a panel of `P = ⌊R/Q⌋` samples
-    /// against a chunk of at most `3P`, with `R = 256` rows, or 448 when `QN₁ > 1536`). For L = 1 only the
-    /// tape and `L·P·3P + L·PQ` per thread.
+    /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q) + Q·M_{L−1}` per input set; per thread
+    /// `L·P·3P + L·PQ + (L−2)·PQ·3PQ + ½Q(Q+1)·P·3P` for the buffers of one task (a panel of `P` samples against a
+    /// chunk of at most `3P`: `P = ⌊R/Q⌋` with `R = 256` rows, or 448 when `QN₁ > 1536`, rounded to the nearest
+    /// multiple of 8 when at least 8); and for the last hidden layer's output pairs either, with the AVX-512 pair
+    /// kernel (`Q ≥ 4`, `P` a multiple of 8 or `P ≥ N₁`), `8(⌈N₁/8⌉ + ⌈N₂/8⌉)·M_{L−1} + 8C·M_{L−1}` shared and
+    /// `64C⌈P/8⌉` per thread with `C = ⌈Q(Q+1)/16⌉` (no `N₂` term when symmetric), or else the sensitivities
+    /// ordered by output, `(N₁ + N₂)·Q·M_{L−1}`. For L = 1 only the tape and `L·P·3P + L·PQ` per thread.
     public static func ntkWorkspaceDoubles(_ model: MLP, samples n1: Int, _ n2: Int? = nil) -> Int {
         withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
     }
