@@ -161,6 +161,27 @@ import Testing
         }
     }
 
+    @Test func ntkPairKernelCoversLastHiddenWidthsPastItsRowBlock() throws {
+        // The pair kernel (CKernels/ntk_pairs.c) runs over blocks of 128 units of the last hidden layer: widths
+        // 131 and 300 leave a partial last block (3 and 44 units) after one and two full ones. Symmetric and
+        // cross, both parametrizations, against the C Jacobian times its transpose.
+        for p in Self.parametrizations {
+            for widths in [[3, 9, 131, 10], [3, 300, 6]] {
+                let (net, theta, x1) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: 27, parametrization: p)
+                let x2 = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: 11, seed: 9, parametrization: p).2
+                let c = CBackend()
+                let d1 = try c.mlpJacobian(net, theta: theta, inputs: x1)
+                let d2 = try c.mlpJacobian(net, theta: theta, inputs: x2)
+                #expect(relativeError(try c.mlpNTK(net, theta: theta, inputs: x1, nil),
+                                      try c.multiply(d1, transposeA: false, d1, transposeB: true)) <= Tolerance.gram,
+                        "widths \(widths) \(p)")
+                #expect(relativeError(try c.mlpNTK(net, theta: theta, inputs: x1, x2),
+                                      try c.multiply(d1, transposeA: false, d2, transposeB: true)) <= Tolerance.gram,
+                        "widths \(widths) \(p), cross")
+            }
+        }
+    }
+
     @Test func retainedWorkBlocksGiveTheSameNTK() throws {
         // N = 200 on widths 4-1024-1024-10: the tape and the NTK workspace are both above 32 MiB, so after
         // retainFreedMemory() the second call runs in the first call's blocks, which still hold its values (a
