@@ -61,7 +61,7 @@ static pthread_mutex_t ck_blas_guard = PTHREAD_MUTEX_INITIALIZER;
 static int ck_blas_depth = 0;
 static int ck_blas_saved = 1;
 
-static void ck_blas_serial_enter(void) {
+void ck_blas_serial_enter(void) {
     pthread_mutex_lock(&ck_blas_guard);
     if (ck_blas_depth++ == 0) {
         ck_blas_saved = openblas_get_num_threads();
@@ -70,7 +70,7 @@ static void ck_blas_serial_enter(void) {
     pthread_mutex_unlock(&ck_blas_guard);
 }
 
-static void ck_blas_serial_leave(void) {
+void ck_blas_serial_leave(void) {
     pthread_mutex_lock(&ck_blas_guard);
     if (--ck_blas_depth == 0 && ck_blas_saved != 1) openblas_set_num_threads(ck_blas_saved);
     pthread_mutex_unlock(&ck_blas_guard);
