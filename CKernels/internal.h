@@ -15,12 +15,12 @@ int ck_parallel_threads_for(size_t n, size_t grain, int nthreads);
  * blas_inside = 1: BLAS runs single-threaded during the region (each thread calls its own serial BLAS),
  * restored afterwards (guarded for concurrent callers). */
 typedef void (*ck_task_body)(size_t begin, size_t end, int tid, void *ctx);
+int ck_parallel_tasks(size_t n, size_t grain, int nthreads, int blas_inside, ck_task_body body, void *ctx);
 
 /* BLAS single-threaded between enter and leave (nested and concurrent callers counted; the user's setting is
  * restored when the last one leaves). Other BLAS calls made meanwhile run single-threaded: slower, never wrong. */
 void ck_blas_serial_enter(void);
 void ck_blas_serial_leave(void);
-int ck_parallel_tasks(size_t n, size_t grain, int nthreads, int blas_inside, ck_task_body body, void *ctx);
 
 /* Asks the kernel for transparent huge pages on the 2 MiB-aligned interior of a large output buffer that is
  * about to be written for the first time (as NumPy does for large arrays): one fault per 2 MiB instead of per

@@ -36,6 +36,9 @@ int ck_ntk_pairs_usable(size_t Q, size_t ps, size_t n1) {
 
 static size_t ck_pair_chunks(size_t Q) { return (Q * (Q + 1) / 2 + 7) / 8; }
 
+/* Pairs in chunk c of the table: 8, but for the last chunk. */
+static size_t ck_pair_chunk_width(const ck_ntk_pair_plan *p, size_t c) { return c + 1 < p->nch ? 8 : p->P - 8 * c; }
+
 size_t ck_ntk_pairs_shared_doubles(size_t M, size_t Q, size_t n1, size_t n2) {
     return ((n1 + 7) / 8 + (n2 + 7) / 8) * 8 * M + ck_pair_chunks(Q) * 8 * M;
 }
@@ -69,7 +72,7 @@ void ck_ntk_pairs_prepare(const ck_tape *t1, const ck_tape *t2, double *shared, 
     p->pi = pi;
     for (size_t hi = 0, pair = 0; hi < Q; hi++)
         for (size_t lo = 0; lo <= hi; lo++, pair++) {
-            size_t c = pair / 8, k = pair % 8, w = c + 1 < p->nch ? 8 : p->P - 8 * c;
+            size_t c = pair / 8, k = pair % 8, w = ck_pair_chunk_width(p, c);
             const double *wl = t1->wlast + lo * M, *wh = t1->wlast + hi * M;
             double *col = pi + c * 8 * M + k;
             for (size_t r = 0; r < M; r++) col[r * w] = a2 * wl[r] * wh[r];
@@ -141,7 +144,7 @@ void ck_ntk_pairs_task(const ck_ntk_pair_plan *p, size_t i0, size_t ps, size_t j
                 size_t iv = ng - g < 3 ? ng - g : 3;
                 ck_pair_scale(iv, kc, sp + g * 8 * M + k0 * 8, 8 * M, s + k0 * 8, as);
                 for (size_t c = 0; c < nch; c++) {
-                    size_t w = c + 1 < nch ? 8 : p->P - 8 * c;
+                    size_t w = ck_pair_chunk_width(p, c);
                     ck_pair_kernels[iv - 1][w - 1](kc, as, kc * 8, p->pi + c * 8 * M + k0 * w, acc + g * os + c * 64,
                                                    os, k0 == 0);
                 }
