@@ -28,11 +28,17 @@ let package = Package(
                 .linkedLibrary("m"),
             ]
         ),
-        .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: [
+        .target(name: "TangentFlow", dependencies: ["CKernels", "CZlib"], exclude: [
                 "Datasets/README.md", "DeepLinear/README.md", "Diagnostics/README.md", "Flows/README.md", "IO/README.md", "Kernels/README.md",
                 "LinearAlgebra/README.md", "Losses/README.md", "Matrix/README.md", "Models/README.md",
                 "Reporting/README.md", "Runtime/README.md", "Truncation/README.md", "Wasserstein/README.md",
             ]),
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         // The command-line machinery (table-driven parser, help, runner, model options) of both tools.
         .target(name: "CommandLineSupport", dependencies: ["TangentFlow"]),
         .executableTarget(name: "tangentflow", dependencies: ["TangentFlow", "CommandLineSupport"]),
@@ -67,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TangentFlowTests",
-            dependencies: ["TangentFlow"],
+            dependencies: ["TangentFlow", "CommandLineSupport"],
             resources: [.copy("Resources")]
         ),
     ]

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what TangentFlow needs on Debian bookworm (idempotent): OpenBLAS (cblas), LAPACKE, LLVM's OpenMP
 # runtime 19 (libomp5.so; Debian's libomp 14 lacks symbols clang 21 emits), rsvg-convert for the plots, and for the
-# optional TangentFlowDistributed product Open MPI (pkg-config ompi-c, mpirun) and ScaLAPACK built on it.
+# optional TangentFlowDistributed product Open MPI (pkg-config ompi-c, mpirun) and ScaLAPACK built on it; zlib for
+# .npz input; python3 for the hostile command-line suite (standard library only).
 # The Swift toolchain (6.0 or later) must already be on the PATH (https://swift.org/install).
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin libopenmpi-dev libscalapack-openmpi-dev openmpi-bin)
+packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin libopenmpi-dev libscalapack-openmpi-dev openmpi-bin zlib1g-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

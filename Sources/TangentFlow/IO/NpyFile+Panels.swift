@@ -1,10 +1,12 @@
 import Foundation
 
 extension NpyFile {
-    /// The shape of the 2-D (or 1-D, as `n×1`) array in a `.npy` file, from its header alone.
+    /// The shape of the 2-D (or 1-D, as `n×1`) array in a `.npy` file, from its header alone. `path` as for
+    /// `readMatrix(from:)` (also `archive.npz:name`; a stored member's CRC is not checked here, a compressed one
+    /// is inflated whole).
     /// - Throws: as `readMatrix(from:)` for a file that is not a supported 1-D or 2-D array.
     public static func shape(of path: String) throws -> (rows: Int, cols: Int) {
-        try withFileReader(path) { r in
+        try withArrayReader(path, verifyChecksum: false) { r in
             let h = try NpyHeader.read(from: r)
             switch h.shape.count {
             case 1: return (h.shape[0], 1)
@@ -18,10 +20,12 @@ extension NpyFile {
 
     /// Columns `columns` of the 2-D array in `path`, as a `rows×columns.count` matrix, reading only their bytes:
     /// how a Jacobian too large for memory is streamed panel by panel into `GramAccumulator` (peak memory: one
-    /// panel plus one row of scratch). Any supported dtype and either storage order.
+    /// panel plus one row of scratch). Any supported dtype and either storage order. `path` as for
+    /// `readMatrix(from:)`: a stored `.npz` member (`np.savez`) is read in place, panel by panel, without its CRC
+    /// being checked; a compressed one (`np.savez_compressed`) is inflated whole, and checked, on every call.
     /// - Throws: as `readMatrix(from:)`; `.invalidArgument` if the range is outside the array.
     public static func readColumns(_ columns: Range<Int>, from path: String) throws -> Matrix {
-        try withFileReader(path) { r in
+        try withArrayReader(path, verifyChecksum: false) { r in
             let h = try NpyHeader.read(from: r)
             let rows: Int, cols: Int
             switch h.shape.count {
@@ -36,6 +40,7 @@ extension NpyFile {
                     operation: "NpyFile.readColumns", reason: "columns \(columns) outside the \(rows)×\(cols) array in \(path)")
             }
             let k = columns.count, size = h.dtype.size
+            try MemoryBudget.require(doubles: MemoryBudget.product(rows, k, 2) ?? Int.max, operation: "reading columns \(columns) of \(path)")
             var out = [Double](repeating: 0, count: rows * k)
             if rows == 0 || k == 0 { return try Matrix(rows: rows, cols: k, columnMajor: out) }
             if h.fortranOrder || cols == 1 {

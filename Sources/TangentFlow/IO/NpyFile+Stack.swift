@@ -7,12 +7,7 @@ extension NpyFile {
     /// `np.save(path, np.stack(matrices))` would.
     /// - Throws: `.invalidArgument` for an empty list or unequal shapes; `.io` if the file cannot be written.
     public static func write(stack matrices: [Matrix], to path: String) throws {
-        let data = try encode(stack: matrices)
-        do {
-            try Data(data).write(to: URL(fileURLWithPath: path))
-        } catch {
-            throw TangentFlowError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        try AtomicFile.write(try encode(stack: matrices), to: path)
     }
 
     /// The bytes `write(stack:to:)` would write.
@@ -32,15 +27,14 @@ extension NpyFile {
 
     /// Reads a 3-D array of shape `(count, rows, cols)` (C or Fortran order, any supported dtype) as `count`
     /// matrices; a 2-D array is read as a stack of one.
-    /// - Throws: `.io`, `.malformedFile` (also for arrays that are not 2-D or 3-D).
+    /// `path` as for `readMatrix(from:)` (a `.npy` file or `archive.npz:name`).
+    /// - Throws: `.io`, `.malformedFile` (also for arrays that are not 2-D or 3-D, and for bad archives).
     public static func readStack(from path: String) throws -> [Matrix] {
-        let bytes: Data
-        do {
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TangentFlowError.io(path: path, reason: "cannot read: \(error.localizedDescription)")
+        try withArrayReader(path) { r in
+            var bytes = [UInt8](repeating: 0, count: r.count)
+            try bytes.withUnsafeMutableBytes { try r.read(at: 0, into: $0) }
+            return try parseStack(bytes, path: r.path)
         }
-        return try parseStack(bytes, path: path)
     }
 
     /// `readStack` on bytes in memory.
@@ -53,6 +47,14 @@ extension NpyFile {
                     path: path, reason: "\(h.shape.count)-D array of shape \(NpyHeader.describeShape(h.shape)); expected (count, rows, cols)")
             }
             let (p, r, c) = (h.shape[0], h.shape[1], h.shape[2])
+            // An empty stack or empty matrices carry no data, so the header's data-size check cannot bound the
+            // dimensions: refuse what would overflow `r·c` or build absurd numbers of empty matrices.
+            let (rc, overflow) = r.multipliedReportingOverflow(by: c)
+            guard !overflow, r > 0, c > 0, p > 0 else {
+                throw TangentFlowError.malformedFile(
+                    path: path, reason: "stack of shape \(NpyHeader.describeShape(h.shape)) has an empty dimension; expected (count, rows, cols), all ≥ 1")
+            }
+            _ = rc
             // Same data, read as the 2-D (p, r·c) array: C order gives row k = matrix k row-major; Fortran order
             // gives row k = matrix k column-major.
             let reshaped = NpyHeader.encode(dtype: h.dtype, fortranOrder: h.fortranOrder, shape: [p, r * c]) + raw[h.dataOffset...]

@@ -50,23 +50,28 @@ public enum NpyFile {
     // MARK: - Reading files
 
     /// Reads a 1-D or 2-D array as a matrix (1-D `(n,)` becomes an `n×1` column).
-    /// - Parameter path: the `.npy` file.
-    /// - Throws: `.io` if the file cannot be opened or read; `.malformedFile` for bad content (see `NpyFile`).
+    /// - Parameter path: the `.npy` file; or `archive.npz:name` for the array `name` (member `name.npy`) of a
+    ///   NumPy `.npz` archive (`np.savez`, `np.savez_compressed`); or `archive.npz` holding exactly one array. A
+    ///   path that exists is always read as given (rules: `withArrayReader`, NpzArchive.swift).
+    /// - Throws: `.io` if the file cannot be opened or read; `.malformedFile` for bad content (see `NpyFile`) or a
+    ///   bad archive (damaged, encrypted, unsupported compression, CRC or size mismatch, no such array — the
+    ///   message lists the arrays there are).
     public static func readMatrix(from path: String) throws -> Matrix {
-        try withFileReader(path) { try matrix(from: $0) }
+        try withArrayReader(path) { try matrix(from: $0) }
     }
 
     /// Reads a vector: a 1-D array, or a 2-D array with one row or one column; any supported dtype, as `Double`.
+    /// `path` as for `readMatrix` (a `.npy` file or `archive.npz:name`).
     /// - Throws: as `readMatrix`, and `.malformedFile` if the array is not vector-shaped.
     public static func readVector(from path: String) throws -> [Double] {
-        try withFileReader(path) { try vector(from: $0) }
+        try withArrayReader(path) { try vector(from: $0) }
     }
 
     /// Reads an integer vector (`<i8`, `<i4` or big-endian forms), 1-D or 2-D with one row or one column,
-    /// e.g. class labels.
+    /// e.g. class labels. `path` as for `readMatrix` (a `.npy` file or `archive.npz:name`).
     /// - Throws: as `readVector`, and `.malformedFile` if the dtype is a float type.
     public static func readInt64Vector(from path: String) throws -> [Int] {
-        try withFileReader(path) { try int64Vector(from: $0) }
+        try withArrayReader(path) { try int64Vector(from: $0) }
     }
 
     // MARK: - Parsing bytes
@@ -208,6 +213,8 @@ public enum NpyFile {
                                                      chunkElements: Int) throws -> [Double] {
         let n = h.elementCount
         guard n > 0 else { return [] }
+        // A file can be larger than memory (or than `ulimit -v` allows): refuse before allocating.
+        try MemoryBudget.require(doubles: n, operation: "reading \(r.path) (\(NpyHeader.describeShape(h.shape)))")
         let size = h.dtype.size
         let chunk = Swift.max(1, Swift.min(n, chunkElements))
         return try [Double](unsafeUninitializedCapacity: n) { dst, initialized in
@@ -263,6 +270,7 @@ public enum NpyFile {
     private static func decodeInts<R: ByteReader>(_ r: R, _ h: NpyHeader, chunkElements: Int) throws -> [Int] {
         let n = h.elementCount
         guard n > 0 else { return [] }
+        try MemoryBudget.require(doubles: n, operation: "reading \(r.path) (\(NpyHeader.describeShape(h.shape)))")
         let size = h.dtype.size
         let chunk = Swift.max(1, Swift.min(n, chunkElements))
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk * size, alignment: 16)
@@ -462,41 +470,13 @@ public enum NpyFile {
         }
     }
 
-    /// Creates or truncates `path`, writes `header` at 0 and each emitted data chunk at `header.count + offset`,
-    /// closes. On failure removes the file if it is a regular file (never a device or other special file).
+    /// Writes `header` at 0 and each emitted data chunk at `header.count + offset` through `AtomicFile`: a
+    /// temporary file beside `path`, synced and renamed over it, so a failure never destroys an earlier file.
     private static func writeFile(_ path: String, header: [UInt8],
                                   _ body: (_ emit: (Int, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw TangentFlowError.io(path: path, reason: "cannot open for writing: \(errnoText())") }
-        var st = stat()
-        let isRegular = fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-        func writeAll(_ bytes: UnsafeRawBufferPointer, at offset: Int) throws {
-            var done = 0
-            while done < bytes.count {
-                let n = pwrite(fd, bytes.baseAddress! + done, Swift.min(bytes.count - done, 1 << 30), off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw TangentFlowError.io(path: path, reason: "write of \(bytes.count - done) bytes at offset "
-                        + "\(offset + done) failed: \(errnoText())")
-                }
-                if n == 0 {
-                    throw TangentFlowError.io(path: path, reason: "write at offset \(offset + done) made no progress")
-                }
-                done += n
-            }
-        }
-        do {
-            try header.withUnsafeBytes { try writeAll($0, at: 0) }
-            try body { offset, bytes in try writeAll(bytes, at: header.count + offset) }
-        } catch {
-            close(fd)
-            if isRegular { unlink(path) }
-            throw error
-        }
-        guard close(fd) == 0 else {
-            let reason = "closing after writing failed: \(errnoText())"
-            if isRegular { unlink(path) }
-            throw TangentFlowError.io(path: path, reason: reason)
+        try AtomicFile.write(to: path) { sink in
+            try sink.write(header, at: 0)
+            try body { offset, bytes in try sink.write(bytes, at: header.count + offset) }
         }
     }
 }

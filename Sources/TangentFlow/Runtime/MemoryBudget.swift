@@ -3,15 +3,48 @@ import Foundation
 /// Fail-fast memory checks: an operation whose output or workspace would not fit is refused with
 /// `.insufficientMemory` naming the size, before anything is allocated.
 public enum MemoryBudget {
-    /// Bytes the operating system reports as available now (`MemAvailable` on Linux; physical memory elsewhere).
+    /// Bytes that may be allocated now: the operating system's `MemAvailable` (physical memory elsewhere), and
+    /// no more than the address-space limit (`ulimit -v`, RLIMIT_AS) leaves beyond the process's current size.
     public static var availableBytes: Int {
+        var available = Int(ProcessInfo.processInfo.physicalMemory)
         if let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) {
             for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
                 let fields = line.split(separator: " ")
-                if fields.count >= 2, let kib = Int(fields[1]) { return kib * 1024 }
+                if fields.count >= 2, let kib = Int(fields[1]) { available = kib * 1024 }
             }
         }
-        return Int(ProcessInfo.processInfo.physicalMemory)
+        var limit = rlimit()
+        if getrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit) == 0, limit.rlim_cur < UInt(Int.max) {
+            var used = 0
+            if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+               let pages = Int(statm.split(separator: " ").first ?? "") {
+                used = pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+            }
+            // Keep a margin for thread stacks and the libraries' own buffers.
+            let left = Int(limit.rlim_cur) - used - (256 << 20)
+            available = Swift.min(available, Swift.max(0, left))
+        }
+        return available
+    }
+
+    /// Throws `.insufficientMemory` (naming `operation`) if `bytes` exceed `availableBytes`; call it before
+    /// allocating anything a user's size choice controls.
+    public static func require(bytes: Int, operation: String) throws {
+        let available = availableBytes
+        if bytes < 0 || bytes > available {
+            throw TangentFlowError.insufficientMemory(operation: operation, bytesNeeded: bytes < 0 ? Int.max : bytes, bytesAvailable: available)
+        }
+    }
+
+    /// `a·b·…` bytes, or nil when the product overflows `Int`.
+    public static func product(_ factors: Int...) -> Int? {
+        var p = 1
+        for f in factors {
+            let (r, o) = p.multipliedReportingOverflow(by: Swift.max(0, f))
+            if o { return nil }
+            p = r
+        }
+        return p
     }
 
     /// Throws `.insufficientMemory` if `doubles` float64 values (plus `extraBytes`) exceed the available memory.
