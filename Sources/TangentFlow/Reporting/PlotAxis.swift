@@ -8,7 +8,8 @@
 // 3. Log axes label decades (every 1st, 2nd, 3rd, 5th, … decade, whichever fits) with the other decades and the
 //    2…9 multiples as unlabelled minor ticks. A range holding at most two decades gets mantissa ticks when they fit
 //    (1…9 if no decade is inside, else 1-2-5: "2e-17, 5e-17, 1e-16, 2e-16"), else its decades; a range with no
-//    decade inside and no mantissa ticks that fit gets linear ticks.
+//    decade inside and no mantissa ticks that fit gets linear ticks, and so does a range shorter than a decade
+//    that would otherwise get fewer than 3 labels ([0.97, 2.06] → 1.0, 1.2, …, 2.0 rather than 1, 2).
 
 import Foundation
 
@@ -146,6 +147,8 @@ extension PlotAxis {
     /// 3rd, 5th, 10th, … decade (exponents divisible by the stride), e.g. [3e-9, 2e-2] → 1e-8, …, 1e-2; minor
     /// ticks at the other decades and, when `minorDecades` is true, at 2…9 × each decade. With at most two
     /// decades inside, 1-2-5 (or, with none, 1…9) mantissas are labelled if they fit, e.g. [1.9, 8.4] → 2, …, 8.
+    /// A log range shorter than a decade that would get fewer than 3 labels gets linear ticks when they give more,
+    /// e.g. [0.97, 2.06] → 1.0, 1.2, …, 2.0.
     ///
     /// - Parameters:
     ///   - lower: lower end, `lower < upper` (both > 0 on a log axis).
@@ -201,6 +204,16 @@ extension PlotAxis {
     }
 
     private static func logTicks(lower: Double, upper: Double, maxCount: Int, minorDecades: Bool) -> PlotTicks {
+        let ticks = decadeTicks(lower: lower, upper: upper, maxCount: maxCount, minorDecades: minorDecades)
+        if ticks.major.count < 3 && upper < 10 * lower {
+            let linear = linearTicks(lower: lower, upper: upper, maxCount: maxCount)
+            if linear.major.count > ticks.major.count && linear.major.allSatisfy({ $0 > 0 }) { return linear }
+        }
+        return ticks
+    }
+
+    /// Log ticks from decades and their mantissas (see `niceTicks`), before the short-range fallback.
+    private static func decadeTicks(lower: Double, upper: Double, maxCount: Int, minorDecades: Bool) -> PlotTicks {
         let eLo = Int(Foundation.log10(lower).rounded(.down)) - 1
         let eHi = Int(Foundation.log10(upper).rounded(.up)) + 1
         let inRange = { (v: Double) in v >= lower * (1 - 1e-12) && v <= upper * (1 + 1e-12) }

@@ -63,8 +63,9 @@ public struct PlotSeries: Sendable {
     public var marker: Marker
     /// Line width in px (markers scale with it). Default 1.8.
     public var lineWidth: Double
-    /// Draw a marker at every `markerEvery`-th point (from the first). `nil` (default): every point when the
-    /// series has at most 40, else evenly spaced so about 30 are drawn.
+    /// Draw a marker at every `markerEvery`-th point (from the first). `nil` (default): every point of a scatter
+    /// series (`line == .none`, whose markers are its only trace) or of a series with at most 40 points; else
+    /// evenly spaced so about 30 are drawn.
     public var markerEvery: Int?
 
     /// A series from parallel coordinate arrays.
@@ -117,7 +118,7 @@ public struct PlotSeries: Sendable {
     /// Indices of points that get a marker.
     var markerStride: Int {
         if let every = markerEvery { return max(every, 1) }
-        return x.count <= 40 ? 1 : Int((Double(x.count) / 30).rounded(.up))
+        return line == .none || x.count <= 40 ? 1 : Int((Double(x.count) / 30).rounded(.up))
     }
 
     /// SVG `stroke-dasharray` for the line style, scaled by the line width, or `nil` for solid.

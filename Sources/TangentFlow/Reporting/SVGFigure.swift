@@ -11,8 +11,11 @@ import Foundation
 /// try fig.write(to: "results/run17.svg")
 /// ```
 ///
-/// Every cell is `cellWidth` × `cellHeight` px; a plot placed in a cell is drawn at the cell's size (its own
-/// `width` and `height` are ignored), with its own title, axes and legend. Empty cells stay blank.
+/// Cells are `cellWidth` × `cellHeight` px; a plot placed in a cell is drawn at the cell's size (its own
+/// `width` and `height` are ignored), with its own title, axes and legend. A plot whose legend cannot sit inside
+/// its plot area without covering data puts it outside (see `SVGPlot`), which needs a larger cell: its column
+/// grows wider or its row taller, and the other plots of that column or row are laid out at the grown size, so
+/// plot areas stay aligned. Empty cells stay blank.
 ///
 /// Edge cases: a figure with no plots renders as a blank (titled) page; cell sizes outside
 /// 120…100 000 × 90…100 000 px are clamped by `render()` and rejected by `validate()`.
@@ -106,39 +109,69 @@ public struct SVGFigure: Sendable {
     /// Height of the title band above the grid, px.
     var titleHeight: Double { title.isEmpty ? 0 : 34 }
 
-    /// The figure as a standalone SVG document: `columns · cellWidth` × `titleHeight + rows · cellHeight` px.
+    /// The figure as a standalone SVG document: `columns · cellWidth` × `titleHeight + rows · cellHeight` px,
+    /// more when a plot's legend goes outside its plot area (see `SVGFigure`).
     ///
     /// Never fails: invalid settings are repaired as `SVGPlot.render()` does.
     public func render() -> String {
         let w = SVGPlot.sanitized(cellWidth, minimum: SVGPlot.minimumWidth)
         let h = SVGPlot.sanitized(cellHeight, minimum: SVGPlot.minimumHeight)
-        let totalWidth = Double(columns) * w
-        let totalHeight = titleHeight + Double(rows) * h
+        // Every plot at the cell size first; a column (row) is as wide (tall) as its largest plot needs.
+        var plans = cells.map { $0?.plan(width: w, height: h) }
+        var columnWidths = Array(repeating: w, count: columns)
+        var rowHeights = Array(repeating: h, count: rows)
+        for (i, plan) in plans.enumerated() {
+            guard let p = plan else { continue }
+            columnWidths[i % columns] = max(columnWidths[i % columns], p.width)
+            rowHeights[i / columns] = max(rowHeights[i / columns], p.height)
+        }
+        // A plot smaller than its grown cell is laid out again to fill it: at the cell's size, or, when its legend
+        // still goes outside, at the cell's size less what the legend adds; kept as it was if neither fits.
+        for (i, plan) in plans.enumerated() {
+            guard let first = plan, let plot = cells[i] else { continue }
+            let cw = columnWidths[i % columns], ch = rowHeights[i / columns]
+            if first.width >= cw - 0.5 && first.height >= ch - 0.5 { continue }
+            for (tw, th) in [(cw, ch), (cw - (first.width - w), ch - (first.height - h))] {
+                let p = plot.plan(width: tw, height: th)
+                if p.width <= cw + 0.5 && p.height <= ch + 0.5 {
+                    plans[i] = p
+                    break
+                }
+            }
+        }
+        let totalWidth = columnWidths.reduce(0, +)
+        let totalHeight = titleHeight + rowHeights.reduce(0, +)
         var body = ""
         if !title.isEmpty {
-            let size = SVGMarkup.fittingSize(title, preferred: 17, minimum: 10, maxWidth: totalWidth - 20)
-            let shown = SVGMarkup.truncated(title, maxWidth: totalWidth - 20, fontSize: size)
+            let size = SVGMarkup.fittingSize(title, preferred: 17, minimum: 10, maxWidth: totalWidth - 20, bold: true)
+            let shown = SVGMarkup.truncated(title, maxWidth: totalWidth - 20, fontSize: size, bold: true)
             body += SVGMarkup.text(shown, x: totalWidth / 2, y: 10 + size * 0.85, size: size, bold: true,
                                    cssClass: "figure-title")
         }
         for r in 0..<rows {
             for c in 0..<columns {
-                guard let plot = cells[r * columns + c] else { continue }
-                let x = Double(c) * w, y = titleHeight + Double(r) * h
+                guard let plot = cells[r * columns + c], let plan = plans[r * columns + c] else { continue }
+                let x = columnWidths[..<c].reduce(0, +), y = titleHeight + rowHeights[..<r].reduce(0, +)
                 body += "<g class=\"cell\" transform=\"translate(\(SVGMarkup.num(x)),\(SVGMarkup.num(y)))\">\n"
-                body += plot.body(width: w, height: h)
+                body += plot.body(plan)
                 body += "</g>\n"
             }
         }
         return SVGMarkup.document(width: totalWidth, height: totalHeight, title: title, body: body)
     }
 
-    /// Validates, then writes `render()` to `path`, creating or truncating the file.
+    /// Validates, then writes `render()` to `path` atomically and, with `png`, a PNG copy at twice the size
+    /// beside it (`SVGFile.write(_:to:png:)`).
     ///
+    /// - Parameters:
+    ///   - path: the SVG file; its folder must exist. The PNG is `path` with `.svg` replaced by `.png`.
+    ///   - png: also write the PNG (default `true`).
+    /// - Returns: what became of the PNG; a missing or failing `rsvg-convert` skips it without throwing.
     /// - Throws: `TangentFlowError.invalidArgument` from `validate()`; `TangentFlowError.io(path:reason:)` when
-    ///   the file cannot be written.
-    public func write(to path: String) throws {
+    ///   the SVG cannot be written (an earlier file at `path` is then left as it was).
+    @discardableResult
+    public func write(to path: String, png: Bool = true) throws -> SVGFile.PNGOutcome {
         try validate()
-        try ReportFile.write(render(), to: path)
+        return try SVGFile.write(render(), to: path, png: png)
     }
 }

@@ -2,9 +2,11 @@
 //
 // Order of the layout (each step needs only the ones before it):
 // 1. Vertical margins depend only on font sizes, so the plot height, and with it the y ticks, come first.
-// 2. The widest y tick label fixes the left margin; the legend (if outside) the right one; so the plot width.
+// 2. The widest y tick label fixes the left margin; a legend to the right the right one; so the plot width.
 // 3. x ticks: the largest count whose labels keep ≥ 12 px apart; margins grow if the end labels would clip.
-// 4. Legend: each inside corner scored by the points and segments its box covers.
+// 4. Legend: the first inside slot (corners, then edge middles) whose box keeps clear of every drawn point,
+//    marker and line segment; if no slot is clear, outside to the right (a narrow legend) or below (a wide one),
+//    and the canvas grows to hold it, so the plot area keeps its size and the legend never covers data.
 
 import Foundation
 
@@ -25,6 +27,14 @@ extension SVGPlot {
         static let labelGap = 12.0
         /// Legend sample line length, px.
         static let sampleWidth = 26.0
+        /// Height of one legend row, px.
+        static let legendRowHeight = legendFont * 1.55
+        /// Gap between the plot area and a legend outside it, px.
+        static let legendGap = 12.0
+        /// Gap between the frame and a legend inside it, px.
+        static let legendInset = 6.0
+        /// Gap between the columns of a legend below the plot, px.
+        static let legendColumnGap = 14.0
     }
 
     /// A position in px (SVG user units, y down).
@@ -54,7 +64,12 @@ extension SVGPlot {
         var y: Double
     }
 
-    /// Everything `draw` needs: plot area, axis ranges, ticks, legend box.
+    /// Places for a legend inside the plot area, in the order `.auto` tries them.
+    enum InsideSlot: CaseIterable {
+        case topRight, topLeft, bottomLeft, bottomRight, topCentre, bottomCentre, centreRight, centreLeft
+    }
+
+    /// Everything `draw` needs: plot area, axis ranges, ticks, legend box, canvas size.
     struct Layout {
         var frame: Frame
         var x: (lower: Double, upper: Double)
@@ -65,14 +80,27 @@ extension SVGPlot {
         var yMinorGrid: Bool
         var xAxis: PlotAxis
         var yAxis: PlotAxis
-        /// Top-left corner and size of the legend box, or `nil` for no legend.
+        /// Top-left corner of the legend box, or `nil` for no legend.
         var legendOrigin: Point?
         var legendSize: (width: Double, height: Double)
+        /// Columns of legend entries (more than 1 only below the plot), filled row by row.
+        var legendColumns: Int
         /// Room for legend names, px; longer names are truncated with "…".
         var legendNameWidth: Double
         var titleFont: Double
+        /// The title as drawn: one line, or two when one line would need a font below 13 px.
+        var titleLines: [String]
         var yLabelFont: Double
         var xLabelFont: Double
+        /// The size the margins were fitted to, px; the x axis title sits at the bottom of `baseHeight`.
+        var baseWidth: Double
+        var baseHeight: Double
+        /// Size of the whole drawing, px: the base size, grown to hold a legend outside the plot area.
+        var canvasWidth: Double
+        var canvasHeight: Double
+
+        /// Whether the plot has a legend to place (entries, and not hidden).
+        var hasLegend: Bool { legendSize.width > 0 }
 
         func px(_ v: Double) -> Double {
             let (a, b) = (xAxis.transform(x.lower), xAxis.transform(x.upper))
@@ -85,6 +113,16 @@ extension SVGPlot {
         }
 
         func pixel(_ p: DataPoint) -> Point { Point(x: px(p.x), y: py(p.y)) }
+    }
+
+    /// A plot laid out for drawing: its layout (legend placed) and its drawable points.
+    struct Plan {
+        var layout: Layout
+        var runs: [[[DataPoint]]]
+        /// Width of the drawing, px (at least the width asked for).
+        var width: Double { layout.canvasWidth }
+        /// Height of the drawing, px (at least the height asked for).
+        var height: Double { layout.canvasHeight }
     }
 
     /// The drawable points of `s` in runs: a point the axes cannot show ends a run, so lines break there.
@@ -108,82 +146,107 @@ extension SVGPlot {
         series.enumerated().filter { !$0.element.name.isEmpty }.map { (index: $0.offset, name: $0.element.name) }
     }
 
-    /// The inner SVG of the plot (no root element), `width` × `height` px with its origin at (0, 0).
-    func body(width: Double, height: Double) -> String {
+    /// The layout for a `width` × `height` px drawing, legend placed as `legend` says (see `SVGPlot`). The plan's
+    /// size is `width` × `height`, or larger when the legend goes outside the plot area.
+    func plan(width: Double, height: Double) -> Plan {
         let allRuns = series.map(runs(of:))
         let points = allRuns.flatMap { $0.flatMap { $0 } }
         let xRange = xAxis.range(for: points.map(\.x))
         let yRange = yAxis.range(for: points.map(\.y))
-        var layout = self.layout(width: width, height: height, x: xRange, y: yRange,
-                                 legendOutside: legend == .outsideRight)
-        if legend != .outsideRight && layout.legendOrigin != nil {
-            let (corner, covered) = bestCorner(layout, runs: allRuns)
-            layout.legendOrigin = corner
-            if legend == .auto && covered > 0 {
-                let outside = self.layout(width: width, height: height, x: xRange, y: yRange, legendOutside: true)
-                if outside.frame.width >= 0.55 * layout.frame.width { layout = outside }
-            }
+        var inside = layout(width: width, height: height, x: xRange, y: yRange, legendRight: false)
+        guard inside.hasLegend else { return Plan(layout: inside, runs: allRuns) }
+        let fixed: InsideSlot?
+        switch legend {
+        case .hidden: return Plan(layout: inside, runs: allRuns)
+        case .topRight: fixed = .topRight
+        case .topLeft: fixed = .topLeft
+        case .bottomLeft: fixed = .bottomLeft
+        case .bottomRight: fixed = .bottomRight
+        case .outsideRight:
+            return Plan(layout: rightLegendLayout(width: width, height: height, x: xRange, y: yRange,
+                                                  legendWidth: inside.legendSize.width), runs: allRuns)
+        case .outsideBottom: return Plan(layout: belowLegendLayout(inside), runs: allRuns)
+        case .auto: fixed = nil
         }
-        return draw(layout, runs: allRuns, width: width, height: height)
+        if let slot = fixed {
+            inside.legendOrigin = origin(of: slot, in: inside)
+            return Plan(layout: inside, runs: allRuns)
+        }
+        for slot in InsideSlot.allCases {
+            inside.legendOrigin = origin(of: slot, in: inside)
+            if legendIsClear(inside, runs: allRuns) { return Plan(layout: inside, runs: allRuns) }
+        }
+        // No inside slot is clear: a narrow legend no taller than the plot goes right, any other below.
+        let narrow = inside.legendSize.width + Style.legendGap <= 0.3 * width
+            && inside.legendSize.height <= inside.frame.height
+        let outside = narrow ? rightLegendLayout(width: width, height: height, x: xRange, y: yRange,
+                                                 legendWidth: inside.legendSize.width)
+                             : belowLegendLayout(inside)
+        return Plan(layout: outside, runs: allRuns)
     }
 
     // MARK: - Layout
 
     private func layout(width: Double, height: Double, x: (lower: Double, upper: Double),
-                        y: (lower: Double, upper: Double), legendOutside: Bool) -> Layout {
+                        y: (lower: Double, upper: Double), legendRight: Bool) -> Layout {
         let pad = Style.pad
-        let titleFont = title.isEmpty ? 0 : SVGMarkup.fittingSize(title, preferred: Style.titleFont, minimum: 11,
-                                                                   maxWidth: width - 2 * pad)
-        let top = pad + (title.isEmpty ? 0 : titleFont + 8) + Style.tickFont * 0.6
+        var titleFont = title.isEmpty ? 0 : SVGMarkup.fittingSize(title, preferred: Style.titleFont, minimum: 11,
+                                                                   maxWidth: width - 2 * pad, bold: true)
+        var titleLines = title.isEmpty ? [] : [title]
+        if !title.isEmpty && titleFont < 13, let (a, b) = Self.splitInTwo(title) {
+            let twoLineFont = [a, b].map {
+                SVGMarkup.fittingSize($0, preferred: Style.titleFont, minimum: 11, maxWidth: width - 2 * pad, bold: true)
+            }.min()!
+            if twoLineFont > titleFont { (titleLines, titleFont) = ([a, b], twoLineFont) }
+        }
+        let titleBand = title.isEmpty ? 0 : titleFont + Double(titleLines.count - 1) * titleFont * 1.2 + 8
+        let top = pad + titleBand + Style.tickFont * 0.6
         let xLabelBand = xAxis.label.isEmpty ? 0 : 6 + Style.labelFont
         let bottomMargin = Style.tickLength + 3 + Style.tickFont + xLabelBand + pad
         let plotHeight = max(height - top - bottomMargin, 20)
         let yLabelFont = yAxis.label.isEmpty ? 0 : SVGMarkup.fittingSize(yAxis.label, preferred: Style.labelFont,
                                                                           minimum: 9, maxWidth: plotHeight + top)
 
-        // y ticks: as many as keep labels ~2.9 (linear) or ~1.8 (log) font heights apart.
-        let yTicks: PlotTicks
+        // y ticks: at most one per ~2.9 (linear) or ~1.8 (log) font heights, and fewer while any two labels
+        // come closer than 1.4 font heights (log mantissa ticks are unevenly spaced: 0.9 and 1 nearly touch).
         let yDecadePixels = pixelsPerDecade(yAxis, y, plotHeight)
-        switch yAxis.scale {
-        case .linear:
-            yTicks = PlotAxis.niceTicks(lower: y.lower, upper: y.upper, scale: .linear,
-                                        maxCount: min(9, max(2, Int(plotHeight / (Style.tickFont * 2.9)))))
-        case .log10:
-            yTicks = PlotAxis.niceTicks(lower: y.lower, upper: y.upper, scale: .log10,
-                                        maxCount: min(60, max(2, Int(plotHeight / (Style.tickFont * 1.8)))),
+        let yStart = yAxis.scale == .linear ? min(9, max(2, Int(plotHeight / (Style.tickFont * 2.9))))
+                                            : min(60, max(2, Int(plotHeight / (Style.tickFont * 1.8))))
+        var yTicks = PlotTicks(major: [], labels: [], minor: [])
+        let ya = yAxis.transform(y.lower), yb = yAxis.transform(y.upper)
+        for count in stride(from: yStart, through: 1, by: -1) {
+            yTicks = PlotAxis.niceTicks(lower: y.lower, upper: y.upper, scale: yAxis.scale, maxCount: count,
                                         minorDecades: yDecadePixels >= 40)
+            let pos = yTicks.major.map { (yAxis.transform($0) - ya) / (yb - ya) * plotHeight }
+            if zip(pos, pos.dropFirst()).allSatisfy({ $1 - $0 >= Style.tickFont * 1.4 }) { break }
         }
         let yTickWidth = yTicks.labels.map { SVGMarkup.textWidth($0, fontSize: Style.tickFont) }.max() ?? 0
 
-        // Legend box size (drawn inside or outside).
+        // Legend box size, one column (a legend below the plot may use more).
         let entries = legendEntries
-        var legendSize = (width: 0.0, height: 0.0)
         var legendNameWidth = 0.0
-        var legendShown = false
+        var legendSize = (width: 0.0, height: 0.0)
         if legend != .hidden && !entries.isEmpty {
             let nameWidth = entries.map { SVGMarkup.textWidth($0.name, fontSize: Style.legendFont) }.max() ?? 0
             legendNameWidth = min(nameWidth, width * 0.45)
-            legendShown = true
-            legendSize = (width: 8 + Style.sampleWidth + 6 + legendNameWidth + 8,
-                          height: 6 + Double(entries.count) * Style.legendFont * 1.55 + 4)
+            legendSize = Self.legendBox(entries: entries.count, columns: 1, nameWidth: legendNameWidth)
         }
 
         var left = pad + (yAxis.label.isEmpty ? 0 : yLabelFont + 8) + yTickWidth + 4 + Style.tickLength
-        var right = pad + 6 + (legendOutside && legendShown ? legendSize.width + 12 : 0)
+        let legendBand = legendRight && legendSize.width > 0 ? legendSize.width + Style.legendGap : 0
+        var right = pad + 6 + legendBand
         var frame = Frame(left: left, top: top, width: max(width - left - right, 20), height: plotHeight)
         var xTicks = PlotTicks(major: [], labels: [], minor: [])
         // Fit x ticks; if the end labels overhang the edges, widen the margins and fit again.
         for _ in 0..<3 {
             xTicks = fitXTicks(frame: frame, x: x)
-            let proto = Layout(frame: frame, x: x, y: y, xTicks: xTicks, yTicks: yTicks, xMinorGrid: false,
-                               yMinorGrid: false, xAxis: xAxis, yAxis: yAxis, legendOrigin: nil,
-                               legendSize: legendSize, legendNameWidth: legendNameWidth, titleFont: titleFont,
-                               yLabelFont: yLabelFont, xLabelFont: 0)
             guard let first = xTicks.major.first, let last = xTicks.major.last else { break }
+            let a = xAxis.transform(x.lower), b = xAxis.transform(x.upper)
+            func px(_ v: Double) -> Double { frame.left + (xAxis.transform(v) - a) / (b - a) * frame.width }
             let firstHalf = SVGMarkup.textWidth(xTicks.labels.first!, fontSize: Style.tickFont) / 2
             let lastHalf = SVGMarkup.textWidth(xTicks.labels.last!, fontSize: Style.tickFont) / 2
-            let overhangLeft = pad / 2 - (proto.px(first) - firstHalf)
-            let overhangRight = (proto.px(last) + lastHalf) - (width - pad / 2)
+            let overhangLeft = pad / 2 - (px(first) - firstHalf)
+            let overhangRight = (px(last) + lastHalf) - (width - legendBand - pad / 2)
             guard overhangLeft > 0.5 || overhangRight > 0.5 else { break }
             if overhangLeft > 0.5 { left += overhangLeft }
             if overhangRight > 0.5 { right += overhangRight }
@@ -191,15 +254,74 @@ extension SVGPlot {
         }
         let xLabelFont = xAxis.label.isEmpty ? 0 : SVGMarkup.fittingSize(xAxis.label, preferred: Style.labelFont,
                                                                           minimum: 9, maxWidth: width - 2 * pad)
-        var origin: Point? = nil
-        if legendShown {
-            origin = legendOutside ? Point(x: frame.right + 12, y: frame.top) : corner(legend, frame, legendSize)
-        }
         return Layout(frame: frame, x: x, y: y, xTicks: xTicks, yTicks: yTicks,
                       xMinorGrid: pixelsPerDecade(xAxis, x, frame.width) >= 100,
-                      yMinorGrid: yDecadePixels >= 100, xAxis: xAxis, yAxis: yAxis, legendOrigin: origin,
-                      legendSize: legendSize, legendNameWidth: legendNameWidth, titleFont: titleFont,
-                      yLabelFont: yLabelFont, xLabelFont: xLabelFont)
+                      yMinorGrid: yDecadePixels >= 100, xAxis: xAxis, yAxis: yAxis, legendOrigin: nil,
+                      legendSize: legendSize, legendColumns: 1, legendNameWidth: legendNameWidth,
+                      titleFont: titleFont, titleLines: titleLines, yLabelFont: yLabelFont, xLabelFont: xLabelFont,
+                      baseWidth: width, baseHeight: height, canvasWidth: width, canvasHeight: height)
+    }
+
+    /// `text` split at the space that best balances the two lines' widths, or `nil` when it has no space.
+    private static func splitInTwo(_ text: String) -> (String, String)? {
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        guard words.count > 1 else { return nil }
+        let splits = (1..<words.count).map { k in
+            (words[..<k].joined(separator: " "), words[k...].joined(separator: " "))
+        }
+        return splits.min { a, b in
+            max(SVGMarkup.textWidth(a.0, fontSize: 1), SVGMarkup.textWidth(a.1, fontSize: 1))
+                < max(SVGMarkup.textWidth(b.0, fontSize: 1), SVGMarkup.textWidth(b.1, fontSize: 1))
+        }
+    }
+
+    /// Width and height of a legend box of `entries` rows filled into `columns` columns.
+    private static func legendBox(entries: Int, columns: Int, nameWidth: Double) -> (width: Double, height: Double) {
+        let c = Double(max(columns, 1))
+        let rows = Double((entries + max(columns, 1) - 1) / max(columns, 1))
+        let column = Style.sampleWidth + 6 + nameWidth
+        return (width: 8 + c * column + (c - 1) * Style.legendColumnGap + 8,
+                height: 6 + rows * Style.legendRowHeight + 4)
+    }
+
+    /// The layout with the legend right of the plot area, top aligned: the canvas is `legendWidth` + gap wider
+    /// than `width` (so the plot area keeps the width it has with the legend inside), and taller if the legend
+    /// is taller than the plot area.
+    private func rightLegendLayout(width: Double, height: Double, x: (lower: Double, upper: Double),
+                                   y: (lower: Double, upper: Double), legendWidth: Double) -> Layout {
+        let grown = width + legendWidth + Style.legendGap
+        var L = layout(width: grown, height: height, x: x, y: y, legendRight: true)
+        let o = Point(x: L.frame.right + Style.legendGap, y: L.frame.top)
+        L.legendOrigin = o
+        L.baseWidth = width
+        L.canvasHeight = max(height, o.y + L.legendSize.height + Style.pad)
+        return L
+    }
+
+    /// `inside` with the legend centred below the plot, under the x axis title, in as many columns as fit the
+    /// width; the canvas grows downwards to hold it.
+    private func belowLegendLayout(_ inside: Layout) -> Layout {
+        var L = inside
+        let n = legendEntries.count
+        let room = L.canvasWidth - 2 * Style.pad
+        var columns = n
+        while columns > 1,
+              Self.legendBox(entries: n, columns: columns, nameWidth: L.legendNameWidth).width > room {
+            columns -= 1
+        }
+        // Balance the rows: the fewest columns that still give the same number of rows.
+        let rows = (n + columns - 1) / columns
+        columns = (n + rows - 1) / rows
+        let size = Self.legendBox(entries: n, columns: columns, nameWidth: L.legendNameWidth)
+        L.legendColumns = columns
+        L.legendSize = size
+        let centred = L.frame.left + (L.frame.width - size.width) / 2
+        let x = max(Style.pad, min(centred, L.canvasWidth - Style.pad - size.width))
+        let o = Point(x: x, y: L.baseHeight - Style.pad + 6)
+        L.legendOrigin = o
+        L.canvasHeight = o.y + size.height + Style.pad
+        L.canvasWidth = max(L.canvasWidth, o.x + size.width + Style.pad)
+        return L
     }
 
     /// px per decade on a log axis (0 on a linear one).
@@ -228,46 +350,46 @@ extension SVGPlot {
         return ticks
     }
 
-    /// Top-left corner of the legend box for an inside placement (`.auto` reads as top right).
-    private func corner(_ placement: LegendPlacement, _ frame: Frame, _ size: (width: Double, height: Double))
-        -> Point {
-        let inset = 6.0
-        let l = frame.left + inset, r = frame.right - inset - size.width
-        let t = frame.top + inset, b = frame.bottom - inset - size.height
-        switch placement {
+    /// Top-left corner of the legend box in an inside slot, `Style.legendInset` from the frame.
+    private func origin(of slot: InsideSlot, in L: Layout) -> Point {
+        let f = L.frame, size = L.legendSize, inset = Style.legendInset
+        let l = f.left + inset, r = f.right - inset - size.width, c = f.left + (f.width - size.width) / 2
+        let t = f.top + inset, b = f.bottom - inset - size.height, m = f.top + (f.height - size.height) / 2
+        switch slot {
+        case .topRight: return Point(x: r, y: t)
         case .topLeft: return Point(x: l, y: t)
         case .bottomLeft: return Point(x: l, y: b)
         case .bottomRight: return Point(x: r, y: b)
-        case .topRight, .auto, .outsideRight, .hidden: return Point(x: r, y: t)
+        case .topCentre: return Point(x: c, y: t)
+        case .bottomCentre: return Point(x: c, y: b)
+        case .centreRight: return Point(x: r, y: m)
+        case .centreLeft: return Point(x: l, y: m)
         }
     }
 
-    /// For `.auto`, the inside corner whose box covers the fewest points and line segments (ties in the order
-    /// top right, top left, bottom left, bottom right), with that count; a fixed corner is returned as is.
-    private func bestCorner(_ layout: Layout, runs: [[[DataPoint]]]) -> (Point, Int) {
-        let candidates: [LegendPlacement] = legend == .auto ? [.topRight, .topLeft, .bottomLeft, .bottomRight]
-                                                            : [legend]
-        var best: (Point, Int)? = nil
-        for placement in candidates {
-            let o = corner(placement, layout.frame, layout.legendSize)
-            let box = Frame(left: o.x - 3, top: o.y - 3, width: layout.legendSize.width + 6,
-                            height: layout.legendSize.height + 6)
-            var covered = 0
-            for (s, seriesRuns) in zip(series, runs) {
-                for run in seriesRuns {
-                    let pts = run.map(layout.pixel)
-                    covered += pts.filter { box.contains($0, tolerance: 0) }.count
-                    if s.line != .none {
-                        for (p, q) in zip(pts, pts.dropFirst()) where Self.clip(p, q, to: box) != nil {
-                            covered += 1
-                        }
-                    }
+    /// Whether the legend box of `L` lies inside the plot area and keeps clear of every point, marker, dot and
+    /// line segment drawn (by the largest marker or dot radius plus 2 px).
+    private func legendIsClear(_ L: Layout, runs: [[[DataPoint]]]) -> Bool {
+        guard let o = L.legendOrigin else { return true }
+        let f = L.frame
+        guard o.x >= f.left, o.y >= f.top, o.x + L.legendSize.width <= f.right,
+              o.y + L.legendSize.height <= f.bottom else { return false }
+        let reach = series.map { s in
+            max(s.effectiveMarker == .none ? 0 : markerRadius(s) * 1.25, max(s.lineWidth, 0) * 1.5, 2)
+        }.max() ?? 2
+        let clearance = reach + 2
+        let box = Frame(left: o.x - clearance, top: o.y - clearance, width: L.legendSize.width + 2 * clearance,
+                        height: L.legendSize.height + 2 * clearance)
+        for (s, seriesRuns) in zip(series, runs) {
+            for run in seriesRuns {
+                let pts = run.map(L.pixel)
+                if pts.contains(where: { box.contains($0, tolerance: 0) }) { return false }
+                if s.line != .none {
+                    for (p, q) in zip(pts, pts.dropFirst()) where Self.clip(p, q, to: box) != nil { return false }
                 }
             }
-            if best == nil || covered < best!.1 { best = (o, covered) }
-            if covered == 0 { break }
         }
-        return best!
+        return true
     }
 
     /// The part of segment p→q inside `frame` (Liang–Barsky), or `nil` if none.
@@ -292,9 +414,15 @@ extension SVGPlot {
 
     // MARK: - Drawing
 
-    private func draw(_ L: Layout, runs: [[[DataPoint]]], width: Double, height: Double) -> String {
+    /// The inner SVG of the plot (no root element), `plan.width` × `plan.height` px with its origin at (0, 0).
+    func body(_ plan: Plan) -> String {
+        draw(plan.layout, runs: plan.runs)
+    }
+
+    private func draw(_ L: Layout, runs: [[[DataPoint]]]) -> String {
         typealias M = SVGMarkup
         let f = L.frame
+        let width = L.canvasWidth, height = L.baseHeight
         var out = ""
 
         // Grid: minor first, then major, then the frame over both.
@@ -352,11 +480,13 @@ extension SVGPlot {
 
         // Titles.
         if !title.isEmpty {
-            let shown = M.truncated(title, maxWidth: width - 2 * Style.pad, fontSize: L.titleFont)
-            let half = M.textWidth(shown, fontSize: L.titleFont) / 2
-            let cx = min(max(f.left + f.width / 2, Style.pad + half), width - Style.pad - half)
-            out += M.text(shown, x: cx, y: Style.pad + L.titleFont * 0.8, size: L.titleFont, bold: true,
-                          cssClass: "title")
+            for (k, line) in L.titleLines.enumerated() {
+                let shown = M.truncated(line, maxWidth: width - 2 * Style.pad, fontSize: L.titleFont, bold: true)
+                let half = M.textWidth(shown, fontSize: L.titleFont, bold: true) / 2
+                let cx = min(max(f.left + f.width / 2, Style.pad + half), width - Style.pad - half)
+                out += M.text(shown, x: cx, y: Style.pad + L.titleFont * (0.8 + 1.2 * Double(k)), size: L.titleFont,
+                              bold: true, cssClass: "title")
+            }
         }
         if !xAxis.label.isEmpty {
             let shown = M.truncated(xAxis.label, maxWidth: width - 2 * Style.pad, fontSize: L.xLabelFont)
@@ -426,7 +556,15 @@ extension SVGPlot {
                     if f.contains(q) { d += Self.markerPath(marker, at: q, radius: r) }
                 }
             }
-            if !d.isEmpty { out += "<path class=\"series-markers\" d=\"\(d)\" \(markerPaint(marker, color: c, s))/>\n" }
+            if !d.isEmpty && marker == .cross {
+                out += "<path class=\"series-markers\" d=\"\(d)\" \(markerPaint(marker, color: c, s))/>\n"
+            } else if !d.isEmpty {
+                // White rims first, then the fills: the rims still set markers off from lines beneath, but
+                // overlapping markers of a dense series stay their colour instead of turning white.
+                out += "<path class=\"series-marker-halo\" d=\"\(d)\" fill=\"none\" stroke=\"#ffffff\" "
+                    + "stroke-width=\"1.4\"/>\n"
+                out += "<path class=\"series-markers\" d=\"\(d)\" fill=\"\(c)\"/>\n"
+            }
         }
         return out + "</g>\n"
     }
@@ -470,15 +608,17 @@ extension SVGPlot {
     private func drawLegend(at o: Point, layout L: Layout) -> String {
         typealias M = SVGMarkup
         let (w, h) = L.legendSize
-        let rowHeight = Style.legendFont * 1.55
+        let columnWidth = Style.sampleWidth + 6 + L.legendNameWidth + Style.legendColumnGap
         var out = "<g class=\"legend\">\n"
         out += "<rect x=\"\(M.num(o.x))\" y=\"\(M.num(o.y))\" width=\"\(M.num(w))\" height=\"\(M.num(h))\" rx=\"3\" "
             + "fill=\"#ffffff\" fill-opacity=\"0.9\" stroke=\"#bbbbbb\" stroke-width=\"0.8\"/>\n"
-        for (row, entry) in legendEntries.enumerated() {
+        let columns = max(L.legendColumns, 1)
+        for (k, entry) in legendEntries.enumerated() {
             let s = series[entry.index]
             let c = color(of: s, index: entry.index)
-            let cy = o.y + 6 + (Double(row) + 0.5) * rowHeight
-            let x0 = o.x + 8, x1 = x0 + Style.sampleWidth
+            let (row, column) = (k / columns, k % columns)
+            let cy = o.y + 6 + (Double(row) + 0.5) * Style.legendRowHeight
+            let x0 = o.x + 8 + Double(column) * columnWidth, x1 = x0 + Style.sampleWidth
             if s.line != .none {
                 var attrs = "stroke=\"\(c)\" stroke-width=\"\(M.num(max(s.lineWidth, 0)))\" stroke-linecap=\"round\""
                 if let dash = s.dashArray { attrs += " stroke-dasharray=\"\(dash)\"" }

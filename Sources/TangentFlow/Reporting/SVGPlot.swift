@@ -4,8 +4,8 @@
 // 1. Never misleading: points a scale cannot show (non-finite, ≤ 0 on a log axis) are skipped and the line breaks
 //    there; nothing is clamped or interpolated.
 // 2. Readable without tuning: tick labels never overlap or clip (the layout measures them, conservatively, and
-//    picks margins and tick counts to fit), the legend goes where it covers the least data, colours are
-//    colour-blind safe.
+//    picks margins and tick counts to fit), the legend never covers data (inside where a slot is clear, else
+//    outside on a grown canvas), colours are colour-blind safe.
 // 3. Well-formed, small SVG: all text escaped; lines are clipped to the plot area in code, so the output needs no
 //    clip paths or ids and several plots can share one document (SVGFigure).
 //
@@ -23,31 +23,39 @@ import Foundation
 /// ```
 ///
 /// Drawing:
+/// - Title: one line, shrunk to fit down to 13 px; a longer one is split into two balanced lines (down to 11 px),
+///   and only then truncated with "…".
 /// - Ticks: 1-2-5 steps on linear axes; decades labelled `1e-8`, …, with 2…9 minor ticks when there is room, on
 ///   log axes. Major gridlines, lighter minor gridlines on log axes.
 /// - Series colours: `PlotSeries.palette` (Okabe–Ito) in order, unless a series sets its own.
-/// - Legend (`legend == .auto`): inside the plot, in the corner whose box covers the fewest points and line
-///   segments (ties: top right, top left, bottom left, bottom right); if every corner covers data, outside to
-///   the right when that leaves the plot at least 55 % of its width.
+/// - Legend (`legend == .auto`): never over the data. Inside the plot area in the first clear slot, trying top
+///   right, top left, bottom left, bottom right, then top centre, bottom centre, centre right, centre left, where
+///   "clear" means the box keeps a few px away from every drawn point, marker and line segment. If no slot is
+///   clear, outside: to the right when the legend is narrow (at most 30 % of `width`) and no taller than the plot
+///   area, else below the x axis title in as many columns as fit. An outside legend grows the drawing (the
+///   plot area keeps its size), so the document is then larger than `width` × `height`.
 ///
 /// Edge cases: points with a non-finite coordinate or a coordinate ≤ 0 on a log axis are skipped (lines break);
 /// a series with no drawable point still appears in the legend; a plot with no series draws empty axes on [0, 1]
-/// (linear) or [1, 10] (log); sizes are clamped to 120…100 000 × 90…100 000 px.
+/// (linear) or [1, 10] (log); sizes are clamped to 120…100 000 × 90…100 000 px (before an outside legend adds
+/// to them).
 public struct SVGPlot: Sendable {
     /// Where the legend goes.
     public enum LegendPlacement: Sendable, Equatable, CaseIterable {
-        /// The inside corner covering the least data, else outside right (see `SVGPlot`).
+        /// The first inside slot clear of data, else outside right or below on a grown canvas (see `SVGPlot`).
         case auto
-        /// Inside, top right corner.
+        /// Inside, top right corner, whether or not it covers data.
         case topRight
-        /// Inside, top left corner.
+        /// Inside, top left corner, whether or not it covers data.
         case topLeft
-        /// Inside, bottom left corner.
+        /// Inside, bottom left corner, whether or not it covers data.
         case bottomLeft
-        /// Inside, bottom right corner.
+        /// Inside, bottom right corner, whether or not it covers data.
         case bottomRight
-        /// Right of the plot area, top aligned; the plot area narrows to make room.
+        /// Right of the plot area, top aligned; the drawing grows wider to make room.
         case outsideRight
+        /// Below the x axis title, centred, entries in as many columns as fit; the drawing grows taller.
+        case outsideBottom
         /// No legend.
         case hidden
     }
@@ -60,9 +68,9 @@ public struct SVGPlot: Sendable {
     public var yAxis: PlotAxis
     /// Series, drawn in order (later ones on top) and listed in the legend in order.
     public var series: [PlotSeries]
-    /// Width of the whole plot in px, margins included (default 640).
+    /// Width of the whole plot in px, margins included (default 640); a legend outside the plot area adds to it.
     public var width: Double
-    /// Height of the whole plot in px, margins included (default 420).
+    /// Height of the whole plot in px, margins included (default 420); a legend below the plot adds to it.
     public var height: Double
     /// Legend position (default `.auto`).
     public var legend: LegendPlacement
@@ -139,23 +147,30 @@ public struct SVGPlot: Sendable {
         }
     }
 
-    /// The plot as a standalone SVG document (UTF-8 text, `width` × `height` px).
+    /// The plot as a standalone SVG document (UTF-8 text), `width` × `height` px, or larger when the legend
+    /// goes outside the plot area (see `SVGPlot`).
     ///
     /// Never fails: invalid settings are repaired as `validate()` describes (bad bounds ignored, size raised to
     /// the nearest allowed size, `markerEvery` < 1 read as 1).
     public func render() -> String {
-        let w = Self.sanitized(width, minimum: Self.minimumWidth)
-        let h = Self.sanitized(height, minimum: Self.minimumHeight)
-        return SVGMarkup.document(width: w, height: h, title: title, body: body(width: w, height: h))
+        let p = plan(width: Self.sanitized(width, minimum: Self.minimumWidth),
+                     height: Self.sanitized(height, minimum: Self.minimumHeight))
+        return SVGMarkup.document(width: p.width, height: p.height, title: title, body: body(p))
     }
 
-    /// Validates, then writes `render()` to `path`, creating or truncating the file.
+    /// Validates, then writes `render()` to `path` atomically and, with `png`, a PNG copy at twice the size
+    /// beside it (`SVGFile.write(_:to:png:)`).
     ///
+    /// - Parameters:
+    ///   - path: the SVG file; its folder must exist. The PNG is `path` with `.svg` replaced by `.png`.
+    ///   - png: also write the PNG (default `true`).
+    /// - Returns: what became of the PNG; a missing or failing `rsvg-convert` skips it without throwing.
     /// - Throws: `TangentFlowError.invalidArgument` from `validate()`; `TangentFlowError.io(path:reason:)` when
-    ///   the file cannot be written.
-    public func write(to path: String) throws {
+    ///   the SVG cannot be written (an earlier file at `path` is then left as it was).
+    @discardableResult
+    public func write(to path: String, png: Bool = true) throws -> SVGFile.PNGOutcome {
         try validate()
-        try ReportFile.write(render(), to: path)
+        return try SVGFile.write(render(), to: path, png: png)
     }
 
     /// Smallest width `render()` draws, px.
