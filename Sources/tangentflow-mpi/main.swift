@@ -15,6 +15,9 @@ do {
     exit(1)
 }
 _ = RuntimeInfo.retainFreedMemory()
-let code = runCommandLine(root, Array(CommandLine.arguments.dropFirst()), output: .rankZero)
+setenv("KMP_WARNINGS", "0", 0)
+CrashGuard.install()
+removeStaleOpenMPRegistrations()
+let code = runCommandLine(root, Array(CommandLine.arguments.dropFirst()), output: .rankZero, globalOptions: false)
 Distributed.finish()
 exit(code)

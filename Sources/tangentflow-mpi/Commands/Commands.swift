@@ -20,7 +20,7 @@ let ntkSpectrumCommand = CommandSpec(
     discussion: """
         G is computed block-cyclically (each rank only its own blocks, from the per-layer factors of the samples
         they touch) and never gathered. Writes the QN eigenvalues, ascending, as a float64 vector. The rank uses the
-        MATH.md §2 cut-off tol_G = max(tol_D², QN·ε·λ_max), tol_D = max(QN, K)·ε·√λ_max. Rank 0 alone reads, writes
+        rank cut-off tol_G = max(tol_D², QN·ε·λ_max), tol_D = max(QN, K)·ε·√λ_max. Rank 0 alone reads, writes
         and prints.
         """,
     options: ModelOptions.specs + [
@@ -48,7 +48,7 @@ let adaptedStepCommand = CommandSpec(
     abstract: "Adapted-flow field θ' = −D⁺∇ₓC ((2.19)/(2.27) in 2408.01517) on ScaLAPACK over MPI, or a short flow.",
     discussion: """
         D⁺g = Dᵀψ with G ψ = P_ran(G) g solved distributed (pdpotrf/pdpotrs while G is safely positive definite,
-        pdsyevr with the MATH.md §2 cut-off otherwise), Dᵀψ by local VJPs and one reduction. With --steps 0 writes
+        pdsyevr with the rank cut-off otherwise), Dᵀψ by local VJPs and one reduction. With --steps 0 writes
         θ' (length K); with --steps S > 0 integrates S fixed steps of size --dt and writes θ(S·dt).
         """,
     options: ModelOptions.specs + [

@@ -78,7 +78,7 @@ let measureCommand = CommandSpec(
         if let path = p.string("json") {
             try writeOnRankZero("writing JSON") {
                 let data = try JSONSerialization.data(withJSONObject: records, options: [.prettyPrinted, .sortedKeys])
-                try data.write(to: URL(fileURLWithPath: path))
+                try AtomicFile.write([UInt8](data), to: path)
             }
         }
     })

@@ -5,27 +5,38 @@ import TangentFlow
 /// `tangentflow dln …`: deep-linear-network geometry (file 002, MATH.md §4).
 let dlnCommand = CommandSpec(
     name: "dln",
-    abstract: "Deep linear network geometry: geodesics of the metric A_{N,W} (file 002).",
+    abstract: "Deep linear network geometry: geodesics of the metric A_{N,W} on d×d matrices.",
     subcommands: [dlnGeodesicCommand, dlnSingularValuesCommand])
 
 /// `tangentflow bw …`: Bures–Wasserstein geometry (file 002 §3.2).
 let bwCommand = CommandSpec(
     name: "bw",
-    abstract: "Bures–Wasserstein geometry of SPD matrices: geodesics and distance (file 002 §3.2).",
+    abstract: "Bures–Wasserstein geometry of SPD matrices: geodesics and distance.",
     subcommands: [bwGeodesicCommand])
 
 private let pathOptions = [
-    OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d)."),
-    OptionSpec(name: "b", value: "B.npy", help: "End point (d×d)."),
-    OptionSpec(name: "points", value: "K", help: "Points on the path, at t = k/(K−1).", defaultValue: "11"),
-    OptionSpec(name: "output", short: "o", value: "path.npy", help: "Where to write the path: float64 array of shape (K, d, d)."),
+    OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d).", kind: .inputFile),
+    OptionSpec(name: "b", value: "B.npy", help: "End point (d×d).", kind: .inputFile),
+    OptionSpec(name: "points", value: "K", help: "Points on the path, at t = k/(K−1).", defaultValue: "11", kind: .integer(2...100_000)),
+    OptionSpec(name: "output", short: "o", value: "path.npy", help: "Where to write the path: float64 array of shape (K, d, d) ('-': standard output).",
+               kind: .outputFile),
 ]
 
-/// A count option that must be an integer ≥ `minimum`.
-private func count(_ p: ParsedArguments, _ name: String, minimum: Int) throws -> Int {
-    let v: Int = try p.parsed(name)!
-    guard v >= minimum else { throw UsageError(message: "The value '\(v)' is invalid for '--\(name)' (need an integer ≥ \(minimum))") }
-    return v
+/// A count option: the parser has checked its range.
+private func count(_ p: ParsedArguments, _ name: String, minimum: Int) throws -> Int { try p.int(name) }
+
+/// The endpoints `--a` and `--b`: square, equal shapes, and a path of `points` of them that fits in memory.
+private func endpoints(_ p: ParsedArguments, points: Int) throws -> (Matrix, Matrix) {
+    let a = try p.matrix("a"), b = try p.matrix("b")
+    for (name, m) in [("a", a), ("b", b)] where m.rows != m.cols || m.rows == 0 {
+        throw CommandFailure(.dataError, "--\(name): \(p.string(name)!) is \(m.rows)×\(m.cols); a non-empty square matrix is needed")
+    }
+    guard a.rows == b.rows else {
+        throw CommandFailure(.dataError, "--a is \(a.rows)×\(a.cols) and --b is \(b.rows)×\(b.cols): the endpoints must have the same size")
+    }
+    try MemoryBudget.require(bytes: MemoryBudget.product(points, a.rows, a.rows, 8 * 3) ?? -1,
+                             operation: "a path of \(points) points of \(a.rows)×\(a.rows) matrices")
+    return (a, b)
 }
 
 /// `tangentflow dln geodesic --a A.npy --b B.npy --depth N --points 11 -o path.npy`.
@@ -39,19 +50,27 @@ let dlnGeodesicCommand = CommandSpec(
         the closed form when it applies. Prints the method, length and (shooting) Newton iterations and drift of H.
         """,
     options: [pathOptions[0], pathOptions[1],
-        OptionSpec(name: "depth", value: "N", help: "Depth N ≥ 1, or 'inf' (explicit method only).", defaultValue: "2"),
+        OptionSpec(name: "depth", value: "N", help: "Depth: an integer in 1…10000, or 'inf' (explicit method only).", defaultValue: "2"),
         pathOptions[2],
         OptionSpec(name: "method", value: "method", help: "How the geodesic is found.", defaultValue: "auto", values: ["auto", "explicit", "shooting"]),
-        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method.", defaultValue: "64"),
+        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method.", defaultValue: "64", kind: .integer(1...100_000)),
         pathOptions[3]],
+    examples: [
+        "python3 -c 'import numpy as np; np.save(\"A.npy\", np.diag([4., 1.])); np.save(\"B.npy\", np.diag([.25, 2.]))'",
+        "tangentflow dln geodesic --a A.npy --b B.npy --depth 4 --points 11 -o path.npy",
+        "tangentflow dln geodesic --a A.npy --b B.npy --depth 2 --method shooting --json -o path.npy",
+    ],
     run: { p in
-        guard let depth = DeepLinearDepth(try p.required("depth")) else {
-            throw UsageError(message: "The value '\(p.string("depth")!)' is invalid for '--depth' (an integer ≥ 1 or 'inf')")
+        let depthText = try p.required("depth")
+        guard let depth = DeepLinearDepth(depthText) else {
+            throw UsageError.invalid("depth", depthText, expected: "an integer in 1…10000 or 'inf'")
         }
-        if case let .finite(n) = depth, n < 1 { throw UsageError(message: "The value '\(n)' is invalid for '--depth' (an integer ≥ 1 or 'inf')") }
+        if case let .finite(n) = depth, !(1...10_000).contains(n) {
+            throw UsageError.invalid("depth", depthText, expected: "an integer in 1…10000 or 'inf'")
+        }
         let points = try count(p, "points", minimum: 2), steps = try count(p, "steps", minimum: 1)
         let output = try p.required("output")
-        let a = try NpyFile.readMatrix(from: p.required("a")), b = try NpyFile.readMatrix(from: p.required("b"))
+        let (a, b) = try endpoints(p, points: points)
         let method = p.string("method") ?? "auto"
         var explicit: SharedSingularVectorGeodesic? = nil
         if method != "shooting" {
@@ -62,18 +81,27 @@ let dlnGeodesicCommand = CommandSpec(
             }
         }
         if let explicit {
-            try NpyFile.write(stack: explicit.points(count: points), to: output)
-            let length = explicit.length.map { "\($0)" } ?? "0 (N = ∞; √N·length → \(explicit.infiniteDepthScaledLength))"
-            print("method=explicit depth=\(depth) points=\(points) length=\(length)")
+            try p.write(stack: explicit.points(count: points), to: "output")
+            if let length = explicit.length {
+                p.report.results(["method": "explicit", "depth": "\(depth)", "points": points, "length": length])
+            } else {
+                p.report.results(["method": "explicit", "depth": "\(depth)", "points": points, "length": 0.0,
+                                  "sqrt_depth_times_length": explicit.infiniteDepthScaledLength])
+            }
         } else {
             guard case let .finite(n) = depth else {
-                throw UsageError(message: "'--depth inf' needs endpoints with shared singular vectors (the explicit method)")
+                throw CommandFailure(.dataError, "'--depth inf' needs endpoints with shared singular vectors (the explicit method)",
+                                     hint: "give a finite --depth to use the shooting method")
             }
+            Progress.shared.begin("dln geodesic", detail: "shooting, \(steps) RK4 steps")
             let geo = try shootGeodesic(from: a, to: b, depth: n, points: points, options: .init(steps: steps))
-            try NpyFile.write(stack: geo.points, to: output)
-            print("method=shooting depth=\(n) points=\(points) length=\(geo.length) newton_iterations=\(geo.iterations) continuation_stages=\(geo.continuationStages) rk4_steps=\(geo.steps) residual=\(geo.residual) hamiltonian_drift=\(geo.hamiltonianDrift)")
+            Progress.shared.end()
+            try p.write(stack: geo.points, to: "output")
+            p.report.results(["method": "shooting", "depth": n, "points": points, "length": geo.length, "newton_iterations": geo.iterations,
+                              "continuation_stages": geo.continuationStages, "rk4_steps": geo.steps, "residual": geo.residual,
+                              "hamiltonian_drift": geo.hamiltonianDrift])
         }
-        print("wrote \(output)")
+        p.report.say("wrote \(output)")
     })
 
 /// `tangentflow dln singular-values -o DIR`: singular values along a geodesic for N = 1, 2, 4, ∞.
@@ -88,17 +116,14 @@ let dlnSingularValuesCommand = CommandSpec(
         DIR/dln-singular-values.svg.
         """,
     options: [
-        OptionSpec(name: "points", value: "K", help: "Points in t ∈ [0, 1].", defaultValue: "101"),
-        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-dln"),
+        OptionSpec(name: "points", value: "K", help: "Points in t ∈ [0, 1].", defaultValue: "101", kind: .integer(2...100_000)),
+        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-dln", kind: .outputFolder),
     ],
+    examples: ["tangentflow dln singular-values -o dln", "tangentflow dln singular-values --points 21 --json -o dln"],
     run: { p in
         let points = try count(p, "points", minimum: 2)
         let dir = try p.required("output")
-        do {
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        } catch {
-            throw TangentFlowError.io(path: dir, reason: "cannot create the output folder: \(error.localizedDescription)")
-        }
+        try AtomicFile.makeFolder(dir)
         let (w0, w1) = try singularValueDemoEndpoints()
         let depths: [DeepLinearDepth] = [.finite(1), .finite(2), .finite(4), .infinite]
         let ts = (0..<points).map { Double($0) / Double(points - 1) }
@@ -120,12 +145,14 @@ let dlnSingularValuesCommand = CommandSpec(
                 try PlotSeries(name: "N = \(depth == .infinite ? "∞" : depth.description)", x: ts, y: curves[j].map { $0[i] },
                                color: PlotSeries.palette[j], line: styles[j])
             }
-            plots.append(SVGPlot(title: "σ\(["₁", "₂", "₃"][i])(W(t)): \(["4 → ¼", "1 → 2", "¼ → 4"][i])", xAxis: PlotAxis(label: "t"),
-                                 yAxis: PlotAxis(label: "singular value", scale: .log10), series: series))
+            plots.append(SVGPlot(title: "singular value σ\(["₁", "₂", "₃"][i]) of W(t): \(["4 → ¼", "1 → 2", "¼ → 4"][i])", xAxis: PlotAxis(label: "geodesic time t"),
+                                 yAxis: PlotAxis(label: "singular value σᵢ", scale: .log10), series: series))
         }
-        let figure = try SVGFigure(plots: plots, columns: 3, title: "Singular values along DLN geodesics W₀ → W₁ (file 002, (2.9)–(2.10))")
+        let figure = try SVGFigure(plots: plots, columns: 3, title: "Singular values along DLN geodesics W₀ → W₁ ((2.9)–(2.10))")
         try figure.write(to: "\(dir)/dln-singular-values.svg")
-        print("wrote \(dir)/dln-singular-values.csv and \(dir)/dln-singular-values.svg (N = 1, 2, 4, ∞; \(points) points)")
+        p.report.output("\(dir)/dln-singular-values.csv")
+        p.report.output("\(dir)/dln-singular-values.svg")
+        p.report.say("wrote \(dir)/dln-singular-values.csv and \(dir)/dln-singular-values.svg (N = 1, 2, 4, ∞; \(points) points)")
     })
 
 /// The fixed endpoints of `dln singular-values`: shared rotations, singular values (4, 1, ¼) → (¼, 2, 4).
@@ -150,12 +177,16 @@ let bwGeodesicCommand = CommandSpec(
         prints d(A, B) = (tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2})^{1/2}, the geodesic's length.
         """,
     options: pathOptions,
+    examples: [
+        "python3 -c 'import numpy as np; np.save(\"A.npy\", np.diag([4., 1.])); np.save(\"B.npy\", [[2., .5], [.5, 1.]])'",
+        "tangentflow bw geodesic --a A.npy --b B.npy --points 11 -o path.npy",
+    ],
     run: { p in
         let points = try count(p, "points", minimum: 2)
         let output = try p.required("output")
-        let a = try NpyFile.readMatrix(from: p.required("a")), b = try NpyFile.readMatrix(from: p.required("b"))
+        let (a, b) = try endpoints(p, points: points)
         let geo = try BuresWassersteinGeodesic(from: a, to: b)
-        try NpyFile.write(stack: geo.points(count: points), to: output)
-        print("distance=\(geo.distance) points=\(points)")
-        print("wrote \(output)")
+        try p.write(stack: geo.points(count: points), to: "output")
+        p.report.results(["distance": geo.distance, "points": points])
+        p.report.say("wrote \(output)")
     })

@@ -13,19 +13,33 @@ let infoCommand = CommandSpec(
         switches it back (exit 1 if it cannot).
         """,
     options: [OptionSpec(name: "check-fallback", help: "Force the generic fallback, re-run the selection, report both.")],
+    examples: [
+        "tangentflow info",
+        "tangentflow info --json",
+    ],
     run: { p in
-        print("TangentFlow \(TangentFlowVersion.string)")
-        print(RuntimeInfo.current.report)
+        let info = RuntimeInfo.current
+        p.report.say("TangentFlow \(TangentFlowVersion.string)")
+        p.report.say(info.report)
+        p.report.record("blas_core", info.blasCore)
+        p.report.record("blas_core_detected", info.detectedCore)
+        p.report.record("blas_core_selection", info.selection.rawValue)
+        p.report.record("blas_config", info.blasConfig)
+        p.report.record("blas_threads", info.blasThreads)
+        p.report.record("openmp_threads", info.openMPThreads)
+        p.report.record("lapack_version", info.lapackVersion)
+        p.report.record("cpu_features", info.cpuFeatures)
         if p.has("check-fallback") {
             guard RuntimeInfo.forceBLASCore("Prescott") else {
-                throw TangentFlowError.invalidArgument(operation: "info", reason: "this OpenBLAS cannot switch kernels (no gotoblas_dynamic_init)")
+                throw CommandFailure(.internalError, "info --check-fallback: this OpenBLAS cannot switch kernels (no gotoblas_dynamic_init)")
             }
             let forced = RuntimeInfo.current.blasCore
             let outcome = RuntimeInfo.reselectBLASCore()
             let now = RuntimeInfo.current.blasCore
-            print("Fallback check:   forced \(forced) → selection \(outcome.rawValue) → now \(now)")
+            p.report.say("Fallback check:   forced \(forced) → selection \(outcome.rawValue) → now \(now)")
+            p.report.record("fallback_check", "\(forced) -> \(outcome.rawValue) -> \(now)")
             guard outcome == .switched, now != forced else {
-                throw TangentFlowError.invalidArgument(operation: "info --check-fallback", reason: "the selection did not leave the fallback core \(forced)")
+                throw CommandFailure(.internalError, "info --check-fallback: the selection did not leave the fallback core \(forced)")
             }
         }
     })

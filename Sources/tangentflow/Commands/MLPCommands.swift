@@ -2,39 +2,109 @@ import CommandLineSupport
 import Foundation
 import TangentFlow
 
+/// `tangentflow init --widths … --seed … -o theta.npy`: initial parameters of an MLP.
+let initCommand = CommandSpec(
+    name: "init",
+    abstract: "Make initial parameters θ of an MLP (W ~ N(0, 1/fan-in), b = 0; or N(0, 1) under --parametrization ntk).",
+    discussion: """
+        θ is the vector the other commands read with --theta: per layer W_ℓ (M_ℓ×M_{ℓ−1}) in row-major order,
+        then b_ℓ. The same --seed gives the same θ on every machine.
+        """,
+    options: [
+        ModelOptions.modelSpecs[0], ModelOptions.modelSpecs[2],
+        OptionSpec(name: "seed", value: "S", help: "Seed of the random draw.", defaultValue: "0", kind: .seed),
+        OptionSpec(name: "output", short: "o", value: "theta.npy", help: "Where to write θ (float64 vector; '-' for standard output).",
+                   kind: .outputFile),
+    ],
+    examples: [
+        "tangentflow init --widths 16,256,256,10 --seed 1 -o theta.npy",
+        "tangentflow init --widths 4,32,1 --parametrization ntk -o - | python3 -c 'import numpy, sys; print(numpy.load(sys.stdin.buffer).shape)'",
+    ],
+    run: { p in
+        let widths = try parseWidths(p.required("widths"))
+        let param: MLP.Parametrization = p.string("parametrization") == "ntk" ? .ntk(weightStd: 1, biasStd: 1) : .standard
+        let net = try MLP(widths: widths, activation: .tanh, parametrization: param)
+        try MemoryBudget.require(bytes: MemoryBudget.product(net.parameterCount, 16) ?? -1, operation: "init: θ of \(net.parameterCount) parameters")
+        let theta = net.initialParameters(seed: try p.seed())
+        try p.write(vector: theta, to: "output")
+        p.report.results(["parameters": theta.count, "output": try p.required("output")])
+    })
+
+/// Refuses, before any work, an MLP computation whose output of `rows×cols` doubles cannot fit in memory.
+func requireOutputMemory(rows: Int, cols: Int, _ what: String) throws {
+    let bytes = MemoryBudget.product(rows, cols, 8) ?? -1
+    try MemoryBudget.require(bytes: bytes, operation: "\(what) (\(rows)×\(cols) float64)")
+}
+
 /// `tangentflow jacobian --widths … --activation … --theta … --x … -o D.npy`.
 let jacobianCommand = CommandSpec(
     name: "jacobian",
     abstract: "Full parameter Jacobian D ∈ R^{QN×K} of an MLP (rows sample-major: i·Q+q).",
     discussion: "D is written in Fortran order (column-major, as computed); NumPy reads it as usual.",
-    options: ModelOptions.specs + [OptionSpec(name: "output", short: "o", value: "D.npy", help: "Where to write D.")],
+    options: ModelOptions.specs + [OptionSpec(name: "output", short: "o", value: "D.npy", help: "Where to write D ('-': standard output).",
+                                              kind: .outputFile)],
+    examples: [
+        "tangentflow init --widths 16,64,10 -o theta.npy && python3 -c 'import numpy; numpy.save(\"X.npy\", numpy.random.rand(32, 16))'",
+        "tangentflow jacobian --widths 16,64,10 --theta theta.npy --x X.npy -o D.npy",
+    ],
     run: { p in
         let net = try ModelOptions.model(p)
-        let d = try ModelOptions.backend(p).kernels.mlpJacobian(net, theta: ModelOptions.theta(p), inputs: ModelOptions.inputs(p))
-        try NpyFile.write(d, to: p.required("output"), fortranOrder: true)
-        print("D: \(d.rows)x\(d.cols) (QN×K)")
+        let qn = MemoryBudget.product(try p.shape("x").rows, net.widths.last!) ?? -1
+        try requireOutputMemory(rows: qn, cols: net.parameterCount, "jacobian: D")
+        let theta = try ModelOptions.theta(p, for: net)
+        let x = try ModelOptions.inputs(p, for: net)
+        Progress.shared.begin("jacobian", detail: "\(qn)×\(net.parameterCount)")
+        let t0 = Date()
+        let d = try ModelOptions.backend(p).kernels.mlpJacobian(net, theta: theta, inputs: x)
+        p.report.timing("compute_s", Date().timeIntervalSince(t0))
+        Progress.shared.end()
+        try p.write(d, to: "output", fortranOrder: true)
+        p.report.results(["rows": d.rows, "cols": d.cols])
     })
 
 /// `tangentflow ntk --widths … --theta … --x … -o G.npy [--method structured|jacobian]`.
 let ntkCommand = CommandSpec(
     name: "ntk",
-    abstract: "Empirical NTK Θ = D Dᵀ ∈ R^{QN×QN} of an MLP ((3.15) in 2408.01517).",
+    abstract: "Empirical NTK Θ = D Dᵀ ∈ R^{QN×QN} of an MLP ((3.15) in Chen & Muñoz Ewald, arXiv 2408.01517).",
     discussion: """
         structured: layer-factored formula, never forms D (fast, little memory). jacobian: D Dᵀ from the
         materialised Jacobian (a reference). With --x2, the cross-kernel Θ(X, X2) (QN×QN2).
         """,
     options: ModelOptions.specs + [
-        OptionSpec(name: "x2", value: "X2.npy", help: "Second input set for a cross-kernel.", optional: true),
-        OptionSpec(name: "method", value: "method", help: "How to compute Θ.", defaultValue: "structured", values: ["structured", "jacobian"]),
-        OptionSpec(name: "output", short: "o", value: "G.npy", help: "Where to write Θ (float64)."),
+        OptionSpec(name: "x2", value: "X2.npy", help: "Second input set for a cross-kernel.", optional: true, kind: .inputFile),
+        OptionSpec(name: "method", value: "method", help: "How to compute Θ.", defaultValue: "structured", values: NTKMethodChoice.allCases.map(\.rawValue)),
+        OptionSpec(name: "output", short: "o", value: "G.npy", help: "Where to write Θ (float64; '-': standard output).", kind: .outputFile),
+    ],
+    examples: [
+        "tangentflow init --widths 16,256,256,10 --seed 1 -o theta.npy",
+        "tangentflow ntk --widths 16,256,256,10 --theta theta.npy --x X.npy -o G.npy",
+        "tangentflow ntk --widths 16,256,256,10 --theta theta.npy --x X.npy --x2 X2.npy --json -o G12.npy",
     ],
     run: { p in
         let net = try ModelOptions.model(p)
-        let x2 = try p.string("x2").map { try NpyFile.readMatrix(from: $0) }
-        let method: NTKMethod = p.string("method") == "jacobian" ? .jacobianContraction : .structured
+        let q = net.widths.last!
+        let n1 = try p.shape("x").rows, n2 = try p.string("x2").map { _ in try p.shape("x2").rows } ?? n1
+        let rows = MemoryBudget.product(n1, q) ?? -1, cols = MemoryBudget.product(n2, q) ?? -1
+        try requireOutputMemory(rows: rows, cols: cols, "ntk: Θ")
+        let method = NTKMethodChoice(rawValue: p.string("method") ?? "structured")!.method
+        if method == .jacobianContraction {
+            try requireOutputMemory(rows: max(rows, cols), cols: net.parameterCount, "ntk --method jacobian: D")
+        }
+        let theta = try ModelOptions.theta(p, for: net)
+        let x = try ModelOptions.inputs(p, for: net)
+        let x2 = try p.string("x2").map { _ in try ModelOptions.inputs(p, "x2", for: net) }
+        Progress.shared.begin("ntk", detail: "\(rows)×\(cols)")
         let t0 = Date()
-        let g = try ntkGram(net, theta: ModelOptions.theta(p), inputs: ModelOptions.inputs(p), x2, method: method, backend: ModelOptions.backend(p))
+        let g = try ntkGram(net, theta: theta, inputs: x, x2, method: method, backend: ModelOptions.backend(p))
         let dt = Date().timeIntervalSince(t0)
-        try NpyFile.write(g, to: p.required("output"))
-        print("G: \(g.rows)x\(g.cols) method=\(method.rawValue) time=\(String(format: "%.3f", dt))s")
+        Progress.shared.end()
+        p.report.timing("compute_s", dt)
+        try p.write(g, to: "output")
+        p.report.results(["rows": g.rows, "cols": g.cols, "method": method.rawValue, "seconds": dt])
     })
+
+/// The spellings of `--method` for `ntk`.
+enum NTKMethodChoice: String, CaseIterable {
+    case structured, jacobian
+    var method: NTKMethod { self == .structured ? .structured : .jacobianContraction }
+}

@@ -9,7 +9,7 @@ extension Demo {
         var rows: [Row] = []
         var sigmaSeries: [PlotSeries] = [], rankSeries: [PlotSeries] = []
         var spectrumSeries: [PlotSeries] = []
-        for (name, prob, seed) in [("wide tanh 4-24-24-3", wide, UInt64(7)), ("narrow ReLU 4-6-3", narrow, UInt64(8))] {
+        for (name, prob, seed) in [("wide tanh 4-24-24-3", wide, parameterSeed(7)), ("narrow ReLU 4-6-3", narrow, parameterSeed(8))] {
             let (sEnd, _) = tGrid(prob, to: 0.99, 2)
             let save = SaveAt.times((0..<25).map { sEnd * pow(Double($0) / 24, 2) })
             // Gradient descent (explicit Euler, step 0.02 < 2N/λ_max(G)), the way these networks are trained.
@@ -34,8 +34,8 @@ extension Demo {
         }
         var fig = try SVGFigure(rows: 1, columns: 3, title: "Experiment 1 — rank of D along gradient descent (N = 24, Q = 3, QN = 72)")
         try fig.place(SVGPlot(title: "NTK spectrum, wide tanh", xAxis: PlotAxis(label: "eigenvalue index", scale: .linear), yAxis: PlotAxis(label: "eigenvalue of G = DDᵀ", scale: .log10), series: spectrumSeries), row: 0, column: 0)
-        try fig.place(SVGPlot(title: "extreme singular values of D", xAxis: PlotAxis(label: "flow time s"), yAxis: PlotAxis(label: "σ(D)", scale: .log10), series: sigmaSeries), row: 0, column: 1)
-        try fig.place(SVGPlot(title: "numerical rank of D", xAxis: PlotAxis(label: "flow time s"), yAxis: PlotAxis(label: "rank (QN = 72)", lowerBound: 0, upperBound: 80), series: rankSeries), row: 0, column: 2)
+        try fig.place(SVGPlot(title: "extreme singular values of D", xAxis: PlotAxis(label: "flow time s"), yAxis: PlotAxis(label: "singular value σ(D)", scale: .log10), series: sigmaSeries), row: 0, column: 1)
+        try fig.place(SVGPlot(title: "numerical rank of D", xAxis: PlotAxis(label: "flow time s"), yAxis: PlotAxis(label: "rank of D (QN = 72)", lowerBound: 0, upperBound: 80), series: rankSeries), row: 0, column: 2)
         try writePlot(fig, "spectrum.svg", &files)
         return rows
     }
@@ -43,7 +43,7 @@ extension Demo {
     /// Experiment 2: standard vs adapted flow, and the linear-interpolation check (Prop. 2.4, 2.5).
     func standardVersusAdapted(_ files: inout [String]) throws -> [Row] {
         let prob = try problem([4, 24, 24, 3], .tanh)
-        let theta0 = prob.model.initialParameters(seed: 7)
+        let theta0 = prob.model.initialParameters(seed: parameterSeed(7))
         let (sEnd, save) = tGrid(prob, to: 0.99, 34)
         let adapted = try solve(AdaptedFlow(problem: prob), theta0, to: sEnd, saveAt: save, rtol: 1e-10, atol: 1e-12)
         let standard = try solve(StandardFlow(problem: prob), theta0, to: sEnd, saveAt: save)
@@ -52,19 +52,19 @@ extension Demo {
         // towards 0 under the adapted flow, which makes it stiff; see `tangentflow flow --widths 4,6,3`.)
         let narrow = try problem([4, 3], .identity)
         let (sEndN, saveN) = tGrid(narrow, to: 0.99, 34)
-        let deficient = try solve(AdaptedFlow(problem: narrow), narrow.model.initialParameters(seed: 9), to: sEndN, saveAt: saveN, rtol: 1e-10, atol: 1e-12)
+        let deficient = try solve(AdaptedFlow(problem: narrow), narrow.model.initialParameters(seed: parameterSeed(9)), to: sEndN, saveAt: saveN, rtol: 1e-10, atol: 1e-12)
         try write(adapted, "exp2-adapted.csv", &files)
         try write(standard, "exp2-standard.csv", &files)
         try write(deficient, "exp2-adapted-rank-deficient.csv", &files)
         func t(_ r: FlowResult) -> [Double] { r.points.map { $0.t! } }
         let c0 = adapted.points[0].loss
         var fig = try SVGFigure(rows: 1, columns: 3, title: "Experiment 2 — standard vs adapted flow, squared loss |x − y|²/(2N), t = 1 − e^{−s/N}")
-        try fig.place(SVGPlot(title: "loss", xAxis: PlotAxis(label: "reparametrised time t"), yAxis: PlotAxis(label: "C", scale: .log10), series: [
+        try fig.place(SVGPlot(title: "loss", xAxis: PlotAxis(label: "reparametrised time t"), yAxis: PlotAxis(label: "loss C", scale: .log10), series: [
             try PlotSeries(name: "adapted", x: t(adapted), y: adapted.points.map(\.loss)),
             try PlotSeries(name: "standard", x: t(standard), y: standard.points.map(\.loss)),
             try PlotSeries(name: "(1 − t)² C(0)", x: t(adapted), y: t(adapted).map { (1 - $0) * (1 - $0) * c0 }, line: .dotted),
         ]), row: 0, column: 0)
-        try fig.place(SVGPlot(title: "deviation from linear interpolation", xAxis: PlotAxis(label: "reparametrised time t"), yAxis: PlotAxis(label: "|x − ((1−t)x₀ + ty)| / |x₀ − y|", scale: .log10), series: [
+        try fig.place(SVGPlot(title: "|x − ((1−t)x₀ + ty)| / |x₀ − y|", xAxis: PlotAxis(label: "reparametrised time t"), yAxis: PlotAxis(label: "deviation from linear interpolation", scale: .log10), series: [
             try PlotSeries(name: "adapted (full rank)", x: t(adapted), y: adapted.points.map { $0.deviation! }, marker: .circle),
             try PlotSeries(name: "standard", x: t(standard), y: standard.points.map { $0.deviation! }),
         ]), row: 0, column: 1)
@@ -89,7 +89,7 @@ extension Demo {
         var drift: [PlotSeries] = [], distance: [PlotSeries] = [], margins: [PlotSeries] = []
         for (name, eps) in [("smoothed ε = 0.1", 0.1), ("one-hot", 0.0)] {
             let prob = try problem([4, 24, 24, 3], .tanh, loss: .crossEntropy, smoothing: eps)
-            let r = try solve(AdaptedFlow(problem: prob), prob.model.initialParameters(seed: 7), to: sEnd, saveAt: save)
+            let r = try solve(AdaptedFlow(problem: prob), prob.model.initialParameters(seed: parameterSeed(7)), to: sEnd, saveAt: save)
             try write(r, eps > 0 ? "exp3-crossentropy-smoothed.csv" : "exp3-crossentropy-onehot.csv", &files)
             rows.append(Row(experiment: "3 x-entropy", run: "adapted, \(name)", result: r))
             let pts = r.points.dropFirst()
@@ -105,7 +105,7 @@ extension Demo {
         var fig = try SVGFigure(rows: 1, columns: 3, title: "Experiment 3 — softmax cross-entropy under the adapted flow")
         try fig.place(SVGPlot(title: "logit-sum drift max_i |u·f(x_i)(s) − u·f(x_i)(0)|", xAxis: PlotAxis(label: "flow time s", scale: .log10), yAxis: PlotAxis(label: "drift", scale: .log10), series: drift), row: 0, column: 0)
         try fig.place(SVGPlot(title: "distance to the explicit minimiser", xAxis: PlotAxis(label: "flow time s", scale: .log10), yAxis: PlotAxis(label: "relative distance", scale: .log10), series: distance), row: 0, column: 1)
-        try fig.place(SVGPlot(title: "smallest true-class logit margin", xAxis: PlotAxis(label: "flow time s", scale: .log10), yAxis: PlotAxis(label: "min_i (f_c − max_{k≠c} f_k)"), series: margins), row: 0, column: 2)
+        try fig.place(SVGPlot(title: "smallest true-class logit margin", xAxis: PlotAxis(label: "flow time s", scale: .log10), yAxis: PlotAxis(label: "logit margin min_i (f_c − max_{k≠c} f_k)"), series: margins), row: 0, column: 2)
         try writePlot(fig, "crossentropy.svg", &files)
         return rows
     }

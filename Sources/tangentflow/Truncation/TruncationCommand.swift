@@ -5,7 +5,7 @@ import TangentFlow
 /// `tangentflow truncation …`: the ReLU truncation dynamics of file 003 (MATH.md §5).
 let truncationCommand = CommandSpec(
     name: "truncation",
-    abstract: "ReLU truncation dynamics of data in input space (file 003).",
+    abstract: "ReLU truncation dynamics of data in input space (Chen, effective gradient flow equations and truncation of training data).",
     subcommands: [truncationDemoCommand])
 
 /// `tangentflow truncation demo`.
@@ -21,24 +21,29 @@ let truncationDemoCommand = CommandSpec(
         when rsvg-convert is installed).
         """,
     options: [
-        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-truncation"),
-        OptionSpec(name: "points", value: "n", help: "Points per cluster.", defaultValue: "30"),
-        OptionSpec(name: "until", value: "s", help: "Flow time to integrate to.", defaultValue: "8"),
-        OptionSpec(name: "step", value: "h", help: "Step of the Heun–Cayley stepper.", defaultValue: "0.002"),
-        OptionSpec(name: "seed", value: "seed", help: "Seed of the synthetic clusters.", defaultValue: "2024"),
+        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-truncation", kind: .outputFolder),
+        OptionSpec(name: "points", value: "n", help: "Points per cluster.", defaultValue: "30", kind: .integer(2...10_000)),
+        OptionSpec(name: "until", value: "s", help: "Flow time to integrate to.", defaultValue: "8", kind: .real(lower: 0, upper: 1000, openLower: true)),
+        OptionSpec(name: "step", value: "h", help: "Step of the Heun–Cayley stepper (at most 10⁶ steps to --until).", defaultValue: "0.002", kind: .positive),
+        OptionSpec(name: "seed", value: "seed", help: "Seed of the synthetic clusters.", defaultValue: "2024", kind: .seed),
+    ],
+    examples: [
+        "tangentflow truncation demo -o truncation",
+        "tangentflow truncation demo --points 50 --until 4 --seed 7 -o truncation-50",
     ],
     run: { p in
         guard let n = try p.parsed("points", as: Int.self), n >= 2, n <= 10_000 else {
-            throw UsageError(message: "The value '\(p.string("points")!)' is invalid for '--points' (expected an integer in 2…10000)")
+            throw UsageError.invalid("points", p.string("points")!, expected: "an integer in 2…10000")
         }
         guard let until = try p.parsed("until", as: Double.self), until.isFinite, until > 0, until <= 1000 else {
-            throw UsageError(message: "The value '\(p.string("until")!)' is invalid for '--until' (expected a number in (0, 1000])")
+            throw UsageError.invalid("until", p.string("until")!, expected: "a number in (0, 1000]")
         }
         guard let step = try p.parsed("step", as: Double.self), step.isFinite, step > 0, step <= until else {
-            throw UsageError(message: "The value '\(p.string("step")!)' is invalid for '--step' (expected a number in (0, until])")
+            throw UsageError.invalid("step", p.string("step")!, expected: "a number in (0, --until]")
         }
         guard until / step <= 1_000_000 else {
-            throw UsageError(message: "'--until'/'--step' asks for \(Int(until / step)) steps (at most 1000000)")
+            throw UsageError(message: "'--until'/'--step' asks for \(String(format: "%.3g", until / step)) steps (at most 1000000)",
+                             hint: "use a larger --step or a smaller --until")
         }
         guard let seed = try p.parsed("seed", as: UInt64.self) else { throw UsageError(message: "Missing value for '--seed'") }
         try TruncationDemo(outputDirectory: p.string("output")!, pointsPerCluster: n, until: until, step: step, seed: seed).run()

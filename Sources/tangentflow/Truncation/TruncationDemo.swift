@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 import TangentFlow
 
@@ -17,8 +18,10 @@ struct TruncationDemo {
 
     func run() throws {
         let t0 = Date()
+        Progress.shared.begin("truncation demo", detail: "\(Int((until / step).rounded(.up))) Heun–Cayley steps")
+        defer { Progress.shared.end() }
         try makeDirectory(outputDirectory)
-        print("TangentFlow truncation demo: ReLU truncation dynamics in input space (file 003, MATH.md §5)")
+        print("TangentFlow truncation demo: ReLU truncation dynamics in input space (Chen, effective gradient flow equations)")
         print("Q = 2, L = 2 layers, 2 clusters × \(pointsPerCluster) points; Heun–Cayley, h = \(step), s ∈ [0, \(until)]\n")
         let (cost, start) = try problem()
         var files: [String] = []
@@ -88,7 +91,7 @@ struct TruncationDemo {
         for s in snapshotTimes {
             guard let k = run.times.firstIndex(of: s) else { continue }
             let net = try run.states[k].network()
-            var plot = SVGPlot(title: String(format: "s = %g", s), xLabel: "x₁", yLabel: "x₂", width: 420, height: 380)
+            var plot = SVGPlot(title: String(format: "flow time s = %g", s), xLabel: "input coordinate x₁", yLabel: "input coordinate x₂", width: 420, height: 380)
             plot.xAxis.lowerBound = -1.5
             plot.xAxis.upperBound = 5.5
             plot.yAxis.lowerBound = -1.5
@@ -158,7 +161,7 @@ struct TruncationDemo {
             print("  cluster \(l + 1): \(when); |β + ỹ| \(String(format: "%.3e → %.3e", res[l].first!, res[l].last!))")
         }
         print(String(format: "  max ‖RᵀR − I‖_F = %.2e; cluster separation held throughout: %@", worstDefect, separatedThroughout ? "yes" : "no"))
-        var plot = SVGPlot(title: "Cost and |β⁽ℓ⁾ + ỹ_ℓ| along the flow", xLabel: "s", yLabel: "value", yScale: .log10)
+        var plot = SVGPlot(title: "Cost and |β⁽ℓ⁾ + ỹ_ℓ| along the flow", xLabel: "flow time s", yLabel: "value", yScale: .log10)
         plot.add(try PlotSeries(name: "cost C (2.26)", x: run.times, y: costs))
         for l in 0..<2 { plot.add(try PlotSeries(name: "|β⁽\(l + 1)⁾ + ỹ_\(l + 1)|", x: run.times, y: res[l], line: .dashed)) }
         if let s1 = collapse[0], let k = run.times.firstIndex(of: s1) {
@@ -194,7 +197,7 @@ struct TruncationDemo {
                 if exact.events.count > 6 { print("    …") }
             }
             let grid = (0...400).map { sEnd * Double($0) / 400 }
-            var plot = SVGPlot(title: "Coordinate \(c + 1): b(s) and the truncation times", xLabel: "s", yLabel: "b", width: 560, height: 400)
+            var plot = SVGPlot(title: "Coordinate \(c + 1): b(s) and the truncation times", xLabel: "flow time s", yLabel: "truncation threshold b", width: 560, height: 400)
             plot.add(try PlotSeries(name: "b(s), exact (4.47)", x: grid, y: grid.map { exact.offset(at: $0) }))
             plot.add(try PlotSeries(name: "s_n numerical", x: numerical.times, y: exact.events.prefix(numerical.times.count).map(\.point), line: .none, marker: .circle))
             plot.add(try PlotSeries(name: "target y", x: [0, sEnd], y: [ry[c], ry[c]], color: "#000000", line: .dotted))
@@ -209,15 +212,8 @@ struct TruncationDemo {
 
     func writeFigure(_ figure: SVGFigure, _ name: String, _ files: inout [String]) throws {
         let path = "\(outputDirectory)/\(name)"
-        try figure.write(to: path)
+        let png = try figure.write(to: path)  // also writes the 2× PNG beside it when rsvg-convert is installed
         files.append(name)
-        let png = String(path.dropLast(4)) + ".png"
-        let proc = Process()
-        proc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        proc.arguments = ["rsvg-convert", "-o", png, path]
-        proc.standardError = FileHandle.nullDevice
-        guard (try? proc.run()) != nil else { return }
-        proc.waitUntilExit()
-        if proc.terminationStatus == 0 { files.append((png as NSString).lastPathComponent) }
+        if let png = png.fileName { files.append(png) }
     }
 }

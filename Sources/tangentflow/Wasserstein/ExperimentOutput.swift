@@ -23,13 +23,9 @@ struct ExperimentOutput {
 
     mutating func write(svg text: String, _ name: String) throws {
         let path = "\(directory)/\(name)"
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw TangentFlowError.io(path: path, reason: "cannot write: \(error.localizedDescription)")
-        }
+        let png = try SVGFile.write(text, to: path)  // atomic, plus the 2× PNG when rsvg-convert is installed
         files.append(name)
-        if let png = Demo(outputDirectory: directory, backend: .c).renderPNG(path) { files.append(png) }
+        if let png = png.fileName { files.append(png) }
     }
 
     func printFiles(since start: Date) {

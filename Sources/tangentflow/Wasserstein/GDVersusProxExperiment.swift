@@ -13,16 +13,23 @@ let gdVersusProxCommand = CommandSpec(
         W ← argmin_V F(V) + d(V, W)/(2γ) with d the Frobenius distance (1/m)Σ|V_i − W_i|² or W₂² between the
         particle measures (an exact assignment per round). A proximal step is implicit Euler with step mγ, so
         both are plotted against flow time. Also plotted: W₂² vs the Frobenius distance moved per step; they are
-        equal unless a step exchanges neuron labels (none at the default γ, as file 004 observed; one at
+        equal unless a step exchanges neuron labels (none at the default γ, as the notes observed; one at
         --gamma 0.3). --weight-decay λ adds (λ/2)‖W‖² to the loss (§9).
         Writes gd-vs-prox.csv, gd-vs-prox.svg (and .png).
         """,
     options: wassersteinCommonOptions("tangentflow-wasserstein") + [
-        OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "16"),
-        OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "20"),
-        OptionSpec(name: "gamma", value: "γ", help: "Proximal parameter γ (step mγ in flow time).", defaultValue: "0.05"),
-        OptionSpec(name: "tolerance", value: "tol", help: "Inner stationarity tolerance of each proximal step.", defaultValue: "1e-7"),
-        OptionSpec(name: "weight-decay", value: "λ", help: "Weight decay λ: the loss becomes F(W) + (λ/2)‖W‖².", defaultValue: "0"),
+        OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "16", kind: .integer(1...256)),
+        OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "20", kind: .real(lower: 0, upper: 1000, openLower: true)),
+        OptionSpec(name: "gamma", value: "γ", help: "Proximal parameter γ (step mγ in flow time; at most 10⁴ proximal steps).", defaultValue: "0.05",
+                   kind: .real(lower: 0, upper: 100, openLower: true)),
+        OptionSpec(name: "tolerance", value: "tol", help: "Inner stationarity tolerance of each proximal step.", defaultValue: "1e-7",
+                   kind: .real(lower: 1e-14, upper: 1)),
+        OptionSpec(name: "weight-decay", value: "λ", help: "Weight decay λ: the loss becomes F(W) + (λ/2)‖W‖².", defaultValue: "0",
+                   kind: .real(lower: 0, upper: 1e6)),
+    ],
+    examples: [
+        "tangentflow wasserstein gd-vs-prox -o gd-vs-prox",
+        "tangentflow wasserstein gd-vs-prox --neurons 32 --gamma 0.02 --seed 3 -o gd-vs-prox-32",
     ],
     run: { p in
         try runGDVersusProx(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
@@ -32,6 +39,8 @@ let gdVersusProxCommand = CommandSpec(
 
 func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double, gamma: Double, tolerance: Double, weightDecay: Double) throws {
     let start = Date()
+    Progress.shared.begin("wasserstein gd-vs-prox")
+    defer { Progress.shared.end() }
     let data = try teacherData()
     guard m >= 1 else { throw TangentFlowError.invalidArgument(operation: "gd-vs-prox", reason: "--neurons must be ≥ 1, got \(m)") }
     let (w0, signs) = try initialNeurons(m, scale: 0.5, seed: seed)
@@ -43,11 +52,11 @@ func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double,
     let eta = 0.5 / problem.gradientLipschitzBound
     let proxStep = Double(m) * gamma
     let gd = try problem.gradientDescent(from: w0, step: eta, steps: stepCount(time / eta, limit: 1e6, "gd-vs-prox", "gradient descent to --time"))
-    let proxSteps = max(1, try stepCount(time / proxStep, limit: 1e5, "gd-vs-prox", "T/(mγ): the proximal flow to --time"))
+    let proxSteps = max(1, try stepCount(time / proxStep, limit: 1e4, "gd-vs-prox", "T/(mγ): the proximal flow to --time"))
     let frobenius = try problem.proximalPoint(from: w0, distance: .frobenius, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
     let wasserstein = try problem.proximalPoint(from: w0, distance: .wasserstein, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
 
-    print("TangentFlow: gradient flow vs proximal-point flows (file 004 §1–2), m = \(m), n = \(problem.samples), λ = \(weightDecay)")
+    print("TangentFlow: gradient flow vs proximal-point flows (Mercklé §1–2), m = \(m), n = \(problem.samples), λ = \(weightDecay)")
     print(String(format: "GD step η = %.4g (0.5/L), proximal γ = %.4g (flow-time step mγ = %.4g), T = %.4g\n", eta, gamma, proxStep, time))
     var table = try CSVTable(
         columns: ["method", "step", "time", "loss", "distance", "wasserstein_distance", "inner_iterations", "inner_gradient_norm", "assignment_rounds", "converged"],
@@ -83,7 +92,7 @@ func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double,
         try PlotSeries(name: name, x: trace.records.map(\.time), y: trace.records.map(\.loss), line: line, marker: marker)
     }
     var fig = try SVGFigure(rows: 1, columns: 2, title: "Gradient flow vs proximal-point flows, two-layer ReLU (m = \(m), n = \(problem.samples))")
-    try fig.place(SVGPlot(title: "loss F(W) = (1/2n)Σ(f(x_j) − y_j)²", xAxis: PlotAxis(label: "flow time t"), yAxis: PlotAxis(label: "F", scale: .log10), series: [
+    try fig.place(SVGPlot(title: "loss F(W) = (1/2n)Σ(f(x_j) − y_j)²", xAxis: PlotAxis(label: "flow time t"), yAxis: PlotAxis(label: "loss F", scale: .log10), series: [
         try series("gradient descent, η = \(String(format: "%.3g", eta))", gd, .solid),
         try series("prox Frobenius, mγ = \(String(format: "%.3g", proxStep))", frobenius, .dashed, .circle),
         try series("prox W₂, mγ = \(String(format: "%.3g", proxStep))", wasserstein, .dotted, .triangle),

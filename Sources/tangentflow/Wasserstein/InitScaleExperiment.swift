@@ -15,10 +15,14 @@ let initScaleCommand = CommandSpec(
         the angle atan2(b, a), against flow time on a log axis. Writes init-scale.csv, init-scale.svg (and .png).
         """,
     options: wassersteinCommonOptions("tangentflow-wasserstein") + [
-        OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "10"),
-        OptionSpec(name: "small", value: "s", help: "Small initial scale.", defaultValue: "1e-3"),
-        OptionSpec(name: "large", value: "s", help: "Large initial scale.", defaultValue: "1"),
-        OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "60"),
+        OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "10", kind: .integer(1...256)),
+        OptionSpec(name: "small", value: "s", help: "Small initial scale.", defaultValue: "1e-3", kind: .real(lower: 0, upper: 1000, openLower: true)),
+        OptionSpec(name: "large", value: "s", help: "Large initial scale.", defaultValue: "1", kind: .real(lower: 0, upper: 1000, openLower: true)),
+        OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "60", kind: .real(lower: 0, upper: 1000, openLower: true)),
+    ],
+    examples: [
+        "tangentflow wasserstein init-scale -o init-scale",
+        "tangentflow wasserstein init-scale --small 1e-4 --time 100 -o init-scale-long",
     ],
     run: { p in
         try runInitScale(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
@@ -27,13 +31,15 @@ let initScaleCommand = CommandSpec(
 
 func runInitScale(output: String, seed: UInt64, neurons m: Int, small: Double, large: Double, time: Double) throws {
     let start = Date()
+    Progress.shared.begin("wasserstein init-scale")
+    defer { Progress.shared.end() }
     guard m >= 1 else { throw TangentFlowError.invalidArgument(operation: "init-scale", reason: "--neurons must be ≥ 1, got \(m)") }
     for (name, s) in [("--small", small), ("--large", large)] where !(s.isFinite && s > 0) {
         throw TangentFlowError.invalidArgument(operation: "init-scale", reason: "\(name) must be finite and > 0, got \(s)")
     }
     try requireFlowTime(time, "init-scale")
     let data = try teacherData()
-    print("TangentFlow: small vs large initialisation (file 004 §3), m = \(m), n = \(data.targets.count)\n")
+    print("TangentFlow: small vs large initialisation (Mercklé §3), m = \(m), n = \(data.targets.count)\n")
     var table = CSVTable(columns: ["scale", "step", "time", "loss"] + (0..<m).map { "angle_\($0)" } + (0..<m).map { "norm_\($0)" })
     var fig = try SVGFigure(rows: 2, columns: 3, title: "Small vs large initialisation, gradient descent on a two-layer ReLU network (m = \(m))")
     for (row, scale) in [small, large].enumerated() {
@@ -62,13 +68,13 @@ func runInitScale(output: String, seed: UInt64, neurons m: Int, small: Double, l
                      losses.first!, losses.last!, median(norms.map { $0.first! }), median(norms.map { $0.last! })))
         let label = "s = \(String(format: "%g", scale))"
         func colour(_ i: Int) -> String { signs[i] > 0 ? "#0072B2" : "#D55E00" }
-        try fig.place(SVGPlot(title: "loss, \(label)", xAxis: PlotAxis(label: "flow time t", scale: .log10), yAxis: PlotAxis(label: "F", scale: .log10),
+        try fig.place(SVGPlot(title: "loss, \(label)", xAxis: PlotAxis(label: "flow time t", scale: .log10), yAxis: PlotAxis(label: "loss F", scale: .log10),
                               series: [try PlotSeries(name: "", x: times, y: losses)]), row: row, column: 0)
         try fig.place(SVGPlot(title: "directions atan2(b, a), \(label) (blue α = +1)", xAxis: PlotAxis(label: "flow time t", scale: .log10),
                               yAxis: PlotAxis(label: "angle (rad)", lowerBound: -3.3, upperBound: 3.3),
                               series: try (0..<m).map { try PlotSeries(name: "", x: times, y: angles[$0], color: colour($0), line: .none, marker: .circle, lineWidth: 0.8) }),
                       row: row, column: 1)
-        try fig.place(SVGPlot(title: "norms |w_i|, \(label)", xAxis: PlotAxis(label: "flow time t", scale: .log10), yAxis: PlotAxis(label: "|w_i|", scale: .log10),
+        try fig.place(SVGPlot(title: "norms |w_i|, \(label)", xAxis: PlotAxis(label: "flow time t", scale: .log10), yAxis: PlotAxis(label: "neuron norm |w_i|", scale: .log10),
                               series: try (0..<m).map { try PlotSeries(name: "", x: times, y: norms[$0], color: colour($0), lineWidth: 1.2) }),
                       row: row, column: 2)
     }

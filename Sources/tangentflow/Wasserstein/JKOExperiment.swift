@@ -15,12 +15,17 @@ let jkoCommand = CommandSpec(
         Writes jko.csv, jko-density.csv, jko-particles.csv, jko-density.svg, jko-energy.svg (and .png copies).
         """,
     options: wassersteinCommonOptions("tangentflow-wasserstein") + [
-        OptionSpec(name: "grid", value: "n", help: "Grid points per axis.", defaultValue: "16"),
-        OptionSpec(name: "extent", value: "R", help: "Grid half-width R.", defaultValue: "2"),
-        OptionSpec(name: "gamma", value: "γ", help: "Entropic regularisation γ.", defaultValue: "0.05"),
-        OptionSpec(name: "tau", value: "τ", help: "JKO step τ (flow time τ/2 per step).", defaultValue: "1"),
-        OptionSpec(name: "steps", value: "k", help: "Number of JKO steps.", defaultValue: "12"),
-        OptionSpec(name: "tolerance", value: "tol", help: "Marginal L1 error at which each step stops.", defaultValue: "1e-9"),
+        OptionSpec(name: "grid", value: "n", help: "Grid points per axis.", defaultValue: "16", kind: .integer(2...64)),
+        OptionSpec(name: "extent", value: "R", help: "Grid half-width R.", defaultValue: "2", kind: .real(lower: 0, upper: 100, openLower: true)),
+        OptionSpec(name: "gamma", value: "γ", help: "Entropic regularisation γ.", defaultValue: "0.05", kind: .real(lower: 1e-4, upper: 100)),
+        OptionSpec(name: "tau", value: "τ", help: "JKO step τ (flow time τ/2 per step).", defaultValue: "1", kind: .real(lower: 1e-6, upper: 1e4)),
+        OptionSpec(name: "steps", value: "k", help: "Number of JKO steps.", defaultValue: "12", kind: .integer(1...10_000)),
+        OptionSpec(name: "tolerance", value: "tol", help: "Marginal L1 error at which each step stops (20,000 iterations at most per step).", defaultValue: "1e-9",
+                   kind: .real(lower: 1e-14, upper: 1)),
+    ],
+    examples: [
+        "tangentflow wasserstein jko -o jko",
+        "tangentflow wasserstein jko --grid 24 --steps 20 --json -o jko-24",
     ],
     run: { p in
         try runJKO(output: p.string("output")!, seed: seedOption(p), grid: intOption(p, "grid"), extent: doubleOption(p, "extent"),
@@ -29,6 +34,8 @@ let jkoCommand = CommandSpec(
 
 func runJKO(output: String, seed: UInt64, grid n: Int, extent: Double, gamma: Double, tau: Double, steps: Int, tolerance: Double) throws {
     let start = Date()
+    Progress.shared.begin("wasserstein jko")
+    defer { Progress.shared.end() }
     guard n <= 64 else { throw TangentFlowError.invalidArgument(operation: "jko", reason: "--grid must be ≤ 64 for an interactive run, got \(n)") }
     guard extent.isFinite, extent > 0 else { throw TangentFlowError.invalidArgument(operation: "jko", reason: "--extent must be finite and > 0, got \(extent)") }
     let grid = try ParameterGrid(pointsPerAxis: n, lower: -extent, upper: extent)
@@ -71,7 +78,7 @@ func runJKO(output: String, seed: UInt64, grid n: Int, extent: Double, gamma: Do
     let particleSteps = try stepCount(tEnd / dt, limit: 1e6, "jko", "the particle flow")
     let particleFlow = try model.particleFlow(from: particles, step: dt, steps: particleSteps, saveEvery: max(1, try stepCount(tau / 2 / dt, limit: 1e6, "jko", "a JKO step of the particle flow")))
 
-    print("TangentFlow: entropic JKO flow of a mean-field ReLU network (file 004 §8.1, §10), grid \(n)×\(n) on [−\(extent), \(extent)]²")
+    print("TangentFlow: entropic JKO flow of a mean-field ReLU network (Mercklé §8.1, §10), grid \(n)×\(n) on [−\(extent), \(extent)]²")
     print(String(format: "γ = %g (spacing² = %.3g), τ = %g, %d steps, flow time %.3g\n", gamma, grid.spacing * grid.spacing, tau, steps, tEnd))
     var table = CSVTable(columns: ["step", "time", "energy", "iterations", "marginal_error", "prox_iterations", "prox_residual", "mass", "converged"])
     try table.append([0, 0, flow.energies[0], 0, 0, 0, 0, p0.reduce(0, +), 1])

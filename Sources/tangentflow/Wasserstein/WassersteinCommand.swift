@@ -6,7 +6,7 @@ import TangentFlow
 /// networks, MATH.md §6), each writing CSV files and SVG plots (PNG copies when rsvg-convert is installed).
 let wassersteinCommand = CommandSpec(
     name: "wasserstein",
-    abstract: "Wasserstein gradient flows of two-layer ReLU networks (file 004): three experiments.",
+    abstract: "Wasserstein gradient flows of two-layer ReLU networks (Mercklé, Wasserstein gradient flow of two-layer ReLU networks, 2024): three experiments.",
     discussion: """
         Two-layer ReLU networks f(x) = Σ_i α_i max(0, ⟨w_i, (x, 1)⟩) with fixed signs α_i = ±1 and the loss
         (1/(2n)) Σ_j (f(x_j) − y_j)², trained by gradient descent, by proximal-point steps in the Frobenius and the
@@ -17,8 +17,8 @@ let wassersteinCommand = CommandSpec(
 /// `-o, --output DIR` and `--seed S`, shared by the experiments.
 func wassersteinCommonOptions(_ defaultFolder: String) -> [OptionSpec] {
     [
-        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: defaultFolder),
-        OptionSpec(name: "seed", value: "seed", help: "Seed of the initial neurons.", defaultValue: "1"),
+        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: defaultFolder, kind: .outputFolder),
+        OptionSpec(name: "seed", value: "seed", help: "Seed of the initial neurons.", defaultValue: "1", kind: .seed),
     ]
 }
 
@@ -44,11 +44,12 @@ func doubleOption(_ p: ParsedArguments, _ name: String) throws -> Double { try p
 /// `--seed` (a usage error unless a non-negative integer).
 func seedOption(_ p: ParsedArguments) throws -> UInt64 { try p.parsed("seed", as: UInt64.self)! }
 
-/// `count` as an Int step count, or an error naming `what` when it is not below `limit` (so a huge ratio never
-/// reaches `Int(_:)`, which would trap).
+/// `count` as an Int step count, or a usage error naming `what` when it is not below `limit` (so a huge ratio
+/// never reaches `Int(_:)`, which would trap): the options ask for more steps than the stated cap.
 func stepCount(_ count: Double, limit: Double, _ op: String, _ what: String) throws -> Int {
     guard count.isFinite, count <= limit else {
-        throw TangentFlowError.invalidArgument(operation: op, reason: "\(what) would take \(count) steps (limit \(Int(limit))); shorten the run")
+        throw UsageError(message: "\(op): \(what) would take \(String(format: "%.3g", count)) steps, more than the cap of \(Int(limit))",
+                         hint: "shorten the run (--time) or take larger steps")
     }
     return max(0, Int(count.rounded(.up)))
 }
