@@ -17,7 +17,7 @@
 int ck_mlp_check(const ck_mlp *net) {
     if (net == NULL || net->widths == NULL) return CK_EARG;
     if (net->nlayers < 1 || net->nlayers > CK_MAX_LAYERS) return CK_EDIM;
-    if (net->activation < CK_ACT_IDENTITY || net->activation > CK_ACT_RELU) return CK_EARG;
+    if (net->activation < 0 || net->activation >= CK_ACTIVATION_COUNT) return CK_EARG;
     for (size_t l = 0; l <= net->nlayers; l++)
         if (net->widths[l] == 0 || net->widths[l] > ((size_t)1 << 24)) return CK_EDIM;
     return CK_OK;

@@ -138,9 +138,11 @@ int ck_linalg_cholesky_solve(size_t n, size_t nrhs, double *a, size_t lda, doubl
 int ck_gram_accumulate(size_t rows, size_t k, const double *d, size_t ldd, double beta, double *g, size_t ldg);
 
 /* An MLP as the kernels see it (MATH.md §1): widths[0..nlayers], activation code (CK_ACT_*),
- * forward scales z = wscale[l]·W h + bscale[l]·b (NULL = all 1). θ holds W_l row-major, then b_l. */
+ * forward scales z = wscale[l]·W h + bscale[l]·b (NULL = all 1). θ holds W_l row-major, then b_l.
+ * Valid codes are 0 <= activation < CK_ACTIVATION_COUNT (every range check uses the count, and the Swift
+ * table in Sources/TangentFlow/Kernels/Activation+CKernels.swift is tested against it). */
 enum { CK_ACT_IDENTITY = 0, CK_ACT_TANH = 1, CK_ACT_SOFTPLUS = 2, CK_ACT_SIGMOID = 3, CK_ACT_GELU = 4,
-       CK_ACT_RELU = 5 };
+       CK_ACT_RELU = 5, CK_ACTIVATION_COUNT = 6 };
 typedef struct {
     const size_t *widths;
     size_t nlayers;

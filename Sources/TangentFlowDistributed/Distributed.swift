@@ -74,7 +74,7 @@ public enum Distributed {
     static func check(_ status: Int32, _ operation: String) throws {
         guard status != 0 else { return }
         var text = String(cString: cd_last_error())
-        if text.isEmpty { text = String(cString: ck_status_string(status)) }
+        if text.isEmpty { text = CKernelStatus.description(status) }
         throw DistributedError(status: Int(status), message: text, operation: operation)
     }
 }

@@ -1,5 +1,4 @@
 internal import CDistributed
-internal import CKernels
 import TangentFlow
 
 /// The empirical NTK `G = Θ(X, X) ∈ R^{QN×QN}` of an MLP ((3.15) in 2408.01517), distributed block-cyclically
@@ -35,7 +34,8 @@ public final class DistributedNTK: @unchecked Sendable {
             : (x.cols != model.inputDimension ? "X has \(x.cols) columns, the network's input width is \(model.inputDimension)" : nil)
         _ = try Distributed.agree("DistributedNTK") { if let local { throw DistributedError(status: -22, message: local, operation: "DistributedNTK") } }
         var p: OpaquePointer?
-        let st = withCNetwork(model) { net in
+        // The core's one C description of the network (`MLP.withCDescription`: widths, `CK_ACT_*` code, scales).
+        let st = model.withCDescription { net in
             theta.withUnsafeBufferPointer { pt in
                 x.elements.withUnsafeBufferPointer { px in
                     cd_ntk_create(grid.handle, net, pt.baseAddress, px.baseAddress, max(1, x.rows), x.rows, Int32(threads), &p)
@@ -137,28 +137,4 @@ public final class DistributedNTK: @unchecked Sendable {
 
     /// COLLECTIVE. Doubles of `pdsyevr` workspace this rank would allocate (with or without eigenvectors).
     public func eigenWorkspaceDoubles(vectors: Bool) -> Int { cd_ntk_eigen_workspace(handle, vectors ? 1 : 0) }
-}
-
-/// Calls `body` with the C description of `model` (widths, activation code, forward scales; MATH.md §1).
-func withCNetwork<R>(_ model: MLP, _ body: (UnsafePointer<ck_mlp>) throws -> R) rethrows -> R {
-    let widths = model.widths
-    let depth = model.depth
-    let ws: [Double], bs: [Double]
-    switch model.parametrization {
-    case .standard:
-        ws = Array(repeating: 1, count: depth)
-        bs = Array(repeating: 1, count: depth)
-    case let .ntk(w, b):
-        ws = (0..<depth).map { w / Double(widths[$0]).squareRoot() }
-        bs = Array(repeating: b, count: depth)
-    }
-    let code = Int32(Activation.allCases.firstIndex(of: model.activation)!)
-    return try widths.withUnsafeBufferPointer { pw in
-        try ws.withUnsafeBufferPointer { pws in
-            try bs.withUnsafeBufferPointer { pbs in
-                var net = ck_mlp(widths: pw.baseAddress, nlayers: depth, activation: code, wscale: pws.baseAddress, bscale: pbs.baseAddress)
-                return try withUnsafePointer(to: &net) { try body($0) }
-            }
-        }
-    }
 }

@@ -71,6 +71,19 @@ import Testing
             ("GridSinkhorn ε", { _ = try GridSinkhorn.solve(grid: grid, a: uniform, b: uniform, options: SinkhornOptions(regularization: bad), backend: backend) }),
             ("GridLogKernel.apply", { _ = try GridLogKernel(grid: grid, epsilon: 0.1, backend: backend).apply(poisoned([Double](repeating: 0, count: 16), bad == -.infinity ? .nan : bad)) }),
             ("RegularGrid2D", { _ = try RegularGrid2D(x1: [0, bad], x2: [0, 1]) }),
+            ("mlpRecordPass θ", { _ = try k.mlpRecordPass(net, theta: poisoned(theta, bad), inputs: x) }),
+            ("mlpRecordPass X", { _ = try k.mlpRecordPass(net, theta: theta, inputs: poisoned(x, bad)) }),
+            ("MLPRecordedPass.pullback", { _ = try k.mlpRecordPass(net, theta: theta, inputs: x).pullback(poisoned(Array(u.elements.prefix(qn)), bad)) }),
+            ("MLPRecordedPass.ntkCholeskySolve", {
+                _ = try k.mlpRecordPass(net, theta: theta, inputs: x).ntkCholeskySolve(poisoned(Array(u.elements.prefix(qn)), bad), estimateCondition: true)
+            }),
+            ("gramAccumulate", { var g = Matrix(zerosRows: 5, cols: 5); try k.gramAccumulate(poisoned(a, bad), into: &g) }),
+            ("pairwiseSquaredDistances", { _ = try k.pairwiseSquaredDistances(poisoned(a, bad), a) }),
+            ("linearAssignment", { _ = try k.linearAssignment(cost: poisoned(spd, bad)) }),
+            ("gridTransportCost f", {
+                _ = try k.gridTransportCost(grid: grid, f: poisoned(uniform, bad == -.infinity ? .nan : bad), g: uniform, regularization: 0.1)
+            }),
+            ("gridLogKernel ε", { _ = try k.gridLogKernel(grid: grid, epsilon: bad) }),
         ]
     }
 

@@ -76,7 +76,7 @@ struct WassersteinMeanFieldTests {
         var logV = (0..<grid.count).map { _ in 3 * rng.nextGaussian() }
         logV[4] = -.infinity   // a zero mass
         for backend in KernelBackend.allCases {
-            let got = SeparableLogKernel(axis: grid.axis, gamma: gamma, backend: backend).apply(logV)
+            let got = try SeparableLogKernel(axis: grid.axis, gamma: gamma, backend: backend).apply(logV)
             var worst = 0.0
             for k in 0..<grid.count {
                 let (a, b) = grid.point(k)
@@ -89,7 +89,7 @@ struct WassersteinMeanFieldTests {
             // Two nested log-sum-exps vs one: each is accurate to a few ulps of its largest term (|·| ≲ 100 here).
             #expect(worst <= 1e-13, "\(backend): max relative difference \(worst)")
             // γ far below the spacing² (0.39): e^{−c/γ} underflows for every off-diagonal pair, the log domain does not.
-            let tiny = SeparableLogKernel(axis: grid.axis, gamma: 1e-4, backend: backend).apply(logV)
+            let tiny = try SeparableLogKernel(axis: grid.axis, gamma: 1e-4, backend: backend).apply(logV)
             #expect(tiny.allSatisfy { $0.isFinite })
             #expect(abs(tiny[0] - logV[0]) <= 1e-12, "\(backend): diagonal dominates: \(tiny[0]) vs \(logV[0])")
         }

@@ -91,23 +91,6 @@ public struct CBackend: Kernels {
         return (Matrix(uncheckedRows: n, cols: b.cols, elements: x), estimateCondition ? rcond : nil)
     }
 
-    /// Internal fast path of the adapted field: factors `a` *in place* (it is consumed: a package-made NTK that
-    /// nothing else holds, so no copy) and solves for one right-hand side, skipping the validation a user-facing
-    /// call does. Returns `nil` when `a` is not positive definite (then `a` is destroyed).
-    static func choleskySolveConsuming(_ a: inout Matrix, _ b: [Double], estimateCondition: Bool) -> (solution: [Double], reciprocalCondition: Double?)? {
-        let n = a.rows
-        var x = b
-        var rcond = 0.0
-        let status = a.elements.withUnsafeMutableBufferPointer { pa in
-            x.withUnsafeMutableBufferPointer { px in
-                withUnsafeMutablePointer(to: &rcond) { pr in
-                    ck_linalg_cholesky_solve(n, 1, pa.baseAddress, Swift.max(1, n), px.baseAddress, Swift.max(1, n), estimateCondition ? pr : nil)
-                }
-            }
-        }
-        return status == 0 ? (x, estimateCondition ? rcond : nil) : nil
-    }
-
     /// Gram matrix `G = DDᵀ`, see `Kernels.gram(_:)`.
     public func gram(_ d: Matrix) throws -> Matrix {
         let r = d.rows
@@ -121,12 +104,24 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: r, cols: r, elements: out)
     }
 
+    /// `G ← G + DDᵀ` in place (one `dsyrk` with `β = 1`), see `Kernels.gramAccumulate(_:into:)`.
+    public func gramAccumulate(_ d: Matrix, into g: inout Matrix) throws {
+        try KernelValidation.gramAccumulate(d, g)
+        let r = d.rows
+        let status = d.elements.withUnsafeBufferPointer { pd in
+            g.elements.withUnsafeMutableBufferPointer { pg in
+                ck_gram_accumulate(r, d.cols, pd.baseAddress, Swift.max(1, r), 1, pg.baseAddress, Swift.max(1, r))
+            }
+        }
+        try TangentFlowError.check(status, operation: "gramAccumulate")
+    }
+
     /// MLP outputs (N×Q), see `Kernels.mlpForward(_:theta:inputs:)`.
     public func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x, "mlpForward")
         let n = x.rows, q = model.outputDimension
         let out = try uninitialized(n * q) { o in
-            withCModel(model) { net in
+            model.withCDescription { net in
                 theta.withUnsafeBufferPointer { pt in
                     x.elements.withUnsafeBufferPointer { px in
                         ck_mlp_forward(net, pt.baseAddress, px.baseAddress, n, n, o, n)
@@ -143,7 +138,7 @@ public struct CBackend: Kernels {
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
         try MemoryBudget.require(doubles: qn * k + tapeDoubles(model, n), operation: "mlpJacobian (QN×K = \(qn)×\(k))")
         let out = try uninitialized(qn * k) { d in
-            withCModel(model) { net in
+            model.withCDescription { net in
                 theta.withUnsafeBufferPointer { pt in
                     x.elements.withUnsafeBufferPointer { px in
                         ck_mlp_jacobian(net, pt.baseAddress, px.baseAddress, n, n, d, qn, Int32(threads))
@@ -160,7 +155,7 @@ public struct CBackend: Kernels {
         try KernelValidation.jacobianDestination(model, x, d)
         let n = x.rows, qn = n * model.outputDimension
         try MemoryBudget.require(doubles: tapeDoubles(model, n), operation: "mlpJacobian(into:)")
-        let status = withCModel(model) { net in
+        let status = model.withCDescription { net in
             theta.withUnsafeBufferPointer { pt in
                 x.elements.withUnsafeBufferPointer { px in
                     d.elements.withUnsafeMutableBufferPointer { pd in
@@ -177,7 +172,7 @@ public struct CBackend: Kernels {
         try KernelValidation.jvp(model, theta, x, v)
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
         let out = try uninitialized(qn * v.cols) { o in
-            withCModel(model) { net in
+            model.withCDescription { net in
                 theta.withUnsafeBufferPointer { pt in
                     x.elements.withUnsafeBufferPointer { px in
                         v.elements.withUnsafeBufferPointer { pv in
@@ -195,7 +190,7 @@ public struct CBackend: Kernels {
         try KernelValidation.vjp(model, theta, x, u)
         let n = x.rows, qn = n * model.outputDimension, k = model.parameterCount
         let out = try uninitialized(k * u.cols) { o in
-            withCModel(model) { net in
+            model.withCDescription { net in
                 theta.withUnsafeBufferPointer { pt in
                     x.elements.withUnsafeBufferPointer { px in
                         u.elements.withUnsafeBufferPointer { pu in
@@ -213,10 +208,10 @@ public struct CBackend: Kernels {
         try KernelValidation.mlp(model, theta, x1, "mlpNTK")
         if let x2 { try model.validate(inputs: x2, "mlpNTK", "X₂") }
         let q = model.outputDimension, n1 = x1.rows, n2 = x2?.rows ?? x1.rows
-        let workspace = withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, x2 == nil ? 0 : n2) }
+        let workspace = model.withCDescription { ck_gram_mlp_ntk_workspace($0, n1, x2 == nil ? 0 : n2) }
         try MemoryBudget.require(doubles: q * n1 * q * n2 + workspace, operation: "mlpNTK")
         let out = try uninitialized(q * n1 * q * n2) { g in
-            withCModel(model) { net in
+            model.withCDescription { net in
                 theta.withUnsafeBufferPointer { pt in
                     x1.elements.withUnsafeBufferPointer { p1 in
                         if let x2 {
@@ -232,6 +227,12 @@ public struct CBackend: Kernels {
         return Matrix(uncheckedRows: q * n1, cols: q * n2, elements: out)
     }
 
+    /// One recorded pass (`ck_mlp_pass_create`) on this backend's threads, see `Kernels.mlpRecordPass(_:theta:inputs:)`.
+    public func mlpRecordPass(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> any MLPRecordedPass {
+        try KernelValidation.mlp(model, theta, x, "mlpRecordPass")
+        return try CMLPPass(model, theta: theta, inputs: x, threads: threads)
+    }
+
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:
     /// tape `N(Σ_{ℓ<L} M_ℓ + Q) + N Σ_{0<ℓ<L} M_ℓ (1 + Q) + Q·M_{L−1}` per input set; per thread
     /// `L·P·3P + L·PQ + (L−2)·PQ·3PQ + ½Q(Q+1)·P·3P` for the buffers of one task (a panel of `P` samples against a
@@ -241,28 +242,12 @@ public struct CBackend: Kernels {
     /// `64C⌈P/8⌉` per thread with `C = ⌈Q(Q+1)/16⌉` (no `N₂` term when symmetric), or else the sensitivities
     /// ordered by output, `(N₁ + N₂)·Q·M_{L−1}`. For L = 1 only the tape and `L·P·3P + L·PQ` per thread.
     public static func ntkWorkspaceDoubles(_ model: MLP, samples n1: Int, _ n2: Int? = nil) -> Int {
-        withCModel(model) { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
+        model.withCDescription { ck_gram_mlp_ntk_workspace($0, n1, n2 ?? 0) }
     }
 
     /// Doubles of the recorded pass behind the Jacobian, as the C layer allocates them (`ck_mlp_jacobian_workspace`).
     private func tapeDoubles(_ model: MLP, _ n: Int) -> Int {
-        withCModel(model) { ck_mlp_jacobian_workspace($0, n) }
-    }
-}
-
-/// Calls `body` with the C description of `model`; the pointer is valid only inside `body`.
-func withCModel<R>(_ model: MLP, _ body: (UnsafePointer<ck_mlp>) throws -> R) rethrows -> R {
-    let widths = model.widths.map { Int($0) }
-    let ws = model.weightScales, bs = model.biasScales
-    return try widths.withUnsafeBufferPointer { pw in
-        try ws.withUnsafeBufferPointer { pws in
-            try bs.withUnsafeBufferPointer { pbs in
-                var net = ck_mlp(
-                    widths: pw.baseAddress, nlayers: model.depth, activation: model.activation.cCode,
-                    wscale: pws.baseAddress, bscale: pbs.baseAddress)
-                return try withUnsafePointer(to: &net) { try body($0) }
-            }
-        }
+        model.withCDescription { ck_mlp_jacobian_workspace($0, n) }
     }
 }
 

@@ -78,4 +78,84 @@ enum KernelValidation {
         }
         try u.requireFinite(op, "U")
     }
+
+    // MARK: recorded pass, streamed Gram
+
+    /// A vector handed to a recorded pass (`u` of `Dᵀu`, `g` of `Gψ = g`): `QN` finite entries.
+    static func passVector(_ v: [Double], count: Int, _ op: String, _ name: String) throws {
+        guard v.count == count else {
+            throw TangentFlowError.shapeMismatch(operation: op, expected: "\(name) of length QN = \(count)", got: "length \(v.count)")
+        }
+        try requireFinite(v, op, name)
+    }
+
+    static func gramAccumulate(_ d: Matrix, _ g: Matrix) throws {
+        let op = "gramAccumulate"
+        try g.requireShape(d.rows, d.rows, op, "G")
+        try d.requireFinite(op, "D")
+    }
+
+    // MARK: transport (operation names are those of the `Wasserstein/Transport/` façade)
+
+    static func gridSinkhorn(_ grid: RegularGrid2D, _ a: [Double], _ b: [Double], _ options: SinkhornOptions) throws {
+        let op = "GridSinkhorn.solve"
+        try options.validate(op)
+        try requireProbabilityVector(a, count: grid.count, op, "a")
+        try requireProbabilityVector(b, count: grid.count, op, "b")
+        try MemoryBudget.require(
+            doubles: 12 * grid.count + 2 * (grid.x1.count * grid.x1.count + grid.x2.count * grid.x2.count), operation: op)
+    }
+
+    static func gridTransportCost(_ grid: RegularGrid2D, _ f: [Double], _ g: [Double], _ regularization: Double) throws {
+        let op = "GridSinkhorn.transportCost"
+        guard f.count == grid.count, g.count == grid.count else {
+            throw TangentFlowError.shapeMismatch(operation: op, expected: "f, g of length \(grid.count)", got: "\(f.count), \(g.count)")
+        }
+        guard regularization > 0, regularization.isFinite else {
+            throw TangentFlowError.invalidArgument(operation: op, reason: "regularization must be positive, got \(regularization)")
+        }
+        try potentials(f, op, "f")
+        try potentials(g, op, "g")
+    }
+
+    /// `ε > 0` finite for a grid log-kernel.
+    static func gridEpsilon(_ epsilon: Double, _ op: String) throws {
+        guard epsilon > 0, epsilon.isFinite else {
+            throw TangentFlowError.invalidArgument(operation: op, reason: "epsilon must be positive and finite, got \(epsilon)")
+        }
+    }
+
+    static func gridLogApply(_ grid: RegularGrid2D, _ w: [Double]) throws {
+        let op = "GridLogKernel.apply"
+        guard w.count == grid.count else {
+            throw TangentFlowError.shapeMismatch(operation: op, expected: "length \(grid.count)", got: "length \(w.count)")
+        }
+        try potentials(w, op, "w")
+    }
+
+    /// Log-domain weights or potentials: finite or `−∞` (no mass); NaN and `+∞` are refused.
+    static func potentials(_ v: [Double], _ op: String, _ name: String) throws {
+        for (k, x) in v.enumerated() where x.isNaN || x == .infinity {
+            throw TangentFlowError.nonFinite(operation: op, argument: name, row: k, column: 0)
+        }
+    }
+
+    static func linearAssignment(_ cost: Matrix) throws {
+        let op = "LinearAssignment.solve"
+        try cost.requireNonEmpty(op, "cost")
+        try cost.requireSquare(op, "cost")
+        try cost.requireFinite(op, "cost")
+    }
+
+    static func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws {
+        let op = "LinearAssignment.squaredDistances"
+        try x.requireNonEmpty(op, "X")
+        try y.requireNonEmpty(op, "Y")
+        guard x.cols == y.cols else {
+            throw TangentFlowError.shapeMismatch(operation: op, expected: "Y with \(x.cols) columns", got: "\(y.rows)×\(y.cols)")
+        }
+        try x.requireFinite(op, "X")
+        try y.requireFinite(op, "Y")
+        try MemoryBudget.require(doubles: x.rows * y.rows, operation: op)
+    }
 }

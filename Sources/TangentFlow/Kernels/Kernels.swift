@@ -45,6 +45,42 @@ public protocol Kernels: Sendable {
     /// `Θ(x_i,x_j)_{qq'} = Σ_ℓ (a_ℓ²⟨h_i^{ℓ−1}, h_j^{ℓ−1}⟩ + c_ℓ²)·⟨δ_{i,q}^ℓ, δ_{j,q'}^ℓ⟩`, never forming `D`.
     /// `x2 == nil` means `X₂ = X₁` (symmetric result, computed once per triangle).
     func mlpNTK(_ model: MLP, theta: [Double], inputs x1: Matrix, _ x2: Matrix?) throws -> Matrix
+
+    /// Records one forward pass (the tape: `h^ℓ`, `σ'(z^ℓ)`, `δ^ℓ`) of `model` at `θ` on `X`, from which the
+    /// outputs `f_θ(X)`, the NTK `Θ(X, X)` and VJPs `Dᵀu` follow without recomputing it (the adapted flow's field,
+    /// (2.19)/(2.21)–(2.22) in 2408.01517). See `MLPRecordedPass`.
+    func mlpRecordPass(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> any MLPRecordedPass
+
+    /// `G ← G + DDᵀ` in place for a column panel `D` (`r×k`) and a `r×r` `G`, both triangles written: streams the
+    /// generic NTK `Θ = DDᵀ = Σ_p D_p D_pᵀ` ((3.15) in 2408.01517) over panels of a Jacobian too large for memory.
+    /// Throws `.shapeMismatch` unless `G` is `r×r`, `.nonFinite` for NaN/±∞ in `D`; `G` is unchanged on a throw.
+    func gramAccumulate(_ d: Matrix, into g: inout Matrix) throws
+
+    /// Entropic optimal transport on a regular 2-D grid, log domain: the potentials `f`, `g` of the plan
+    /// `P_kl = exp((f_k + g_l − C_kl)/ε)`, `C_kl = ½|x_k − x_l|²`, with marginals `a`, `b`, by Sinkhorn iterations
+    /// `f ← ε(log a − LSE_l((g_l − C_kl)/ε))` and its transpose, with the options' ε-scaling and over-relaxation
+    /// (MATH.md §6). Returns the result even when the iteration cap was hit (its marginal errors say so).
+    /// Throws for bad options or marginals (negative, not summing to 1, wrong length, NaN).
+    func gridSinkhorn(grid: RegularGrid2D, a: [Double], b: [Double], options: SinkhornOptions) throws -> SinkhornResult
+
+    /// The transport cost `⟨P, C⟩ = Σ_kl P_kl C_kl` and mass `Σ_kl P_kl` of the plan `P_kl = exp((f_k + g_l − C_kl)/ε)`
+    /// of the potentials `(f, g)` on `grid`, summed over all `(n1·n2)²` pairs. Entries of `f`, `g` may be `−∞`.
+    func gridTransportCost(grid: RegularGrid2D, f: [Double], g: [Double], regularization: Double) throws
+        -> (cost: Double, mass: Double)
+
+    /// The log-domain Gibbs kernel `w ↦ log Σ_l exp(w_l − C_kl/ε)` of `grid`, prepared at `ε > 0` (holds
+    /// workspace: one per thread). See `PreparedGridLogKernel`.
+    func gridLogKernel(grid: RegularGrid2D, epsilon: Double) throws -> any PreparedGridLogKernel
+
+    /// The exact linear assignment `min_σ Σ_i C[i, σ(i)]` over permutations of `0..<m` for a finite `m×m` cost,
+    /// with dual potentials `u_i + v_j ≤ C_ij` (equality on the assignment, so `Σ u + Σ v` = the optimum; LP duality).
+    /// Costs are scaled by a power of two internally (exact). Throws `.emptyInput`, `.shapeMismatch` (not square),
+    /// `.nonFinite`.
+    func linearAssignment(cost: Matrix) throws -> LinearAssignmentResult
+
+    /// `C_ij = |x_i − y_j|² = Σ_t (X_it − Y_jt)²` for point sets `X` (`m×d`) and `Y` (`n×d`), one point per row.
+    /// Throws `.emptyInput`, `.shapeMismatch` (different `d`), `.nonFinite`, `.insufficientMemory`.
+    func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws -> Matrix
 }
 
 extension Kernels {

@@ -49,6 +49,13 @@ public struct SwiftBackend: Kernels {
         return g
     }
 
+    /// `G ← G + DDᵀ` in place (the full product `DDᵀ`, then added), see `Kernels.gramAccumulate(_:into:)`.
+    public func gramAccumulate(_ d: Matrix, into g: inout Matrix) throws {
+        try KernelValidation.gramAccumulate(d, g)
+        let p = swiftGram(d)
+        for k in 0..<g.elements.count { g.elements[k] += p.elements[k] }
+    }
+
     /// MLP outputs (N×Q), see `Kernels.mlpForward(_:theta:inputs:)`.
     public func mlpForward(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> Matrix {
         try KernelValidation.mlp(model, theta, x, "mlpForward")
@@ -81,5 +88,11 @@ public struct SwiftBackend: Kernels {
         let q = model.outputDimension
         try MemoryBudget.require(doubles: 3 * q * x1.rows * q * (x2?.rows ?? x1.rows), operation: "mlpNTK")
         return swiftMLPNTK(model, theta: theta, x1: x1, x2: x2)
+    }
+
+    /// One recorded pass (`SwiftMLPPass`), see `Kernels.mlpRecordPass(_:theta:inputs:)`.
+    public func mlpRecordPass(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> any MLPRecordedPass {
+        try KernelValidation.mlp(model, theta, x, "mlpRecordPass")
+        return SwiftMLPRecordedPass(model, theta: theta, inputs: x)
     }
 }

@@ -1,5 +1,3 @@
-internal import CKernels
-
 /// Streams `G = D Dᵀ = Σ_p D_p D_pᵀ` over column panels `D = [D_1 | D_2 | …]` of a Jacobian that need not fit in
 /// memory at once (generic NTK, (3.15) in 2408.01517): each panel is used once and can be dropped.
 ///
@@ -30,19 +28,7 @@ public struct GramAccumulator: Sendable {
         let op = "GramAccumulator.add"
         try d.requireShape(rows, d.cols, op, "panel")
         try d.requireFinite(op, "panel")
-        switch backend {
-        case .c:
-            let r = rows
-            let status = d.elements.withUnsafeBufferPointer { pd in
-                gram.elements.withUnsafeMutableBufferPointer { pg in
-                    ck_gram_accumulate(r, d.cols, pd.baseAddress, Swift.max(1, r), 1, pg.baseAddress, Swift.max(1, r))
-                }
-            }
-            try TangentFlowError.check(status, operation: op)
-        case .swift:
-            let g = swiftGram(d)
-            for k in 0..<gram.elements.count { gram.elements[k] += g.elements[k] }
-        }
+        try backend.kernels.gramAccumulate(d, into: &gram)
         columnsSeen += d.cols
     }
 }

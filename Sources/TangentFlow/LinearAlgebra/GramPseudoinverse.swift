@@ -90,8 +90,15 @@ public struct GramPseudoinverse: Sendable {
         self.backend = backend
         var resolved = method
         if method == .automatic {
-            let probe = try? backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0), estimateCondition: true)
-            resolved = GramPseudoinverse.choleskyIsSafe(reciprocalCondition: probe?.reciprocalCondition ?? 0, order: sym.rows) ? .cholesky : .eigen
+            // Not positive definite means "take the eigen route"; any other failure of the kernel is an error.
+            var rcond = 0.0
+            do {
+                rcond = try backend.kernels.choleskySolve(sym, Matrix(zerosRows: sym.rows, cols: 0), estimateCondition: true)
+                    .reciprocalCondition ?? 0
+            } catch TangentFlowError.notPositiveDefinite {
+                rcond = 0
+            }
+            resolved = GramPseudoinverse.choleskyIsSafe(reciprocalCondition: rcond, order: sym.rows) ? .cholesky : .eigen
         }
         self.method = resolved
         if resolved == .cholesky {

@@ -12,16 +12,6 @@
 /// assume Lipschitz derivatives do not cover it (MATH.md §3, Remark 2.1).
 public enum Activation: String, CaseIterable, Sendable {
     case identity, tanh, softplus, sigmoid, gelu, relu
-
-    /// The code of this activation in the C ABI (`ck_activation`).
-    var cCode: Int32 {
-        switch self {
-        case .identity: 0
-        case .tanh: 1
-        case .softplus: 2
-        case .sigmoid: 3
-        case .gelu: 4
-        case .relu: 5
-        }
-    }
 }
+// The C code of each case (`CK_ACT_*`) is a table in `Kernels/Activation+CKernels.swift`, not a case position.
+

@@ -1,5 +1,3 @@
-internal import CKernels
-
 /// What the numerical runtime is doing on this machine: which OpenBLAS kernels run (and whether the package
 /// had to switch away from a generic fallback), thread counts, and library versions. `tangentflow info`
 /// prints `report`.
@@ -37,20 +35,19 @@ public struct RuntimeInfo: Sendable {
 
     /// The state now (runs the one-time BLAS core selection first).
     public static var current: RuntimeInfo {
-        let sel = ck_runtime_ensure_fast_blas()
-        var ma: Int32 = 0, mi: Int32 = 0, pa: Int32 = 0
-        ck_runtime_lapack_version(&ma, &mi, &pa)
-        let f = ck_runtime_cpu_features()
+        let sel = CRuntime.ensureFastBLAS()
+        let (ma, mi, pa) = CRuntime.lapackVersion()
+        let f = CRuntime.cpuFeatures()
         var features: [String] = []
         if f & 2 != 0 { features.append("AVX-512F") }
         if f & 1 != 0 { features.append("AVX2+FMA") }
         return RuntimeInfo(
-            blasCore: String(cString: ck_runtime_blas_core()),
-            detectedCore: String(cString: ck_runtime_blas_detected_core()),
+            blasCore: CRuntime.blasCore(),
+            detectedCore: CRuntime.blasDetectedCore(),
             selection: Selection(code: sel),
-            blasConfig: String(cString: ck_runtime_blas_config()).trimmingTrailingSpaces,
-            blasThreads: Int(ck_runtime_blas_threads()),
-            openMPThreads: Int(ck_runtime_omp_max_threads()),
+            blasConfig: CRuntime.blasConfig().trimmingTrailingSpaces,
+            blasThreads: CRuntime.blasThreads(),
+            openMPThreads: CRuntime.openMPMaxThreads(),
             lapackVersion: "\(ma).\(mi).\(pa)",
             cpuFeatures: features)
     }
@@ -70,12 +67,12 @@ public struct RuntimeInfo: Sendable {
     /// Test and benchmark hook: re-initialises OpenBLAS with `core` (e.g. `"Prescott"`), as the selection does.
     /// Not safe while other threads run BLAS. Returns `false` if this OpenBLAS cannot switch kernels.
     public static func forceBLASCore(_ core: String) -> Bool {
-        core.withCString { ck_runtime_force_blas_core($0) } == 0
+        CRuntime.forceBLASCore(core) == 0
     }
 
     /// Sets the threads of OpenBLAS and of the package's OpenMP loops, process-wide (`n ≥ 1`; other values are
     /// ignored). Kernels also take a per-call thread count (`CBackend(threads:)`).
-    public static func setThreads(_ n: Int) { ck_runtime_set_threads(Int32(clamping: n)) }
+    public static func setThreads(_ n: Int) { CRuntime.setThreads(Int32(clamping: n)) }
 
     /// Opt-in allocator tuning for programs that evaluate kernels repeatedly (flows, benchmarks): glibc keeps
     /// freed blocks up to 32 MiB in the heap instead of returning them, so a repeated NTK or Cholesky workspace
@@ -84,16 +81,16 @@ public struct RuntimeInfo: Sendable {
     /// It also keeps up to 4 of the package's own larger work blocks (MLP tapes and NTK workspaces above 32 MiB,
     /// which glibc always returns) for the next call: the 1M-parameter NTK then does not fault its 107 MB in again.
     @discardableResult
-    public static func retainFreedMemory() -> Bool { ck_runtime_retain_freed_memory() == 0 }
+    public static func retainFreedMemory() -> Bool { CRuntime.retainFreedMemory() == 0 }
 
     /// Returns the large work blocks kept since `retainFreedMemory()` to the system; later calls keep blocks again.
-    public static func releaseRetainedMemory() { ck_runtime_release_retained_memory() }
+    public static func releaseRetainedMemory() { CRuntime.releaseRetainedMemory() }
 
     /// Threads OpenBLAS uses outside the package's parallel regions: the setting the regions restore.
-    public static var configuredBLASThreads: Int { Int(ck_runtime_blas_threads_configured()) }
+    public static var configuredBLASThreads: Int { CRuntime.blasThreadsConfigured() }
 
     /// Test hook: runs the fallback check again on the current core (as at first use) and returns the outcome.
-    public static func reselectBLASCore() -> Selection { Selection(code: ck_runtime_reselect_blas()) }
+    public static func reselectBLASCore() -> Selection { Selection(code: CRuntime.reselectBLAS()) }
 }
 
 extension RuntimeInfo.Selection {

@@ -29,12 +29,14 @@ public struct ClusteredOutputFlow: VectorField {
     public let rate: Matrix
     /// `W* = lim_{s→∞} W(s)` (9.12).
     public let limit: Matrix
+    /// Kernels for the symmetric eigendecompositions of `A` (the limit and the closed form).
+    public let backend: KernelBackend
     /// `Y_ext D Xᵀ` (or `Y_ext Xᵀ/N`), so that `W' = B − WA`.
     let drive: Matrix
 
-    /// The flow for `data`.
+    /// The flow for `data`; `backend` decomposes `A` (`.c` by default).
     /// - Throws: `.invalidArgument` if `XXᵀ` is not invertible (9.9) (`λ_min ≤ Q·ε·λ_max`).
-    public init(data: ClusteredTrainingData, normalization: Normalization) throws {
+    public init(data: ClusteredTrainingData, normalization: Normalization, backend: KernelBackend = .c) throws {
         let q = data.width
         var a = Matrix(zerosRows: q, cols: q), bm = Matrix(zerosRows: q, cols: q)
         for (j, cluster) in data.clusters.enumerated() {
@@ -49,16 +51,17 @@ public struct ClusteredOutputFlow: VectorField {
                 }
             }
         }
-        let e = try CBackend().symmetricEigen(a)
+        let e = try backend.kernels.symmetricEigen(a)
         let lmax = e.values.last ?? 0, lmin = e.values.first ?? 0
         guard lmax > 0, lmin > Double(q) * Double.ulpOfOne * lmax else {
             throw TangentFlowError.invalidArgument(
                 operation: "ClusteredOutputFlow",
                 reason: "XXᵀ is not invertible (eigenvalues \(lmin) … \(lmax)); Thm 9.1 needs inputs spanning R^\(q) (9.9)")
         }
-        let ainv = try TruncationAlgebra.symmetricFunction(a) { 1 / $0 }
+        let ainv = try TruncationAlgebra.symmetricFunction(a, backend: backend) { 1 / $0 }
         self.data = data
         self.normalization = normalization
+        self.backend = backend
         self.rate = a
         self.drive = bm
         self.limit = TruncationAlgebra.multiply(bm, ainv)
@@ -71,7 +74,7 @@ public struct ClusteredOutputFlow: VectorField {
         try w0.requireShape(data.width, data.width, op, "W(0)")
         try w0.requireFinite(op, "W(0)")
         guard s.isFinite, s >= 0 else { throw TangentFlowError.invalidArgument(operation: op, reason: "need finite s ≥ 0, got \(s)") }
-        let decay = try TruncationAlgebra.symmetricFunction(rate) { exp(-s * $0) }
+        let decay = try TruncationAlgebra.symmetricFunction(rate, backend: backend) { exp(-s * $0) }
         return TruncationAlgebra.add(limit, TruncationAlgebra.multiply(TruncationAlgebra.add(w0, limit, scale: -1), decay))
     }
 

@@ -16,15 +16,18 @@ import Foundation
 public struct CollapsedDataFlow: VectorField {
     /// `Y = [y_1 ⋯ y_Q]`, `Q×Q`.
     public let labels: Matrix
+    /// Kernels for the symmetric eigendecomposition of `I` (`spectralGap`).
+    public let backend: KernelBackend
 
-    /// The flow for labels `Y` (`Q×Q`, column `ℓ` is `y_ℓ`).
+    /// The flow for labels `Y` (`Q×Q`, column `ℓ` is `y_ℓ`); `backend` computes the spectrum of `I` (`.c` by default).
     /// - Throws: `.shapeMismatch` unless `Y` is square; `.emptyInput`; `.nonFinite`.
-    public init(labels: Matrix) throws {
+    public init(labels: Matrix, backend: KernelBackend = .c) throws {
         let op = "CollapsedDataFlow"
         try labels.requireNonEmpty(op, "Y")
         try labels.requireSquare(op, "Y")
         try labels.requireFinite(op, "Y")
         self.labels = labels
+        self.backend = backend
     }
 
     /// `Q`.
@@ -73,7 +76,7 @@ public struct CollapsedDataFlow: VectorField {
     /// `λ₀ = max(λ_min(I), λ_min(−I))` — the spectral gap of Thm 8.4 when positive (`I(0)` definite), else `nil`.
     /// - Throws: as `unpack`; `.eigenDidNotConverge`.
     public func spectralGap(_ y: [Double]) throws -> Double? {
-        let e = try CBackend().symmetricEigen(symmetrized(try conservedMatrix(y)))
+        let e = try backend.kernels.symmetricEigen(symmetrized(try conservedMatrix(y)))
         let lo = e.values.first ?? 0, hi = e.values.last ?? 0
         let gap = Swift.max(lo, -hi)
         return gap > 0 ? gap : nil

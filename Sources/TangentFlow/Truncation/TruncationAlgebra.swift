@@ -73,15 +73,15 @@ enum TruncationAlgebra {
         return g.frobeniusNorm
     }
 
-    /// `A⁻¹` through the thin SVD `A = UΣVᵀ`: `A⁻¹ = VΣ⁻¹Uᵀ`.
+    /// `A⁻¹` through the thin SVD `A = UΣVᵀ` (by `backend`): `A⁻¹ = VΣ⁻¹Uᵀ`.
     ///
     /// Throws `.invalidArgument` naming `argument` when `σ_min ≤ Q·ε·σ_max` (numerically singular, the rank
     /// convention of MATH.md §2), and `.nonFinite` for NaN/∞ entries.
-    static func inverse(_ a: Matrix, operation: String, argument: String) throws -> Matrix {
+    static func inverse(_ a: Matrix, operation: String, argument: String, backend: KernelBackend = .c) throws -> Matrix {
         try a.requireSquare(operation, argument)
         try a.requireNonEmpty(operation, argument)
         try a.requireFinite(operation, argument)
-        let svd = try CBackend().svd(a)
+        let svd = try backend.kernels.svd(a)
         let n = a.rows
         let smax = svd.singularValues.first ?? 0, smin = svd.singularValues.last ?? 0
         guard smin > Double(n) * Double.ulpOfOne * smax, smax > 0 else {
@@ -126,9 +126,9 @@ enum TruncationAlgebra {
         return Matrix(uncheckedRows: n, cols: n, elements: c)
     }
 
-    /// `f(S) = V diag(f(λ)) Vᵀ` for symmetric `S` (the package's symmetric eigensolver).
-    static func symmetricFunction(_ s: Matrix, _ f: (Double) -> Double) throws -> Matrix {
-        let e = try CBackend().symmetricEigen(s)
+    /// `f(S) = V diag(f(λ)) Vᵀ` for symmetric `S` (the symmetric eigensolver of `backend`).
+    static func symmetricFunction(_ s: Matrix, backend: KernelBackend = .c, _ f: (Double) -> Double) throws -> Matrix {
+        let e = try backend.kernels.symmetricEigen(s)
         let n = s.rows
         var c = [Double](repeating: 0, count: n * n)
         for k in 0..<n {

@@ -6,13 +6,15 @@ import TangentFlow
 let dlnCommand = CommandSpec(
     name: "dln",
     abstract: "Deep linear network geometry: geodesics of the metric A_{N,W} on d×d matrices.",
-    subcommands: [dlnGeodesicCommand, dlnSingularValuesCommand])
+    subcommands: [dlnGeodesicCommand, dlnSingularValuesCommand],
+    examples: ["tangentflow dln singular-values -o dln", "tangentflow dln geodesic --a A.npy --b B.npy --depth 4 -o path.npy"])
 
 /// `tangentflow bw …`: Bures–Wasserstein geometry (file 002 §3.2).
 let bwCommand = CommandSpec(
     name: "bw",
     abstract: "Bures–Wasserstein geometry of SPD matrices: geodesics and distance.",
-    subcommands: [bwGeodesicCommand])
+    subcommands: [bwGeodesicCommand],
+    examples: ["tangentflow bw geodesic --a A.npy --b B.npy --points 11 -o path.npy"])
 
 private let pathOptions = [
     OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d).", kind: .inputFile),
@@ -157,7 +159,7 @@ let dlnSingularValuesCommand = CommandSpec(
 
 /// The fixed endpoints of `dln singular-values`: shared rotations, singular values (4, 1, ¼) → (¼, 2, 4).
 func singularValueDemoEndpoints() throws -> (Matrix, Matrix) {
-    let c = CBackend()
+    let c = KernelBackend.c.kernels
     let u = try c.svd(Matrix([[2, -1, 0.5], [1, 3, -1], [0, 1, 2]])).u
     let v = try c.svd(Matrix([[1, 0.3, -2], [0.2, 2, 1], [-1, 1, 1.5]])).u
     func compose(_ s: [Double]) throws -> Matrix {

@@ -104,4 +104,5 @@ let otSinkhornGridCommand = CommandSpec(
 let otCommand = CommandSpec(
     name: "ot",
     abstract: "Optimal transport kernels: exact assignment and log-domain grid Sinkhorn.",
-    subcommands: [otAssignCommand, otSinkhornGridCommand])
+    subcommands: [otAssignCommand, otSinkhornGridCommand],
+    examples: ["tangentflow ot assign --x X.npy --y Y.npy -o perm.npy", "tangentflow ot sinkhorn-grid --n 64 --a a.npy --b b.npy -o sinkhorn"])

@@ -6,7 +6,8 @@ import TangentFlow
 let truncationCommand = CommandSpec(
     name: "truncation",
     abstract: "ReLU truncation dynamics of data in input space (Chen, effective gradient flow equations and truncation of training data).",
-    subcommands: [truncationDemoCommand])
+    subcommands: [truncationDemoCommand],
+    examples: ["tangentflow truncation demo -o truncation"])
 
 /// `tangentflow truncation demo`.
 let truncationDemoCommand = CommandSpec(

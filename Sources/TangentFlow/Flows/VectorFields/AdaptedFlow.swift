@@ -18,10 +18,10 @@ public struct AdaptedFlow: ParameterFlow {
 
     /// `θ'` at `(s, θ)`: the field's parameter velocity (equation in the type's documentation).
     public func velocity(at s: Double, _ theta: [Double]) throws -> [Double] {
-        if problem.backend == .c, case let .gram(method) = route, method != .eigen {
+        if case let .gram(method) = route, method != .eigen {
             // One recorded pass for outputs, NTK and VJP.
             try problem.model.validateParameters(theta)
-            let pass = try MLPPass(problem.model, theta: theta, inputs: problem.inputs)
+            let pass = try problem.backend.kernels.mlpRecordPass(problem.model, theta: theta, inputs: problem.inputs)
             let g = problem.outputGradient(try pass.outputs())
             return scaled(try problem.gramRouteApply(pass, g, method: method).velocity, -1)
         }

@@ -31,9 +31,9 @@ extension TrainingProblem {
     func pseudoinverseApply(_ theta: [Double], _ g: [Double], route: PseudoinverseRoute) throws -> (velocity: [Double], rank: Int) {
         switch route {
         case let .gram(method):
-            if backend == .c, method != .eigen {
+            if method != .eigen {
                 try model.validateParameters(theta)
-                return try gramRouteApply(MLPPass(model, theta: theta, inputs: inputs), g, method: method)
+                return try gramRouteApply(backend.kernels.mlpRecordPass(model, theta: theta, inputs: inputs), g, method: method)
             }
             let sol = try GramPseudoinverse.solve(
                 gram: ntk(theta), Matrix.column(g), parameterCount: model.parameterCount, method: method, backend: backend)
@@ -44,13 +44,12 @@ extension TrainingProblem {
         }
     }
 
-    /// C path of the Gram route on a recorded pass (its NTK and VJP): the NTK is the package's own and used once,
-    /// so it is factored in place with no copy or re-validation, and accepted on `GramPseudoinverse`'s criterion.
-    /// Otherwise the checked route runs on a fresh NTK (the attempt destroyed the first): the eigendecomposition
-    /// for `.automatic`, and for `.cholesky` the error naming the minor.
-    func gramRouteApply(_ pass: MLPPass, _ g: [Double], method: GramPseudoinverse.Method) throws -> (velocity: [Double], rank: Int) {
-        var gram = try pass.ntk()
-        if let (psi, rcond) = CBackend.choleskySolveConsuming(&gram, g, estimateCondition: method == .automatic),
+    /// The Cholesky-capable Gram routes on a recorded pass (its NTK and VJP), on either backend: `ψ = G⁻¹g` by the
+    /// pass's own Cholesky solve (the C pass factors its NTK in place, no copy), accepted on `GramPseudoinverse`'s
+    /// criterion. Otherwise the checked route runs on the pass's NTK (recomputed in C, whose attempt destroyed the
+    /// first): the eigendecomposition for `.automatic`, and for `.cholesky` the error naming the minor.
+    func gramRouteApply(_ pass: any MLPRecordedPass, _ g: [Double], method: GramPseudoinverse.Method) throws -> (velocity: [Double], rank: Int) {
+        if let (psi, rcond) = try pass.ntkCholeskySolve(g, estimateCondition: method == .automatic),
             method == .cholesky || GramPseudoinverse.choleskyIsSafe(reciprocalCondition: rcond ?? 0, order: outputCount)
         {
             return (try pass.pullback(psi), outputCount)

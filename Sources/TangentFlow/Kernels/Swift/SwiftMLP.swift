@@ -133,8 +133,12 @@ func swiftMLPJVP(_ model: MLP, theta: [Double], x: Matrix, v: Matrix) -> Matrix 
 }
 
 func swiftMLPVJP(_ model: MLP, theta: [Double], x: Matrix, u: Matrix) -> Matrix {
-    let pass = SwiftMLPPass(model, theta: theta, x: x)
-    let n = x.rows, q = model.outputDimension, w = model.widths
+    swiftMLPVJP(model, pass: SwiftMLPPass(model, theta: theta, x: x), u: u)
+}
+
+/// `Dᵀ·U` on a recorded pass (reverse mode, see the file header).
+func swiftMLPVJP(_ model: MLP, pass: SwiftMLPPass, u: Matrix) -> Matrix {
+    let n = pass.h[0].rows, q = model.outputDimension, w = model.widths
     var out = Matrix(zerosRows: model.parameterCount, cols: u.cols)
     for b in 0..<u.cols {
         // E = ∂⟨u, f⟩/∂z^L, samples as rows.
@@ -160,11 +164,15 @@ func swiftMLPVJP(_ model: MLP, theta: [Double], x: Matrix, u: Matrix) -> Matrix 
 }
 
 func swiftMLPNTK(_ model: MLP, theta: [Double], x1: Matrix, x2: Matrix?) -> Matrix {
-    let p1 = SwiftMLPPass(model, theta: theta, x: x1)
-    let p2 = x2.map { SwiftMLPPass(model, theta: theta, x: $0) } ?? p1
+    swiftMLPNTK(model, SwiftMLPPass(model, theta: theta, x: x1), x2.map { SwiftMLPPass(model, theta: theta, x: $0) })
+}
+
+/// `Θ(X₁, X₂)` on recorded passes (`p2 == nil`: `X₂ = X₁`), full products per layer (see the file header).
+func swiftMLPNTK(_ model: MLP, _ p1: SwiftMLPPass, _ p2Given: SwiftMLPPass?) -> Matrix {
+    let p2 = p2Given ?? p1
     let d1 = p1.sensitivities(model)
-    let d2 = x2 == nil ? d1 : p2.sensitivities(model)
-    let q = model.outputDimension, n1 = x1.rows, n2 = x2?.rows ?? n1
+    let d2 = p2Given == nil ? d1 : p2.sensitivities(model)
+    let q = model.outputDimension, n1 = p1.h[0].rows, n2 = p2.h[0].rows
     var g = Matrix(zerosRows: q * n1, cols: q * n2)
     for l in 1...model.depth {
         let hh = swiftMultiply(p1.h[l - 1], transposeA: false, p2.h[l - 1], transposeB: true)

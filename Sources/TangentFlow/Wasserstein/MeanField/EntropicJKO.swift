@@ -90,28 +90,34 @@ public enum EntropicJKO {
     ///
     /// - Returns: `p_{t+1}` and a report; an unconverged step (iteration cap reached) is returned with
     ///   `converged == false` and its final marginal error, never silently.
+    /// - Parameter backend: applies the Gibbs kernel `ξ` (`Kernels.gridLogKernel`); `.c` by default.
     /// - Throws: `.shapeMismatch` (length ≠ grid points), `.nonFinite`, `.invalidArgument` (a negative mass,
-    ///   masses not summing to 1, γ ≤ 0, τ ≤ 0, a tolerance ≤ 0, a cap < 1).
-    public static func step(from previous: [Double], energy: MeanFieldGridEnergy, settings: EntropicJKOSettings) throws -> (density: [Double], report: EntropicJKOReport) {
+    ///   masses not summing to 1, γ ≤ 0, τ ≤ 0, a tolerance ≤ 0, a cap < 1); kernel failures (out of memory).
+    public static func step(
+        from previous: [Double], energy: MeanFieldGridEnergy, settings: EntropicJKOSettings, backend: KernelBackend = .c
+    ) throws -> (density: [Double], report: EntropicJKOReport) {
         let op = "EntropicJKO.step"
         try settings.validate(op)
         try requireProbabilityVector(previous, count: energy.grid.count, op, "p_t")
-        return stepUnchecked(previous, energy, settings, SeparableLogKernel(axis: energy.grid.axis, gamma: settings.gamma))
+        return try stepUnchecked(previous, energy, settings, SeparableLogKernel(axis: energy.grid.axis, gamma: settings.gamma, backend: backend))
     }
 
     /// `steps` entropic JKO steps from `start` (see `step`).
+    /// - Parameter backend: applies the Gibbs kernel `ξ` (`Kernels.gridLogKernel`); `.c` by default.
     /// - Throws: as `step`, and `.invalidArgument` for `steps < 0`.
-    public static func flow(from start: [Double], energy: MeanFieldGridEnergy, settings: EntropicJKOSettings, steps: Int) throws -> EntropicJKOTrajectory {
+    public static func flow(
+        from start: [Double], energy: MeanFieldGridEnergy, settings: EntropicJKOSettings, steps: Int, backend: KernelBackend = .c
+    ) throws -> EntropicJKOTrajectory {
         let op = "EntropicJKO.flow"
         try settings.validate(op)
         try requireProbabilityVector(start, count: energy.grid.count, op, "start")
         try requireAtLeast(steps, 0, op, "steps")
-        let kernel = SeparableLogKernel(axis: energy.grid.axis, gamma: settings.gamma)
+        let kernel = try SeparableLogKernel(axis: energy.grid.axis, gamma: settings.gamma, backend: backend)
         var p = start
         var times = [0.0], densities = [start], energies = [energy.model.energy(residuals: energy.residuals(start))]
         var reports: [EntropicJKOReport] = []
         for t in stride(from: 1, through: steps, by: 1) {
-            let (next, report) = stepUnchecked(p, energy, settings, kernel)
+            let (next, report) = try stepUnchecked(p, energy, settings, kernel)
             // Renormalise the rounding-level mass drift so the next step's input is on the simplex.
             let mass = next.reduce(0, +)
             p = next.map { $0 / mass }
@@ -124,7 +130,7 @@ public enum EntropicJKO {
     }
 
     static func stepUnchecked(_ previous: [Double], _ energy: MeanFieldGridEnergy, _ settings: EntropicJKOSettings,
-                              _ kernel: SeparableLogKernel) -> ([Double], EntropicJKOReport) {
+                              _ kernel: SeparableLogKernel) throws -> ([Double], EntropicJKOReport) {
         let count = previous.count
         let logPrevious = previous.map { log($0) }
         let prox = KLProximalSolver(features: energy.features, targets: energy.model.targets, sigma: settings.tau / settings.gamma)
@@ -132,7 +138,7 @@ public enum EntropicJKO {
         // them), not across steps: b restarts at 1, so the first p̄ = ξ1 of a step is far from the last one.
         var dual = [Double](repeating: 0, count: energy.model.samples)
         var logB = [Double](repeating: 0, count: count)
-        var logXiB = kernel.apply(logB)
+        var logXiB = try kernel.apply(logB)
         var logP = logXiB
         var iterations = 0, proxIterations = 0
         var proxResidual = 0.0, proxConverged = true
@@ -145,9 +151,9 @@ public enum EntropicJKO {
             proxResidual = max(proxResidual, solution.residual)
             proxConverged = proxConverged && solution.converged
             let logA = zip(logP, logXiB).map { $0 - $1 }
-            let logXiA = kernel.apply(logA)
+            let logXiA = try kernel.apply(logA)
             logB = zip(logPrevious, logXiA).map { $0 - $1 }
-            logXiB = kernel.apply(logB)
+            logXiB = try kernel.apply(logB)
             // First marginal of π = diag(a) ξ diag(b) with the new b, against p.
             error = 0
             for k in 0..<count { error += abs(exp(logA[k] + logXiB[k]) - exp(logP[k])) }

@@ -112,7 +112,7 @@ extension TwoLayerReLUProblem {
             inner = innerSolve(&v, target: target, gamma: gamma, beta: beta, tolerance: tolerance, maxIterations: maxInner)
             iterations += inner.iterations
             guard distance == .wasserstein else { break }
-            let cost = squaredDistances(v, start.elements)
+            let cost = try LinearAssignment.squaredDistances(Matrix(uncheckedRows: m, cols: d, elements: v), start)
             let assignment = try LinearAssignment.solve(cost: cost)
             var current = 0.0
             for i in 0..<m { current += cost.elements[i + permutation[i] * m] }
@@ -268,22 +268,5 @@ extension TwoLayerReLUProblem {
         var out = [Double](repeating: 0, count: m * d)
         for k in 0..<d { for i in 0..<m { out[i + k * m] = w[permutation[i] + k * m] } }
         return out
-    }
-
-    /// `C_ij = |V_i − W_j|²` for column-major `m×d` storages.
-    func squaredDistances(_ v: [Double], _ w: [Double]) -> Matrix {
-        let (m, d) = (neurons, inputDimension)
-        var c = Matrix(zerosRows: m, cols: m)
-        for j in 0..<m {
-            for i in 0..<m {
-                var s = 0.0
-                for k in 0..<d {
-                    let diff = v[i + k * m] - w[j + k * m]
-                    s += diff * diff
-                }
-                c.elements[i + j * m] = s
-            }
-        }
-        return c
     }
 }

@@ -1,0 +1,42 @@
+// The transport kernels of `SwiftBackend`: the pure-Swift twins of `CBackend+Transport.swift`
+// (`Swift/SwiftGridSinkhorn.swift`, `Swift/SwiftGridLogKernel.swift`, `Swift/SwiftAssignment.swift`,
+// `Swift/SwiftPairwiseDistances.swift`). Same validation, same result types.
+
+extension SwiftBackend {
+    /// Log-domain grid Sinkhorn with direct log-sum-exps (`SwiftGridSinkhorn`), see
+    /// `Kernels.gridSinkhorn(grid:a:b:options:)`.
+    public func gridSinkhorn(grid: RegularGrid2D, a: [Double], b: [Double], options: SinkhornOptions) throws -> SinkhornResult {
+        try KernelValidation.gridSinkhorn(grid, a, b, options)
+        return try SwiftGridSinkhorn.solve(grid: grid, a: a, b: b, options: options)
+    }
+
+    /// `⟨P, C⟩` and `Σ P` by a plain loop over all pairs, see `Kernels.gridTransportCost(grid:f:g:regularization:)`.
+    public func gridTransportCost(grid: RegularGrid2D, f: [Double], g: [Double], regularization: Double) throws
+        -> (cost: Double, mass: Double)
+    {
+        try KernelValidation.gridTransportCost(grid, f, g, regularization)
+        return SwiftGridSinkhorn.transportCost(grid: grid, f: f, g: g, regularization: regularization)
+    }
+
+    /// The grid log-kernel by direct log-sum-exps (`SwiftGridLogKernel`), see `Kernels.gridLogKernel(grid:epsilon:)`.
+    public func gridLogKernel(grid: RegularGrid2D, epsilon: Double) throws -> any PreparedGridLogKernel {
+        try SwiftGridLogKernel(grid: grid, epsilon: epsilon)
+    }
+
+    /// The Hungarian method in its shortest-augmenting-path form (`SwiftAssignment`), see
+    /// `Kernels.linearAssignment(cost:)`.
+    public func linearAssignment(cost: Matrix) throws -> LinearAssignmentResult {
+        try KernelValidation.linearAssignment(cost)
+        return LinearAssignmentResult.solving(cost) { down in
+            // Row-major copy: the solver scans one row of C at a time.
+            SwiftAssignment.solve(rowMajorCost: cost.rowMajorElements.map { $0 * down }, size: cost.rows)
+        }
+    }
+
+    /// `C_ij = |x_i − y_j|²` by direct differences (`swiftPairwiseSquaredDistances`), see
+    /// `Kernels.pairwiseSquaredDistances(_:_:)`.
+    public func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws -> Matrix {
+        try KernelValidation.pairwiseSquaredDistances(x, y)
+        return swiftPairwiseSquaredDistances(x, y)
+    }
+}
