@@ -23,16 +23,12 @@ package enum ModelOptions {
     ]
 
     /// `--activation`.
-    package static let activationSpec = OptionSpec(
-        name: "activation", value: "activation", help: "Hidden-layer activation.", defaultValue: "tanh",
-        values: Activation.allCases.map(\.rawValue))
+    package static let activationSpec = OptionSpec.choice("activation", of: Activation.self, help: "Hidden-layer activation.", default: .tanh)
 
     /// The MLP of `--widths`, `--activation`, `--parametrization`.
     package static func model(_ p: ParsedArguments) throws -> MLP {
         let widths = try parseWidths(p.required("widths"))
-        guard let act = Activation(rawValue: p.string("activation") ?? "tanh") else {
-            throw UsageError.invalid("activation", p.string("activation") ?? "", expected: Activation.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+        let act = try p.choice(Activation.self, "activation")
         let param: MLP.Parametrization = p.string("parametrization") == "ntk" ? .ntk(weightStd: 1, biasStd: 1) : .standard
         let net = try MLP(widths: widths, activation: act, parametrization: param)
         try MemoryBudget.require(bytes: MemoryBudget.product(net.parameterCount, 8 * 4) ?? -1,

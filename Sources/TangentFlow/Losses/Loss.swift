@@ -8,13 +8,14 @@ import Foundation
 /// crossEntropy   C = (1/N)Σ_i −y_i·log σ(z_i)   ∇ = (1/N)((Σ_q y_iq) σ(z_i) − y_i)   (softmax σ, file 000)
 /// ```
 /// Under `squared`, Prop. 2.4 reads exactly as printed; under `squaredMean` the clock doubles.
+/// Raw values are the command-line spellings (`--loss squared-mean`).
 public enum Loss: String, CaseIterable, Sendable {
     /// `|x − y|²/(2N)`, (2.48): the default.
     case squared
     /// `|x − y|²/N`, (2.7).
-    case squaredMean
+    case squaredMean = "squared-mean"
     /// Softmax cross-entropy, labels on (or off) the simplex, mean over samples.
-    case crossEntropy
+    case crossEntropy = "cross-entropy"
 
     /// `C(x)` for outputs and targets in sample-major order (`N·Q` entries each).
     public func value(outputs x: [Double], targets y: [Double], outputDimension q: Int) -> Double {

@@ -1,12 +1,13 @@
 /// Ways to compute the empirical NTK of an MLP (neural-tangents' `NtkImplementation`, one function, several
 /// interchangeable implementations agreeing to rounding).
+/// Raw values are the command-line spellings (`--method jacobian`).
 public enum NTKMethod: String, CaseIterable, Sendable {
     /// Layer-factored formula `Θ_{(iq),(jq')} = Σ_ℓ (a_ℓ²⟨h_i^{ℓ−1}, h_j^{ℓ−1}⟩ + c_ℓ²)⟨δ_{iq}^ℓ, δ_{jq'}^ℓ⟩`
     /// (DESIGN.md): never forms `D`, `O(N²Q²ΣM_ℓ)` flops. Wins for every MLP; the default.
     case structured
     /// `G = DDᵀ` from the materialised Jacobian (`O(QN·K)` memory, `O(Q²N²K)` flops): the generic path for
     /// checking, and for models without layer structure.
-    case jacobianContraction
+    case jacobianContraction = "jacobian"
 }
 
 /// Empirical neural tangent kernel `Θ(X₁, X₂) = D(X₁)D(X₂)ᵀ` of `model` at `theta` ((3.15) in 2408.01517):

@@ -25,12 +25,12 @@ let flowCommand = CommandSpec(
         OptionSpec(name: "y", value: "Y.npy", help: "Targets, one sample per row (N×Q).", optional: true, kind: .inputFile),
         OptionSpec(name: "data", value: "name", help: "Named synthetic data set.", defaultValue: "clusters", values: SyntheticData.names),
         OptionSpec(name: "samples", value: "N", help: "Samples of the synthetic data set.", defaultValue: "64", kind: .integer(1...100_000)),
-        OptionSpec(name: "loss", value: "loss", help: "Cost: squared |x−y|²/(2N) (2.48), squared-mean |x−y|²/N (2.7), cross-entropy (targets: probability vectors).",
-                   defaultValue: "squared", values: ["squared", "squared-mean", "cross-entropy"]),
-        OptionSpec(name: "field", value: "field", help: "Vector field.", defaultValue: "adapted", values: ["standard", "adapted", "interpolated", "prescribed"]),
+        .choice("loss", of: Loss.self, help: "Cost: squared |x−y|²/(2N) (2.48), squared-mean |x−y|²/N (2.7), cross-entropy (targets: probability vectors).",
+                default: .squared),
+        .choice("field", of: FieldChoice.self, help: "Vector field.", default: .adapted),
         OptionSpec(name: "alpha", value: "A", help: "α of the interpolated field.", defaultValue: "0.5", kind: .real(lower: 0, upper: 1)),
-        OptionSpec(name: "route", value: "route", help: "How D⁺g is computed (gram: NTK + Cholesky/eigen; svd: SVD of D).", defaultValue: "gram", values: ["gram", "svd"]),
-        OptionSpec(name: "stepper", value: "stepper", help: "Stepper.", defaultValue: "dopri5", values: ["euler", "rk4", "dopri5", "prox"]),
+        .choice("route", of: RouteChoice.self, help: "How D⁺g is computed (gram: NTK + Cholesky/eigen; svd: SVD of D).", default: .gram),
+        .choice("stepper", of: StepperChoice.self, help: "Stepper (all but dopri5 need --step).", default: .dopri5),
         OptionSpec(name: "rtol", value: "r", help: "Relative tolerance (dopri5).", defaultValue: "1e-8", kind: .real(lower: 1e-14, upper: 1)),
         OptionSpec(name: "atol", value: "a", help: "Absolute tolerance (dopri5).", defaultValue: "1e-10", kind: .real(lower: 1e-16, upper: 1)),
         OptionSpec(name: "beta", value: "β", help: "PI step-size controller's β (0: the pure I-controller, diffrax's default PIDController).",
@@ -45,7 +45,7 @@ let flowCommand = CommandSpec(
                    kind: .integer(2...100_000)),
         OptionSpec(name: "max-steps", value: "n", help: "Step cap: reaching it stops the run with status 75.", defaultValue: "100000",
                    kind: .integer(1...100_000_000)),
-        ModelOptions.backendSpec,
+        .backend,
         OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder.", defaultValue: "tangentflow-flow", kind: .outputFolder),
     ],
     examples: [
@@ -106,11 +106,12 @@ struct FlowConfiguration {
 
     init(_ p: ParsedArguments) throws {
         let widths = try parseWidths(p.required("widths"))
-        let net = try MLP(widths: widths, activation: Activation(rawValue: p.string("activation")!)!)
+        let net = try MLP(widths: widths, activation: p.choice(Activation.self, "activation"))
         let seed = try p.seed()
-        let loss: Loss = ["squared": .squared, "squared-mean": .squaredMean, "cross-entropy": .crossEntropy][p.string("loss")!]!
-        let backend = KernelBackend(rawValue: p.string("backend")!)!
-        let isPrescribed = p.string("field") == "prescribed"
+        let loss = try p.choice(Loss.self, "loss")
+        let backend = p.backend
+        let fieldChoice = try p.choice(FieldChoice.self, "field"), stepperChoice = try p.choice(StepperChoice.self, "stepper")
+        let isPrescribed = fieldChoice == .prescribed
         // Everything the options decide is checked before any file is read or any work is done.
         let step: Double? = try p.parsed("step")
         let tEnd: Double? = try p.parsed("t-end"), sGiven: Double? = try p.parsed("s-end")
@@ -124,8 +125,8 @@ struct FlowConfiguration {
         if tEnd != nil, !isPrescribed, loss == .crossEntropy {
             throw UsageError(message: "'--t-end' needs a squared loss (t = 1 − e^{−s/N}); with --loss cross-entropy give '--s-end'")
         }
-        if step == nil, ["euler", "rk4", "prox"].contains(p.string("stepper")!) {
-            throw UsageError(message: "'--stepper \(p.string("stepper")!)' needs '--step <h>' (no error estimate for adaptive control)")
+        if step == nil, !stepperChoice.isAdaptive {
+            throw UsageError(message: "'--stepper \(stepperChoice.rawValue)' needs '--step <h>' (no error estimate for adaptive control)")
         }
         let maxSteps = try p.int("max-steps")
         let x: Matrix, y: Matrix
@@ -157,32 +158,21 @@ struct FlowConfiguration {
         if loss == .crossEntropy { try requireProbabilityRows(y, p.string("y") ?? "the synthetic targets") }
         // Memory: the field builds the QN×QN Gram matrix (gram route) or the QN×K Jacobian (svd route) per step.
         let qn = MemoryBudget.product(x.rows, widths.last!) ?? -1
-        let perStep = (MemoryBudget.product(qn, qn) ?? -1) &+ 3 &* (MemoryBudget.product(qn, net.parameterCount) ?? -1)
-        try MemoryBudget.require(bytes: MemoryBudget.product(perStep, 8) ?? -1, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
+        let gram = MemoryBudget.product(qn, qn, 8), jacobian = MemoryBudget.product(qn, net.parameterCount, 8 * 3)
+        let perStep = gram.flatMap { g in jacobian.flatMap { j in g.addingReportingOverflow(j).overflow ? nil : g + j } }
+        try MemoryBudget.require(bytes: perStep ?? -1, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
         problem = try TrainingProblem(model: net, inputs: x, targets: y, loss: loss, backend: backend)
         if p.string("theta") != nil {
             theta0 = try ModelOptions.theta(p, for: net)
         } else {
             theta0 = net.initialParameters(seed: seed)
         }
-        let route: PseudoinverseRoute = p.string("route") == "svd" ? .svd : .default
-        var prescribed: PrescribedPathFlow? = nil
-        switch p.string("field")! {
-        case "standard": field = StandardFlow(problem: problem)
-        case "adapted": field = AdaptedFlow(problem: problem, route: route)
-        case "interpolated": field = try InterpolatedFlow(problem: problem, alpha: p.parsed("alpha") ?? 0.5, route: route)
-        default:
-            let f = try PrescribedPathFlow(problem: problem, startingAt: theta0, route: route)
-            prescribed = f
-            field = f
-        }
-        self.prescribed = prescribed
-        switch p.string("stepper")! {
-        case "euler": stepper = ExplicitRungeKutta.euler
-        case "rk4": stepper = ExplicitRungeKutta.rk4
-        case "prox": stepper = try ProximalPointStepper()
-        default: stepper = ExplicitRungeKutta.dopri5
-        }
+        let route = try p.choice(RouteChoice.self, "route").route
+        let f = try fieldChoice.make(problem: problem, route: route, alpha: p.double("alpha"), start: theta0)
+        field = f
+        self.prescribed = f as? PrescribedPathFlow
+        let prescribed = self.prescribed
+        stepper = try stepperChoice.make()
         if let step {
             controller = try ConstantStepSize(step)
         } else if stepper.errorOrder != nil {

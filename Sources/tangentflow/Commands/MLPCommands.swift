@@ -72,7 +72,7 @@ let ntkCommand = CommandSpec(
         """,
     options: ModelOptions.specs + [
         OptionSpec(name: "x2", value: "X2.npy", help: "Second input set for a cross-kernel.", optional: true, kind: .inputFile),
-        OptionSpec(name: "method", value: "method", help: "How to compute Θ.", defaultValue: "structured", values: NTKMethodChoice.allCases.map(\.rawValue)),
+        .choice("method", of: NTKMethod.self, help: "How to compute Θ.", default: .structured),
         OptionSpec(name: "output", short: "o", value: "G.npy", help: "Where to write Θ (float64; '-': standard output).", kind: .outputFile),
     ],
     examples: [
@@ -86,7 +86,7 @@ let ntkCommand = CommandSpec(
         let n1 = try p.shape("x").rows, n2 = try p.string("x2").map { _ in try p.shape("x2").rows } ?? n1
         let rows = MemoryBudget.product(n1, q) ?? -1, cols = MemoryBudget.product(n2, q) ?? -1
         try requireOutputMemory(rows: rows, cols: cols, "ntk: Θ")
-        let method = NTKMethodChoice(rawValue: p.string("method") ?? "structured")!.method
+        let method = try p.choice(NTKMethod.self, "method")
         if method == .jacobianContraction {
             try requireOutputMemory(rows: max(rows, cols), cols: net.parameterCount, "ntk --method jacobian: D")
         }
@@ -102,9 +102,3 @@ let ntkCommand = CommandSpec(
         try p.write(g, to: "output")
         p.report.results(["rows": g.rows, "cols": g.cols, "method": method.rawValue, "seconds": dt])
     })
-
-/// The spellings of `--method` for `ntk`.
-enum NTKMethodChoice: String, CaseIterable {
-    case structured, jacobian
-    var method: NTKMethod { self == .structured ? .structured : .jacobianContraction }
-}
