@@ -4,6 +4,7 @@
 import Foundation
 import Testing
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 // MARK: - Helpers (private to this file)
 
@@ -183,8 +184,12 @@ struct NpyFileTests {
     }
 
     @Test func dataAndArrayInputsAgree() throws {
-        let bytes = NpyFile.encode(NT.matrix(4, 3))
-        #expect(try NpyFile.parseMatrix(Data(bytes)) == NpyFile.parseMatrix(bytes))
+        // Each byte container must give back the matrix that was encoded (not merely agree with the other).
+        let m = NT.matrix(4, 3)
+        let bytes = NpyFile.encode(m)
+        #expect(try NpyFile.parseMatrix(Data(bytes)).elements.map(\.bitPattern) == m.elements.map(\.bitPattern))
+        #expect(try NpyFile.parseMatrix(bytes).elements.map(\.bitPattern) == m.elements.map(\.bitPattern))
+        #expect(try NpyFile.parseMatrix(bytes[...]).elements.map(\.bitPattern) == m.elements.map(\.bitPattern))
     }
 
     @Test func vectors() throws {
