@@ -8,8 +8,10 @@ import PackageDescription
 let package = Package(
     name: "TangentFlow",
     products: [
-        .library(name: "TangentFlow", targets: ["TangentFlow"]),
-        .executable(name: "tangentflow", targets: ["tangentflow"]),
+        .library(name: "TangentFlow", targets: ["TangentFlow", "TangentFlowIO", "TangentFlowReporting"]),
+        // The command-line tool: target TangentFlowCLI (a folder name that differs from TangentFlow by more than
+        // letter case, so a checkout on a case-insensitive filesystem works), executable `tangentflow`.
+        .executable(name: "tangentflow", targets: ["TangentFlowCLI"]),
         // Optional: the NTK, its spectrum and the Gram-route pseudoinverse on ScaLAPACK over MPI (Open MPI found
         // through pkg-config `ompi-c`, Debian's libscalapack-openmpi). The core product above needs no MPI.
         .library(name: "TangentFlowDistributed", targets: ["TangentFlowDistributed"]),
@@ -28,11 +30,16 @@ let package = Package(
                 .linkedLibrary("m"),
             ]
         ),
-        .target(name: "TangentFlow", dependencies: ["CKernels", "CZlib"], exclude: [
-                "Datasets/README.md", "DeepLinear/README.md", "Diagnostics/README.md", "Flows/README.md", "IO/README.md", "Kernels/README.md",
-                "LinearAlgebra/README.md", "Losses/README.md", "Matrix/README.md", "Models/README.md",
-                "Reporting/README.md", "Runtime/README.md", "Truncation/README.md", "Wasserstein/README.md",
+        // The core: mathematics only (matrices, kernels, linear algebra, models, flows, the three other papers).
+        .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: [
+                "DeepLinear/README.md", "Errors/README.md", "Flows/README.md", "Kernels/README.md",
+                "LinearAlgebra/README.md", "Matrix/README.md", "Models/README.md", "Runtime/README.md",
+                "Truncation/README.md", "Wasserstein/README.md",
             ]),
+        // File formats: .npy / .npz read and write, atomic writes.
+        .target(name: "TangentFlowIO", dependencies: ["TangentFlow", "CZlib"], exclude: ["README.md"]),
+        // Reporting: CSV tables and SVG/PNG figures, written through TangentFlowIO's AtomicFile.
+        .target(name: "TangentFlowReporting", dependencies: ["TangentFlow", "TangentFlowIO"], exclude: ["README.md"]),
         .systemLibrary(
             name: "CZlib",
             path: "Sources/CZlib",
@@ -40,8 +47,11 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
         // The command-line machinery (table-driven parser, help, runner, model options) of both tools.
-        .target(name: "CommandLineSupport", dependencies: ["TangentFlow"]),
-        .executableTarget(name: "tangentflow", dependencies: ["TangentFlow", "CommandLineSupport"]),
+        .target(name: "CommandLineSupport", dependencies: ["TangentFlow", "TangentFlowIO"]),
+        .executableTarget(
+            name: "TangentFlowCLI",
+            dependencies: ["TangentFlow", "TangentFlowIO", "TangentFlowReporting", "CommandLineSupport"]
+        ),
         .systemLibrary(
             name: "CMPI",
             path: "Sources/CMPI",
@@ -60,7 +70,10 @@ let package = Package(
             dependencies: ["TangentFlow", "CDistributed"],
             exclude: ["README.md"]
         ),
-        .executableTarget(name: "tangentflow-mpi", dependencies: ["TangentFlowDistributed", "TangentFlow", "CommandLineSupport"]),
+        .executableTarget(
+            name: "tangentflow-mpi",
+            dependencies: ["TangentFlowDistributed", "TangentFlow", "TangentFlowIO", "CommandLineSupport"]
+        ),
         .executableTarget(
             name: "distributed-checks",
             dependencies: ["TangentFlowDistributed", "TangentFlow"],
@@ -73,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TangentFlowTests",
-            dependencies: ["TangentFlow", "CommandLineSupport"],
+            dependencies: ["TangentFlow", "TangentFlowIO", "TangentFlowReporting", "CommandLineSupport"],
             resources: [.copy("Resources")]
         ),
     ]

@@ -3,7 +3,7 @@
 # NumPy layer-factored variants (scripts/bench_ntk_python.py), alternated ROUNDS times so that both sides see
 # the same machine state (this VM is shared; single runs move by ±15% and are bimodal at the millisecond scale).
 #
-#   scripts/bench_ntk_side_by_side.sh [ROUNDS] [OUT_DIR]      # defaults: 3, benchmarks/ntk-side-by-side
+#   scripts/bench_ntk_side_by_side.sh [ROUNDS] [OUT_DIR]      # defaults: 3, Benchmarks/results/ntk-side-by-side
 #
 # Writes OUT_DIR/tf-R.json (kernels-bench records) and OUT_DIR/numpy-R.json (bench_ntk_python records) for
 # R = 1..ROUNDS, and prints one line per round with the ratios. Needs the venv of scripts/setup_python_env.sh
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
-out=${2:-benchmarks/ntk-side-by-side}
+out=${2:-Benchmarks/results/ntk-side-by-side}
 python=${PYTHON:-/work/venvs/modern/bin/python}
 tools=numpy-layer-factored-plain,numpy-layer-factored-serial,numpy-layer-factored,numpy-layer-factored-ws,numpy-layer-factored-pairs
 mkdir -p "$out"

@@ -26,14 +26,24 @@ let package = Package(
 )
 SWIFT
 cat >"$work/Downstream/Sources/Downstream/main.swift" <<'SWIFT'
+import Foundation
 import TangentFlow
+import TangentFlowIO          // the one product holds all three modules
+import TangentFlowReporting
 let net = try MLP(widths: [3, 8, 2], activation: .tanh)
 let theta = net.initialParameters(seed: 1)
 var rng = SeededGenerator(seed: 2)
 let x = try Matrix.gaussian(rows: 5, cols: 3, using: &rng)
 let g = try ntkGram(net, theta: theta, inputs: x)
 let rank = try numericalRank(of: g)
-print("downstream OK: NTK \(g.rows)x\(g.cols), rank \(rank), BLAS core \(RuntimeInfo.current.blasCore)")
+let path = FileManager.default.temporaryDirectory.appendingPathComponent("downstream-\(getpid())-g.npy").path
+try NpyFile.write(g, to: path)
+let back = try NpyFile.readMatrix(from: path)
+try? FileManager.default.removeItem(atPath: path)
+var table = CSVTable(columns: ["rank"])
+try table.append([Double(rank)])
+guard back == g, table.rows.count == 1 else { fatalError("downstream: .npy round trip or CSV table failed") }
+print("downstream OK: NTK \(g.rows)x\(g.cols), rank \(rank), .npy round trip exact, BLAS core \(RuntimeInfo.current.blasCore)")
 SWIFT
 cd "$work/Downstream"
 swift build 2>&1 | tail -n 3

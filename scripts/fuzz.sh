@@ -11,17 +11,23 @@ seconds=${1:-60}
 out=$PWD/.build-fuzz
 
 # ---- What each target compiles: its harness plus the real library sources it needs, by glob. Everything is
-# one Swift module named TangentFlow, so the `import TangentFlow` of CommandLineSupport files is ignored (a
-# warning) and `package` declarations are visible. C modules: a system library of the package (Sources/<Name>/
+# one Swift module named TangentFlow, so the `import TangentFlow` of CommandLineSupport and TangentFlowIO files is
+# ignored (a warning) and `package` declarations are visible; the package's other Swift modules they import
+# (TangentFlowIO, TangentFlowReporting) are compiled in as sources, and each import is satisfied by an empty
+# module of that name in .build-fuzz/modules. C modules: a system library of the package (Sources/<Name>/
 # module.modulemap, e.g. CZlib) is found with `-I Sources/<Name>` and links itself; CKernels, if a compiled file
 # imports it, is built from CKernels/*.c (plain clang -O2, not instrumented) into .build-fuzz/ckernels and
 # linked with OpenBLAS, LAPACKE and libomp as in Package.swift.
 shopt -s nullglob
-npy_sources=(Tests/Fuzz/NpyFuzz.swift Sources/TangentFlow/IO/*.swift Sources/TangentFlow/Matrix/Matrix*.swift
-             Sources/TangentFlow/Matrix/TangentFlowError.swift Sources/TangentFlow/Runtime/MemoryBudget.swift)
+npy_sources=(Tests/Fuzz/NpyFuzz.swift Sources/TangentFlowIO/*.swift Sources/TangentFlow/Matrix/Matrix.swift
+             Sources/TangentFlow/Matrix/MatrixView.swift Sources/TangentFlow/Matrix/Matrix+Validation.swift
+             Sources/TangentFlow/Errors/TangentFlowError.swift Sources/TangentFlow/Runtime/MemoryBudget.swift)
+# (RuntimeInfo reaches C through Kernels/CRuntime.swift, which brings the Kernels folder and its two backends.)
 args_sources=(Tests/Fuzz/ArgsFuzz.swift Sources/CommandLineSupport/*.swift Sources/TangentFlow/Models/Activation.swift
               Sources/TangentFlow/Models/MLP.swift Sources/TangentFlow/Runtime/RuntimeInfo.swift
-              Sources/TangentFlow/Runtime/TangentFlowVersion.swift "${npy_sources[@]:1}")
+              Sources/TangentFlow/Runtime/TangentFlowVersion.swift Sources/TangentFlow/Kernels/*.swift
+              Sources/TangentFlow/Kernels/Swift/*.swift Sources/TangentFlow/Matrix/SymmetricMatrix.swift
+              Sources/TangentFlow/Wasserstein/WassersteinValidation.swift "${npy_sources[@]:1}")
 targets=(npy args)
 shopt -u nullglob
 
@@ -45,8 +51,20 @@ ckernels() {
   fi
 }
 
+# An empty Swift module named $1 in .build-fuzz/modules, standing in for a package module whose sources are
+# compiled into the one fuzz module (so `import TangentFlowIO` resolves and changes nothing).
+empty_module() {
+  local dir=$out/modules
+  mkdir -p "$dir"
+  [[ -f $dir/$1.swiftmodule ]] && return 0
+  : >"$dir/empty.swift"
+  swiftc -parse-as-library -emit-module -module-name "$1" -module-cache-path "$out/module-cache" "$dir/empty.swift" \
+    -emit-module-path "$dir/$1.swiftmodule" \
+    || { echo "fuzz.sh: BUILD FAILED: empty module $1" >&2; exit 2; }
+}
+
 # Compiles target $1 from the listed files. If the library grew a dependency (a symbol the compiler cannot
-# find), the file of Sources/TangentFlow declaring it is added and the build retried (at most 6 rounds); each
+# find), the file of Sources/TangentFlow (or TangentFlowIO, TangentFlowReporting) declaring it is added and the build retried (at most 6 rounds); each
 # addition is printed so the list above can be updated.
 build() {
   local name=$1; shift
@@ -60,6 +78,9 @@ build() {
         extra+=(-I "$out/ckernels" -L "$out/ckernels" -lCKernels -lopenblas -llapacke -lomp5 -lmvec -lm)
       elif [[ -f Sources/$m/module.modulemap ]]; then
         extra+=(-I "Sources/$m")
+      elif [[ $m == TangentFlow?* && -d Sources/$m ]]; then
+        empty_module "$m"
+        extra+=(-I "$out/modules")
       fi
     done
     if swiftc "${swift_flags[@]}" "${extra[@]}" "${files[@]}" -o "$out/fuzz-$name" >"$log" 2>&1; then
@@ -71,7 +92,7 @@ build() {
     for sym in $(grep -oE "cannot find (type )?'[A-Za-z_][A-Za-z0-9_]*' in scope|has no member '[A-Za-z_][A-Za-z0-9_]*'" "$log" \
                  | grep -oE "'[^']+'" | tr -d "'" | sort -u); do
       decl=$(grep -rlE "^[[:space:]]*([a-z@()]+[[:space:]]+)*(func|var|let|enum|struct|class|actor|protocol|typealias|case)[[:space:]]+$sym\b" \
-             Sources/TangentFlow --include='*.swift' | sort)
+             Sources/TangentFlow Sources/TangentFlowIO Sources/TangentFlowReporting --include='*.swift' | sort)
       (( $(wc -w <<<"$decl") <= 3 )) || continue   # a common name ('count', 'name'): not a missing file
       for f in $decl; do
         [[ " ${files[*]} " == *" $f "* ]] && continue

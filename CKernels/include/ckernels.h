@@ -187,7 +187,7 @@ int ck_mlp_jvp(const ck_mlp *net, const double *theta, const double *x, size_t l
 int ck_mlp_vjp(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n, const double *u,
                size_t ldu, size_t nu, double *out, size_t ldout, int nthreads);
 
-/* ---- pass.c: one recorded pass reused by several kernels --------------------------------------- */
+/* ---- mlp_recorded_pass.c: one recorded pass reused by several kernels -------------------------- */
 
 /* An opaque recorded pass (activations, σ', sensitivities) of an MLP at θ on X (n×M_0); θ is not kept. */
 typedef struct ck_mlp_pass ck_mlp_pass;

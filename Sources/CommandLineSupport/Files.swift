@@ -1,5 +1,6 @@
 import Foundation
 import TangentFlow
+import TangentFlowIO
 
 /// Reading inputs and writing outputs for a command: every read records the file in the run's report (path,
 /// shape, dtype), every write goes through `AtomicFile` and is recorded; float64 outputs are checked finite first,

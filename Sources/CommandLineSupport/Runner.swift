@@ -1,5 +1,6 @@
 import Foundation
 import TangentFlow
+import TangentFlowIO
 
 /// Where the runner writes: help text to `write` (as given), error lines to `writeError` (one line each).
 /// `tangentflow-mpi` passes writers that print on rank 0 only.

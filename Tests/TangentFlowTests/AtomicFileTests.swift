@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 /// `AtomicFile`: a write replaces the target whole or not at all, never leaves temporary files, and concurrent
 /// writers leave one writer's complete bytes.

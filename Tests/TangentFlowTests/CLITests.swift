@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 /// The command-line contract (README "Exit status"): outputs equal the library's; exit 0 / 64 (usage) / 65 (data)
 /// / 66 (no input) / 69 (memory) / 73 (cannot create) / 74 (I/O) / 75 (stopped); help on stdout; on failure one

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 /// `tangentflow dln …` and `tangentflow bw …` (issue #5 item 7): outputs equal the library's, exit codes
 /// 0 / 64 (usage) / 1 (runtime) with one `Error:` line on stderr, help on stdout.

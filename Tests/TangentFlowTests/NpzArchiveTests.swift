@@ -6,6 +6,7 @@
 import Foundation
 import Testing
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 // MARK: - Helpers (private to this file)
 

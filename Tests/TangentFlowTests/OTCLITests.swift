@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 /// `tangentflow ot assign` and `ot sinkhorn-grid` (issue #13 §4): outputs follow the contract and equal the
 /// library's; bad input gives one error line and a non-zero exit.

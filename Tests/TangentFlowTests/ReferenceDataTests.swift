@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 /// Both backends against independent reference data from JAX autodiff and neural-tangents 0.6.5
 /// (`scripts/make_reference_ntk.py`; `Resources/reference/manifest.json` records the versions and checks).

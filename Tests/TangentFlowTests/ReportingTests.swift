@@ -6,6 +6,7 @@
 import Foundation
 import Testing
 @testable import TangentFlow
+@testable import TangentFlowReporting
 
 #if canImport(FoundationXML)
 import FoundationXML

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowIO
 
 /// Issue #9 §3: the streamed generic NTK stays within its documented peak memory, `QN² + QN·P` doubles
 /// (docs/numerics.md), measured as the peak resident set of a `tangentflow gram` process (its own

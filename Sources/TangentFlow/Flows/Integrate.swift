@@ -86,6 +86,11 @@ public func integrate(
             continue
         }
         sol.stats.acceptedSteps += 1
+        if let report = r.report {
+            sol.stepReports.append(report)
+            sol.stats.innerIterations += report.innerIterations
+            if !report.converged { sol.stats.unconvergedSteps += 1 }
+        }
         let landed = hStep == target - s
         s = landed ? target : s + hStep
         y = r.y

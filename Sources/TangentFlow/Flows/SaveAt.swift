@@ -24,6 +24,9 @@ public struct FlowSolution: Sendable {
     public var stats = Stats()
     /// How the solve ended.
     public var status: Status = .success
+    /// One report per accepted step whose stepper made one (implicit steps), in step order; empty for explicit
+    /// methods. With `SaveAt.steps` and no report-free steps, `stepReports[k]` belongs to `states[k + 1]`.
+    public var stepReports: [any StepReport] = []
 
     /// Counters.
     public struct Stats: Sendable {
@@ -33,6 +36,10 @@ public struct FlowSolution: Sendable {
         public var rejectedSteps = 0
         /// Evaluations of the vector field.
         public var fieldEvaluations = 0
+        /// Inner iterations summed over the accepted steps' reports (0 for explicit methods).
+        public var innerIterations = 0
+        /// Accepted steps whose report says the inner solve did not converge (0 for explicit methods).
+        public var unconvergedSteps = 0
 
         /// Zero counters.
         public init() {}

@@ -1,8 +1,8 @@
 internal import CKernels
 
-/// `MLPRecordedPass` on the C layer (`CKernels/pass.c`): the tape is recorded once by `ck_mlp_pass_create` and
-/// reused for the outputs, the NTK and VJPs at the same point. Made by `CBackend.mlpRecordPass`, which validates
-/// the model, `θ` and `X`.
+/// `MLPRecordedPass` on the C layer (`CKernels/mlp_recorded_pass.c`): the tape is recorded once by
+/// `ck_mlp_pass_create` and reused for the outputs, the NTK and VJPs at the same point. Made by
+/// `CBackend.mlpRecordPass`, which validates the model, `θ` and `X`.
 final class CMLPPass: MLPRecordedPass {
     private let pass: OpaquePointer
     private let threads: Int

@@ -2,8 +2,8 @@
 /// output sensitivities `δ^ℓ` (MATH.md §1) — reused for the outputs, the NTK and VJPs at that point: the adapted
 /// flow needs all three per field evaluation (`θ' = −Dᵀψ`, `Gψ = g`, (2.21)–(2.22) in 2408.01517).
 ///
-/// Made by `Kernels.mlpRecordPass(_:theta:inputs:)`; each backend records its own (C: `CKernels/pass.c`; Swift:
-/// `SwiftMLPPass`). It holds the tape, so it is not `Sendable`: use one per thread.
+/// Made by `Kernels.mlpRecordPass(_:theta:inputs:)`; each backend records its own (C:
+/// `CKernels/mlp_recorded_pass.c`; Swift: `SwiftMLPPass`). It holds the tape, so it is not `Sendable`: use one per thread.
 public protocol MLPRecordedPass: AnyObject {
     /// Samples `N` (rows of `X`).
     var samples: Int { get }

@@ -23,7 +23,7 @@ extension Matrix {
     }
 
     /// Throws `.shapeMismatch` unless the shape is exactly `rows×cols`.
-    func requireShape(_ rows: Int, _ cols: Int, _ operation: String, _ argument: String) throws {
+    package func requireShape(_ rows: Int, _ cols: Int, _ operation: String, _ argument: String) throws {
         guard self.rows == rows, self.cols == cols else {
             throw TangentFlowError.shapeMismatch(
                 operation: operation, expected: "\(argument) of shape \(rows)×\(cols)", got: "\(self.rows)×\(self.cols)")

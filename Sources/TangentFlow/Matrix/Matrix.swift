@@ -6,7 +6,7 @@
 /// `Array` (a programming error, not bad data).
 ///
 /// Data files hold one sample per row (`N×M`, NumPy's habit); `Matrix(rows:cols:rowMajor:)` and `NpyFile`
-/// convert. Postconditions: `elements.count == rows * cols`; `rows, cols ≥ 0`.
+/// (in `TangentFlowIO`) convert. Postconditions: `elements.count == rows * cols`; `rows, cols ≥ 0`.
 public struct Matrix: Sendable, Equatable, CustomStringConvertible {
     /// Number of rows.
     public let rows: Int
@@ -65,8 +65,8 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
         try self.init(rows: r, cols: c, rowMajor: rowArrays.flatMap { $0 })
     }
 
-    /// Internal non-throwing initialiser for shapes already known to be valid.
-    init(uncheckedRows rows: Int, cols: Int, elements: [Double]) {
+    /// Non-throwing initialiser for shapes already known to be valid (package access: used by TangentFlowIO).
+    package init(uncheckedRows rows: Int, cols: Int, elements: [Double]) {
         precondition(elements.count == rows * cols, "internal shape error")
         self.rows = rows
         self.cols = cols

@@ -48,7 +48,7 @@ public enum MemoryBudget {
     }
 
     /// Throws `.insufficientMemory` if `doubles` float64 values (plus `extraBytes`) exceed the available memory.
-    static func require(doubles: Int, extraBytes: Int = 0, operation: String) throws {
+    package static func require(doubles: Int, extraBytes: Int = 0, operation: String) throws {
         let (bytes, overflow) = doubles.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
         let need = overflow ? Int.max : bytes &+ extraBytes
         // Reading /proc/meminfo costs ~20 µs — more than a small product. Requests under 64 MiB cannot be

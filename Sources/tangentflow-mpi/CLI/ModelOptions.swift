@@ -1,5 +1,6 @@
 import CommandLineSupport
 import TangentFlow
+import TangentFlowIO
 import TangentFlowDistributed
 
 extension ModelOptions {

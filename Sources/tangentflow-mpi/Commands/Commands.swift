@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowIO
 import TangentFlowDistributed
 
 func mib(_ bytes: Double) -> String { String(format: "%.0f MiB", bytes / 1_048_576) }

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowIO
 import TangentFlowDistributed
 
 let measureCommand = CommandSpec(

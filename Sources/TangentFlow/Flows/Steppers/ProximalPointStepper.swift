@@ -1,6 +1,11 @@
 /// The proximal-point step (implicit Euler): `y₁ = y + h F(s + h, y₁)`. For a gradient flow `F = −∇C` this is
 /// `y₁ = argmin_z C(z) + |z − y|²/(2h)`, the JKO/minimising-movement step. Solved by the fixed-point iteration
 /// `z ← y + h F(s + h, z)`, which contracts when `h·Lip(F) < 1`; order 1, no error estimate.
+///
+/// On a `ResolventField` the step is the field's own resolvent solve towards `T = y` instead
+/// (`∇E(y₁) + (y₁ − y)/(hc) = 0`, the Frobenius proximal step of §2.2.1 of file 004, MATH.md §6), started at
+/// `y`, with `tolerance` and `maxIterations` passed to that solve (its stationarity measure, not `|Δz|`); an
+/// unconverged solve is then reported in the step's `ProximalStepReport` (and `FlowSolution.stats`), not thrown.
 public struct ProximalPointStepper: Stepper {
     /// Relative tolerance of the inner iteration: stop when `|Δz| ≤ tolerance·(1 + |z|)`.
     public let tolerance: Double
@@ -23,6 +28,14 @@ public struct ProximalPointStepper: Stepper {
 
     /// One step from `(s, y)` of size `h`, see `Stepper.step(_:at:_:size:f0:)`.
     public func step(_ field: any VectorField, at s: Double, _ y: [Double], size h: Double, f0: [Double]?) throws -> StepResult {
+        if let field = field as? any ResolventField {
+            let r = try field.resolvent(of: y, at: s + h, size: h, start: y, tolerance: tolerance, maxIterations: maxIterations)
+            var moved = 0.0
+            for k in 0..<y.count { moved += (r.point[k] - y[k]) * (r.point[k] - y[k]) }
+            let report = ProximalStepReport(
+                innerIterations: r.iterations, residual: r.residual, assignmentRounds: 0, converged: r.converged, squaredDistance: moved)
+            return StepResult(y: r.point, error: nil, fLast: nil, evaluations: r.iterations, report: report)
+        }
         var z = axpy(y, h, try f0 ?? field.velocity(at: s, y))  // explicit Euler predictor
         var evaluations = f0 == nil ? 1 : 0
         for _ in 0..<maxIterations {

@@ -19,4 +19,16 @@ public struct StepResult: Sendable {
     public var fLast: [Double]?
     /// Field evaluations made.
     public var evaluations: Int
+    /// What an implicit step's inner solve did (`nil` for explicit methods); `integrate` collects one per
+    /// accepted step into `FlowSolution.stepReports`.
+    public var report: (any StepReport)? = nil
+}
+
+/// Statistics of one step's inner solve (proximal and JKO steps: inner iterations, convergence), so that an
+/// unconverged inner solve is reported by the solution, never silent.
+public protocol StepReport: Sendable {
+    /// Inner iterations the step ran (summed into `FlowSolution.Stats.innerIterations`).
+    var innerIterations: Int { get }
+    /// Whether the inner solve met its tolerance (counted in `FlowSolution.Stats.unconvergedSteps` when not).
+    var converged: Bool { get }
 }

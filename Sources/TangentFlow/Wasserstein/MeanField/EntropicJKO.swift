@@ -83,7 +83,9 @@ public struct EntropicJKOTrajectory: Sendable {
 /// from a = b = 1:   p ← prox^{KL}_{τf/γ}(ξb),   a ← p/(ξb),   b ← p_t/(ξᵀa)        (log domain)
 /// ```
 public enum EntropicJKO {
-    /// One entropic JKO step from `previous` (`p_t`, a probability vector on `energy.grid`).
+    /// One entropic JKO step from `previous` (`p_t`, a probability vector on `energy.grid`): one step of
+    /// `integrate` with `EntropicJKOStepper` (raw `p`, not renormalised) on `MeanFieldGridGradientFlow` with
+    /// `c = τ/2` and step 1.
     ///
     /// Edge cases: zero masses in `p_t` are allowed (`log 0 = −∞` is carried exactly); the returned `p` is
     /// positive wherever the kernel reaches, i.e. everywhere.
@@ -99,10 +101,12 @@ public enum EntropicJKO {
         let op = "EntropicJKO.step"
         try settings.validate(op)
         try requireProbabilityVector(previous, count: energy.grid.count, op, "p_t")
-        return try stepUnchecked(previous, energy, settings, SeparableLogKernel(axis: energy.grid.axis, gamma: settings.gamma, backend: backend))
+        let sol = try solve(previous, energy, settings, steps: 1, renormalizes: false, backend: backend)
+        return (sol.finalState, try reports(sol)[0])
     }
 
-    /// `steps` entropic JKO steps from `start` (see `step`).
+    /// `steps` entropic JKO steps from `start` (see `step`), each renormalised to the simplex: `integrate` with
+    /// `EntropicJKOStepper` on `MeanFieldGridGradientFlow(c = τ/2)`, unit steps, every step saved; times `t·τ/2`.
     /// - Parameter backend: applies the Gibbs kernel `ξ` (`Kernels.gridLogKernel`); `.c` by default.
     /// - Throws: as `step`, and `.invalidArgument` for `steps < 0`.
     public static func flow(
@@ -112,57 +116,34 @@ public enum EntropicJKO {
         try settings.validate(op)
         try requireProbabilityVector(start, count: energy.grid.count, op, "start")
         try requireAtLeast(steps, 0, op, "steps")
-        let kernel = try SeparableLogKernel(axis: energy.grid.axis, gamma: settings.gamma, backend: backend)
-        var p = start
-        var times = [0.0], densities = [start], energies = [energy.model.energy(residuals: energy.residuals(start))]
-        var reports: [EntropicJKOReport] = []
-        for t in stride(from: 1, through: steps, by: 1) {
-            let (next, report) = try stepUnchecked(p, energy, settings, kernel)
-            // Renormalise the rounding-level mass drift so the next step's input is on the simplex.
-            let mass = next.reduce(0, +)
-            p = next.map { $0 / mass }
-            times.append(Double(t) * settings.tau / 2)
-            densities.append(p)
-            energies.append(energy.model.energy(residuals: energy.residuals(p)))
-            reports.append(report)
-        }
-        return EntropicJKOTrajectory(times: times, densities: densities, energies: energies, reports: reports)
+        let sol = try solve(start, energy, settings, steps: steps, renormalizes: true, backend: backend)
+        let times = (0...steps).map { t in Double(t) * settings.tau / 2 }
+        let energies = sol.states.map { energy.model.energy(residuals: energy.residuals($0)) }
+        return EntropicJKOTrajectory(times: times, densities: sol.states, energies: energies, reports: try reports(sol))
     }
 
-    static func stepUnchecked(_ previous: [Double], _ energy: MeanFieldGridEnergy, _ settings: EntropicJKOSettings,
-                              _ kernel: SeparableLogKernel) throws -> ([Double], EntropicJKOReport) {
-        let count = previous.count
-        let logPrevious = previous.map { log($0) }
-        let prox = KLProximalSolver(features: energy.features, targets: energy.model.targets, sigma: settings.tau / settings.gamma)
-        // The prox's dual is warm-started across the scaling iterations of this step (p̄ changes little between
-        // them), not across steps: b restarts at 1, so the first p̄ = ξ1 of a step is far from the last one.
-        var dual = [Double](repeating: 0, count: energy.model.samples)
-        var logB = [Double](repeating: 0, count: count)
-        var logXiB = try kernel.apply(logB)
-        var logP = logXiB
-        var iterations = 0, proxIterations = 0
-        var proxResidual = 0.0, proxConverged = true
-        var error = Double.infinity
-        while iterations < settings.maxIterations {
-            iterations += 1
-            let solution = prox.solve(logPrior: logXiB, dual: &dual, tolerance: settings.proxTolerance, maxIterations: settings.maxProxIterations)
-            logP = solution.logP
-            proxIterations += solution.iterations
-            proxResidual = max(proxResidual, solution.residual)
-            proxConverged = proxConverged && solution.converged
-            let logA = zip(logP, logXiB).map { $0 - $1 }
-            let logXiA = try kernel.apply(logA)
-            logB = zip(logPrevious, logXiA).map { $0 - $1 }
-            logXiB = try kernel.apply(logB)
-            // First marginal of π = diag(a) ξ diag(b) with the new b, against p.
-            error = 0
-            for k in 0..<count { error += abs(exp(logA[k] + logXiB[k]) - exp(logP[k])) }
-            if error <= settings.marginalTolerance { break }
-        }
-        let p = logP.map { exp($0) }
-        let report = EntropicJKOReport(
-            iterations: iterations, marginalError: error, converged: error <= settings.marginalTolerance && proxConverged,
-            proxIterations: proxIterations, proxResidual: proxResidual, mass: p.reduce(0, +))
-        return (p, report)
+    /// The solve behind `step` and `flow`. Its time counts steps (`c = τ/2`, step 1), so every step has exactly
+    /// `τ = 2·(1·τ/2)` whatever the number of steps (a flow-time solve with step `τ/2` accumulates rounding in
+    /// `s` that `integrate`'s last-step clipping would turn into a different last `τ`).
+    static func solve(_ start: [Double], _ energy: MeanFieldGridEnergy, _ settings: EntropicJKOSettings, steps: Int,
+                      renormalizes: Bool, backend: KernelBackend) throws -> FlowSolution {
+        let field = try MeanFieldGridGradientFlow(energy: energy, timeScale: settings.tau / 2)
+        let stepper = try EntropicJKOStepper(settings: settings, renormalizes: renormalizes, backend: backend)
+        return try integrate(field, stepper: stepper, controller: ConstantStepSize(1), from: 0, to: Double(steps), start: start,
+                             saveAt: .steps, maxSteps: max(steps, 1))
     }
+
+    /// The per-step reports of a JKO solve, one per step.
+    static func reports(_ sol: FlowSolution) throws -> [EntropicJKOReport] {
+        let reports = sol.stepReports.compactMap { $0 as? EntropicJKOReport }
+        guard sol.status == .success, reports.count == sol.stats.acceptedSteps else {
+            throw TangentFlowError.invalidArgument(operation: "EntropicJKO", reason: "the solve stopped early (\(sol.status))")
+        }
+        return reports
+    }
+}
+
+extension EntropicJKOReport: StepReport {
+    /// Scaling iterations of the step (`iterations`).
+    public var innerIterations: Int { iterations }
 }

@@ -7,38 +7,45 @@
 // block-coordinate descent alternates the inner solve in V (σ fixed, the Frobenius step towards the permuted
 // targets) with an exact assignment in σ (V fixed). Each round does not increase the objective and there are
 // finitely many σ, so the rounds stop; we stop them when σ no longer lowers the transport cost.
+//
+// No loop lives here: every descent is `integrate` on TwoLayerReLUGradientFlow (the field, whose resolvent is the
+// inner solve below) with `.euler`, ProximalPointStepper or WassersteinProximalStepper (Flows/Steppers/).
 
 extension TwoLayerReLUProblem {
-    /// Gradient descent `W^{t+1} = W^t − η ∇F(W^t)` (explicit Euler for `W' = −∇F`, MATH.md §6).
+    /// Gradient descent `W^{t+1} = W^t − η ∇F(W^t)` (explicit Euler for `W' = −∇F`, MATH.md §6): `integrate` with
+    /// `.euler` on `TwoLayerReLUGradientFlow(c = η)`, unit steps (so the solve's time counts steps exactly).
     ///
     /// - Parameters:
     ///   - start: `W⁰`, `m×d`.
     ///   - step: `η > 0`.
     ///   - steps: number of steps `≥ 0`.
-    /// - Returns: `steps + 1` records and iterates; `time = t·η`, `distance = (1/m)Σ|W^t_i − W^{t−1}_i|²`.
+    /// - Returns: `steps + 1` records and iterates; `time = t·η`, `distance = (1/m)Σ|η∇F(W^{t−1})|²`.
     /// - Throws: `.shapeMismatch` / `.nonFinite` for a bad start, `.invalidArgument` for `η ≤ 0` or `steps < 0`.
     public func gradientDescent(from start: Matrix, step: Double, steps: Int) throws -> DescentTrace {
         let op = "TwoLayerReLUProblem.gradientDescent"
         try validate(start, op)
         try requirePositive(step, op, "step η")
         try requireAtLeast(steps, 0, op, "steps")
-        var w = start.elements
-        var records = [DescentRecord(step: 0, time: 0, loss: lossUnchecked(w), distance: 0, innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true)]
+        let field = try TwoLayerReLUGradientFlow(problem: self, timeScale: step)
+        let sol = try integrate(field, stepper: .euler, controller: ConstantStepSize(1), from: 0, to: Double(steps),
+                                start: start.elements, saveAt: .steps, maxSteps: max(steps, 1))
+        try requireComplete(sol, steps: steps, op)
+        var records = [DescentRecord(step: 0, time: 0, loss: lossUnchecked(start.elements), distance: 0, innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true)]
         var iterates = [start]
         for t in stride(from: 1, through: steps, by: 1) {
-            let g = gradientUnchecked(w)
+            // The distance moved is the step's own |η∇F|², as the update computed it (not the rounded difference
+            // of the iterates, which loses digits once the step is small against W).
+            let g = gradientUnchecked(sol.states[t - 1])
             var moved = 0.0
-            for k in 0..<w.count {
-                w[k] -= step * g[k]
-                moved += step * step * g[k] * g[k]
-            }
-            records.append(DescentRecord(step: t, time: Double(t) * step, loss: lossUnchecked(w), distance: moved / Double(neurons), innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true))
-            iterates.append(Matrix(uncheckedRows: neurons, cols: inputDimension, elements: w))
+            for k in 0..<g.count { moved += step * step * g[k] * g[k] }
+            records.append(DescentRecord(step: t, time: Double(t) * step, loss: lossUnchecked(sol.states[t]), distance: moved / Double(neurons), innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true))
+            iterates.append(Matrix(uncheckedRows: neurons, cols: inputDimension, elements: sol.states[t]))
         }
         return DescentTrace(records: records, iterates: iterates)
     }
 
-    /// One proximal-point step `W^{t+1} = argmin_V F(V) + d(V, W^t)/(2γ)` (§2.2 of file 004, MATH.md §6).
+    /// One proximal-point step `W^{t+1} = argmin_V F(V) + d(V, W^t)/(2γ)` (§2.2 of file 004, MATH.md §6): one step
+    /// of `proximalPoint`.
     ///
     /// ```
     /// inner:  V ← V − β (∇F(V) + (V − T)/(mγ)),   T = W^t (Frobenius) or T_i = W^t_{σ(i)} (W₂, σ optimal)
@@ -60,11 +67,15 @@ extension TwoLayerReLUProblem {
                              maxInnerIterations: Int, innerStep: Double? = nil) throws -> (Matrix, DescentRecord) {
         let op = "TwoLayerReLUProblem.proximalStep"
         try validate(start, op)
-        let beta = try checkProximalArguments(op, gamma: gamma, tolerance: tolerance, maxInnerIterations: maxInnerIterations, innerStep: innerStep)
-        return try proximalStepUnchecked(start, distance, gamma, tolerance, maxInnerIterations, beta)
+        try checkProximalArguments(op, gamma: gamma, tolerance: tolerance, maxInnerIterations: maxInnerIterations, innerStep: innerStep)
+        let trace = try proximalTrace(start, distance, gamma, 1, tolerance, maxInnerIterations, innerStep, op)
+        let r = trace.records[1]
+        return (trace.final, DescentRecord(step: 0, time: 0, loss: r.loss, distance: r.distance, innerIterations: r.innerIterations, innerGradientNorm: r.innerGradientNorm, assignmentRounds: r.assignmentRounds, converged: r.converged))
     }
 
-    /// `steps` proximal-point steps from `start` (see `proximalStep`); `time = t·mγ`.
+    /// `steps` proximal-point steps from `start` (see `proximalStep`); `time = t·mγ`: `integrate` on
+    /// `TwoLayerReLUGradientFlow(c = mγ, β)` with `ProximalPointStepper` (Frobenius) or
+    /// `WassersteinProximalStepper` (W₂), unit steps.
     ///
     /// - Returns: `steps + 1` records and iterates; `unconvergedSteps` counts steps whose inner solve hit the cap.
     /// - Throws: as `proximalStep`, and `.invalidArgument` for `steps < 0`.
@@ -73,68 +84,55 @@ extension TwoLayerReLUProblem {
         let op = "TwoLayerReLUProblem.proximalPoint"
         try validate(start, op)
         try requireAtLeast(steps, 0, op, "steps")
-        let beta = try checkProximalArguments(op, gamma: gamma, tolerance: tolerance, maxInnerIterations: maxInnerIterations, innerStep: innerStep)
-        var records = [DescentRecord(step: 0, time: 0, loss: lossUnchecked(start.elements), distance: 0, innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true)]
-        var iterates = [start]
-        var w = start
-        for t in stride(from: 1, through: steps, by: 1) {
-            let (next, r) = try proximalStepUnchecked(w, distance, gamma, tolerance, maxInnerIterations, beta)
-            w = next
-            records.append(DescentRecord(step: t, time: Double(t) * Double(neurons) * gamma, loss: r.loss, distance: r.distance, innerIterations: r.innerIterations, innerGradientNorm: r.innerGradientNorm, assignmentRounds: r.assignmentRounds, converged: r.converged))
-            iterates.append(w)
-        }
-        return DescentTrace(records: records, iterates: iterates)
+        try checkProximalArguments(op, gamma: gamma, tolerance: tolerance, maxInnerIterations: maxInnerIterations, innerStep: innerStep)
+        return try proximalTrace(start, distance, gamma, steps, tolerance, maxInnerIterations, innerStep, op)
     }
 
     // MARK: internals
 
-    func checkProximalArguments(_ op: String, gamma: Double, tolerance: Double, maxInnerIterations: Int, innerStep: Double?) throws -> Double {
+    func checkProximalArguments(_ op: String, gamma: Double, tolerance: Double, maxInnerIterations: Int, innerStep: Double?) throws {
         try requirePositive(gamma, op, "gamma γ")
         try requirePositive(tolerance, op, "tolerance")
         try requireAtLeast(maxInnerIterations, 1, op, "maxInnerIterations")
         if let innerStep { try requirePositive(innerStep, op, "innerStep β") }
-        return innerStep ?? 1 / (gradientLipschitzBound + 1 / (Double(neurons) * gamma))
     }
 
-    func proximalStepUnchecked(_ start: Matrix, _ distance: ProximalDistance, _ gamma: Double, _ tolerance: Double,
-                               _ maxInner: Int, _ beta: Double) throws -> (Matrix, DescentRecord) {
-        let (m, d) = (neurons, inputDimension)
-        var v = start.elements
-        var permutation = Array(0..<m)
-        var rounds = 0, iterations = 0
-        var inner = (iterations: 0, norm: 0.0, converged: true)
-        var assignmentStable = true
-        // Block-coordinate descent in (V, σ); for the Frobenius distance σ stays the identity and one round runs.
-        let maxRounds = distance == .frobenius ? 1 : 50
-        while true {
-            rounds += 1
-            let target = permutedRows(start.elements, permutation)
-            inner = innerSolve(&v, target: target, gamma: gamma, beta: beta, tolerance: tolerance, maxIterations: maxInner)
-            iterations += inner.iterations
-            guard distance == .wasserstein else { break }
-            let cost = try LinearAssignment.squaredDistances(Matrix(uncheckedRows: m, cols: d, elements: v), start)
-            let assignment = try LinearAssignment.solve(cost: cost)
-            var current = 0.0
-            for i in 0..<m { current += cost.elements[i + permutation[i] * m] }
-            // Keep σ unless the new assignment lowers the transport cost beyond rounding.
-            guard assignment.totalCost < current - 1e-13 * max(current, 1e-300) else { break }
-            permutation = assignment.permutation
-            if rounds >= maxRounds {
-                assignmentStable = false
-                break
-            }
+    /// The field and stepper of a proximal-point descent with parameter `γ` (flow-time step `mγ` per unit step).
+    func proximalSolver(_ distance: ProximalDistance, _ gamma: Double, _ tolerance: Double, _ maxInner: Int,
+                        _ innerStep: Double?) throws -> (field: TwoLayerReLUGradientFlow, stepper: any Stepper) {
+        let field = try TwoLayerReLUGradientFlow(problem: self, timeScale: Double(neurons) * gamma, innerStep: innerStep)
+        switch distance {
+        case .frobenius: return (field, try ProximalPointStepper(tolerance: tolerance, maxIterations: maxInner))
+        case .wasserstein: return (field, try WassersteinProximalStepper(particles: neurons, tolerance: tolerance, maxInnerIterations: maxInner))
         }
-        let target = permutedRows(start.elements, permutation)
-        var moved = 0.0
-        for k in 0..<(m * d) { moved += (v[k] - target[k]) * (v[k] - target[k]) }
-        let record = DescentRecord(
-            step: 0, time: 0, loss: lossUnchecked(v), distance: moved / Double(m), innerIterations: iterations,
-            innerGradientNorm: inner.norm, assignmentRounds: distance == .wasserstein ? rounds : 0,
-            converged: inner.converged && assignmentStable)
-        return (Matrix(uncheckedRows: m, cols: d, elements: v), record)
     }
 
-    /// Minimises `G(V) = F(V) + (1/(2γm)) Σ|V_i − T_i|²` from `v`, in place.
+    func proximalTrace(_ start: Matrix, _ distance: ProximalDistance, _ gamma: Double, _ steps: Int, _ tolerance: Double,
+                       _ maxInner: Int, _ innerStep: Double?, _ op: String) throws -> DescentTrace {
+        let (field, stepper) = try proximalSolver(distance, gamma, tolerance, maxInner, innerStep)
+        let sol = try integrate(field, stepper: stepper, controller: ConstantStepSize(1), from: 0, to: Double(steps),
+                                start: start.elements, saveAt: .steps, maxSteps: max(steps, 1))
+        try requireComplete(sol, steps: steps, op)
+        let reports = sol.stepReports.compactMap { $0 as? ProximalStepReport }
+        var records = [DescentRecord(step: 0, time: 0, loss: lossUnchecked(start.elements), distance: 0, innerIterations: 0, innerGradientNorm: 0, assignmentRounds: 0, converged: true)]
+        var iterates = [start]
+        for t in stride(from: 1, through: steps, by: 1) {
+            let r = reports[t - 1]
+            records.append(DescentRecord(step: t, time: Double(t) * Double(neurons) * gamma, loss: lossUnchecked(sol.states[t]), distance: r.squaredDistance / Double(neurons), innerIterations: r.innerIterations, innerGradientNorm: r.residual, assignmentRounds: r.assignmentRounds, converged: r.converged))
+            iterates.append(Matrix(uncheckedRows: neurons, cols: inputDimension, elements: sol.states[t]))
+        }
+        return DescentTrace(records: records, iterates: iterates)
+    }
+
+    /// Throws unless a unit-step solve took all `steps` steps (it always does: a guard against a changed loop).
+    func requireComplete(_ sol: FlowSolution, steps: Int, _ op: String) throws {
+        guard sol.status == .success, sol.states.count == steps + 1,
+              sol.stepReports.isEmpty || sol.stepReports.count == steps else {
+            throw TangentFlowError.invalidArgument(operation: op, reason: "the solve stopped after \(sol.stats.acceptedSteps) of \(steps) steps (\(sol.status))")
+        }
+    }
+
+    /// Minimises `G(V) = F(V) + (scale/2) Σ|V_i − T_i|²` from `v`, in place (`scale = 1/(mγ)`).
     ///
     /// `G` is piecewise quadratic with gradient jumps on the ReLU kinks `z_ij = ⟨v_i, x_j⟩ = 0`, and a proximal
     /// minimiser often sits on one (a neuron held just short of activating a sample): there `‖∇G‖` never falls
@@ -151,10 +149,9 @@ extension TwoLayerReLUProblem {
     ///    found instead of zig-zagged across.
     /// Stops when `‖d‖ ≤ tolerance` (`‖d‖ = ‖∇G‖` off the kinks), or — reported as not converged — at the cap or
     /// when a step no longer changes `V` (the rounding floor of `G`, about `√(ε|G|/β)` in `‖d‖`).
-    func innerSolve(_ v: inout [Double], target: [Double], gamma: Double, beta: Double, tolerance: Double,
+    func innerSolve(_ v: inout [Double], target: [Double], scale: Double, beta: Double, tolerance: Double,
                     maxIterations: Int) -> (iterations: Int, norm: Double, converged: Bool) {
         let (m, n, dim) = (neurons, samples, inputDimension)
-        let scale = 1 / (Double(m) * gamma)
         let x = inputs.elements
         let inputNorms = (0..<n).map { j in scaledNorm((0..<dim).map { x[j + $0 * n] }) }
         func objective(_ v: [Double]) -> Double {
@@ -260,13 +257,5 @@ extension TwoLayerReLUProblem {
             if change <= 1e-15 { break }
         }
         for k in 0..<dim { d[i + k * m] = r[k] }
-    }
-
-    /// Rows of column-major `m×d` storage `w` reordered: row i of the result is row `permutation[i]` of `w`.
-    func permutedRows(_ w: [Double], _ permutation: [Int]) -> [Double] {
-        let (m, d) = (neurons, inputDimension)
-        var out = [Double](repeating: 0, count: m * d)
-        for k in 0..<d { for i in 0..<m { out[i + k * m] = w[permutation[i] + k * m] } }
-        return out
     }
 }

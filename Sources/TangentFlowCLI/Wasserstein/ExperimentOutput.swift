@@ -1,0 +1,37 @@
+import Foundation
+import TangentFlow
+import TangentFlowReporting
+
+/// Output folder of one experiment: CSV tables, SVG figures (through the demo's writer, which adds PNG copies)
+/// and hand-written SVG (heat maps).
+struct ExperimentOutput {
+    let directory: String
+    private(set) var files: [String] = []
+
+    init(directory: String) throws {
+        self.directory = directory
+        try makeDirectory(directory)
+    }
+
+    mutating func write(_ table: CSVTable, _ name: String) throws {
+        try table.write(to: "\(directory)/\(name)")
+        files.append(name)
+    }
+
+    mutating func write(_ figure: SVGFigure, _ name: String) throws {
+        try Demo(outputDirectory: directory, backend: .c).writePlot(figure, name, &files)
+    }
+
+    mutating func write(svg text: String, _ name: String) throws {
+        let path = "\(directory)/\(name)"
+        let png = try SVGFile.write(text, to: path)  // atomic, plus the 2× PNG when rsvg-convert is installed
+        files.append(name)
+        if let png = png.fileName { files.append(png) }
+    }
+
+    func printFiles(since start: Date) {
+        print("\nFiles written to \(directory)/:")
+        for f in files { print("  \(f)") }
+        print(String(format: "\nDone in %.1f s.", Date().timeIntervalSince(start)))
+    }
+}

@@ -1,0 +1,91 @@
+import CommandLineSupport
+import Foundation
+import TangentFlow
+import TangentFlowReporting
+
+/// `tangentflow wasserstein init-scale`: small vs large initialisation (§3 of file 004): neuron directions and
+/// norms along gradient descent.
+let initScaleCommand = CommandSpec(
+    name: "init-scale",
+    abstract: "Small vs large initialisation: alignment phase, then growth (neuron directions and norms).",
+    discussion: """
+        The same network and data from two initial scales: neurons w_i ~ N(0, s²I) in R² (slope, bias) with s small
+        and s large, trained by gradient descent (step 0.5/L). From a small scale the neurons first turn, with
+        almost no change of norm, towards a few directions picked by the data (alignment), then grow along them;
+        from a large scale directions barely move while the norms adjust. The direction of w = (a, b) is plotted as
+        the angle atan2(b, a), against flow time on a log axis. Writes init-scale.csv, init-scale.svg (and .png).
+        """,
+    options: wassersteinCommonOptions("tangentflow-wasserstein") + [
+        OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "10", kind: .integer(1...256)),
+        OptionSpec(name: "small", value: "s", help: "Small initial scale.", defaultValue: "1e-3", kind: .real(lower: 0, upper: 1000, openLower: true)),
+        OptionSpec(name: "large", value: "s", help: "Large initial scale.", defaultValue: "1", kind: .real(lower: 0, upper: 1000, openLower: true)),
+        OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "60", kind: .real(lower: 0, upper: 1000, openLower: true)),
+    ],
+    examples: [
+        "tangentflow wasserstein init-scale -o init-scale",
+        "tangentflow wasserstein init-scale --small 1e-4 --time 100 -o init-scale-long",
+    ],
+    run: { p in
+        try runInitScale(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
+                         small: doubleOption(p, "small"), large: doubleOption(p, "large"), time: doubleOption(p, "time"))
+    })
+
+func runInitScale(output: String, seed: UInt64, neurons m: Int, small: Double, large: Double, time: Double) throws {
+    let start = Date()
+    Progress.shared.begin("wasserstein init-scale")
+    defer { Progress.shared.end() }
+    guard m >= 1 else { throw TangentFlowError.invalidArgument(operation: "init-scale", reason: "--neurons must be ≥ 1, got \(m)") }
+    for (name, s) in [("--small", small), ("--large", large)] where !(s.isFinite && s > 0) {
+        throw TangentFlowError.invalidArgument(operation: "init-scale", reason: "\(name) must be finite and > 0, got \(s)")
+    }
+    try requireFlowTime(time, "init-scale")
+    let data = try teacherData()
+    print("TangentFlow: small vs large initialisation (Mercklé §3), m = \(m), n = \(data.targets.count)\n")
+    var table = CSVTable(columns: ["scale", "step", "time", "loss"] + (0..<m).map { "angle_\($0)" } + (0..<m).map { "norm_\($0)" })
+    var fig = try SVGFigure(rows: 2, columns: 3, title: "Small vs large initialisation, gradient descent on a two-layer ReLU network (m = \(m))")
+    for (row, scale) in [small, large].enumerated() {
+        let (w0, signs) = try initialNeurons(m, scale: scale, seed: seed)
+        let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs)
+        let eta = 0.5 / problem.gradientLipschitzBound
+        let steps = try stepCount(time / eta, limit: 1e6, "init-scale", "gradient descent to --time")
+        let trace = try problem.gradientDescent(from: w0, step: eta, steps: steps)
+        let every = max(1, steps / 300)
+        let kept = trace.records.indices.filter { $0 <= 100 || $0 % every == 0 || $0 == steps }   // dense early: alignment is fast
+        var angles = [[Double]](repeating: [], count: m), norms = [[Double]](repeating: [], count: m)
+        var times: [Double] = [], losses: [Double] = []
+        for t in kept {
+            let w = trace.iterates[t]
+            let a = (0..<m).map { atan2(w[$0, 1], w[$0, 0]) }
+            let n = (0..<m).map { hypot(w[$0, 0], w[$0, 1]) }
+            for i in 0..<m {
+                angles[i].append(a[i])
+                norms[i].append(n[i])
+            }
+            times.append(trace.records[t].time)
+            losses.append(trace.records[t].loss)
+            try table.append([scale, Double(t), trace.records[t].time, trace.records[t].loss] + a + n)
+        }
+        print(String(format: "scale %-7.3g steps %6d   loss %.3e → %.3e   median norm %.3g → %.3g", scale, steps,
+                     losses.first!, losses.last!, median(norms.map { $0.first! }), median(norms.map { $0.last! })))
+        let label = "s = \(String(format: "%g", scale))"
+        func colour(_ i: Int) -> String { signs[i] > 0 ? "#0072B2" : "#D55E00" }
+        try fig.place(SVGPlot(title: "loss, \(label)", xAxis: PlotAxis(label: "flow time t", scale: .log10), yAxis: PlotAxis(label: "loss F", scale: .log10),
+                              series: [try PlotSeries(name: "", x: times, y: losses)]), row: row, column: 0)
+        try fig.place(SVGPlot(title: "directions atan2(b, a), \(label) (blue α = +1)", xAxis: PlotAxis(label: "flow time t", scale: .log10),
+                              yAxis: PlotAxis(label: "angle (rad)", lowerBound: -3.3, upperBound: 3.3),
+                              series: try (0..<m).map { try PlotSeries(name: "", x: times, y: angles[$0], color: colour($0), line: .none, marker: .circle, lineWidth: 0.8) }),
+                      row: row, column: 1)
+        try fig.place(SVGPlot(title: "norms |w_i|, \(label)", xAxis: PlotAxis(label: "flow time t", scale: .log10), yAxis: PlotAxis(label: "neuron norm |w_i|", scale: .log10),
+                              series: try (0..<m).map { try PlotSeries(name: "", x: times, y: norms[$0], color: colour($0), lineWidth: 1.2) }),
+                      row: row, column: 2)
+    }
+    var out = try ExperimentOutput(directory: output)
+    try out.write(table, "init-scale.csv")
+    try out.write(fig, "init-scale.svg")
+    out.printFiles(since: start)
+}
+
+func median(_ v: [Double]) -> Double {
+    let s = v.sorted()
+    return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+}

@@ -1,0 +1,23 @@
+import Foundation
+import TangentFlow
+
+extension TrajectoryDiagnostics {
+    /// The columns of `table(_:)`, in order.
+    public static let columns = [
+        "s", "t", "loss", "deviation", "sigma_min", "sigma_max", "rank", "predicted_deviation", "prediction_error",
+        "collapse_within", "collapse_means", "logit_sum_drift", "distance_to_minimiser", "feasibility_residual",
+    ]
+
+    /// One CSV row per point (`nan` where a quantity does not apply to the run).
+    public static func table(_ points: [TrajectoryPoint]) throws -> CSVTable {
+        var table = CSVTable(columns: columns)
+        for p in points {
+            let row: [Double?] = [
+                p.s, p.t, p.loss, p.deviation, p.sigmaMin, p.sigmaMax, Double(p.rank), p.predictedDeviation, p.predictionError,
+                p.collapseWithin, p.collapseMeans, p.logitSumDrift, p.distanceToMinimiser, p.feasibilityResidual,
+            ]
+            try table.append(row.map { $0 ?? .nan })
+        }
+        return table
+    }
+}
