@@ -3,11 +3,10 @@
 #   address    — the whole suite, Swift and C (LeakSanitizer on; .ci/lsan.supp silences leaks inside Foundation);
 #   undefined  — the C kernels (Swift on Linux has no -sanitize=undefined, so clang's UBSan is passed to the C
 #                target with -Xcc and its runtime linked explicitly), every report fatal;
-#   thread     — the concurrency tests (kernels called from many Swift tasks at once), with OMP_NUM_THREADS=1:
-#                LLVM's libomp is not TSan-instrumented (no Archer here), so TSan cannot see the fork/join
-#                barrier of GOMP_parallel and reports every parallel region as a race. With one OpenMP thread
-#                the regions run inline and TSan checks the rest: Swift tasks, the BLAS-thread guard, the
-#                once-selection, OpenBLAS's own pthread pool.
+#   thread     — the concurrency tests (kernels called from many Swift tasks at once) with two OpenMP threads:
+#                LLVM's libomp is not TSan-instrumented, so its Archer tool (OMP_TOOL_LIBRARIES=libarcher.so)
+#                reports the fork/join barriers of GOMP_parallel to TSan; the parallel regions, Swift tasks, the
+#                BLAS-thread guard, the once-selection and OpenBLAS's pthread pool are all checked.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=${1:-all}
@@ -26,5 +25,11 @@ if [[ $which == all || $which == undefined ]]; then
 fi
 if [[ $which == all || $which == thread ]]; then
   echo "=== ThreadSanitizer (concurrency tests)"
-  OMP_NUM_THREADS=1 swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
+  # Two OpenMP threads: LLVM's Archer tool (libarcher.so, shipped with libomp-19-dev) tells TSan about the
+  # OpenMP runtime's barriers and tasks, so the parallel regions are checked instead of run inline.
+  archer=/usr/lib/llvm-19/lib/libarcher.so
+  [ -f "$archer" ] || { echo "sanitize: $archer missing (apt-get install libomp-19-dev)" >&2; exit 1; }
+  OMP_NUM_THREADS=2 OMP_TOOL_LIBRARIES="$archer" \
+    TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/scripts/tsan-suppressions.txt" \
+    swift test --sanitize=thread --scratch-path .build-tsan --filter ConcurrencyTests
 fi
