@@ -8,7 +8,10 @@ import PackageDescription
 let package = Package(
     name: "TangentFlow",
     products: [
-        .library(name: "TangentFlow", targets: ["TangentFlow", "TangentFlowIO", "TangentFlowReporting"]),
+        .library(name: "TangentFlow", targets: [
+            "TangentFlow", "TangentFlowIO", "TangentFlowReporting",
+            "TangentFlowDeepLinear", "TangentFlowTruncation", "TangentFlowWasserstein",
+        ]),
         // The command-line tool: target TangentFlowCLI (a folder name that differs from TangentFlow by more than
         // letter case, so a checkout on a case-insensitive filesystem works), executable `tangentflow`.
         .executable(name: "tangentflow", targets: ["TangentFlowCLI"]),
@@ -30,12 +33,16 @@ let package = Package(
                 .linkedLibrary("m"),
             ]
         ),
-        // The core: mathematics only (matrices, kernels, linear algebra, models, flows, the three other papers).
+        // The core: the engine, mathematics only (matrices, kernels, linear algebra, models, flows).
         .target(name: "TangentFlow", dependencies: ["CKernels"], exclude: [
-                "DeepLinear/README.md", "Errors/README.md", "Flows/README.md", "Kernels/README.md",
-                "LinearAlgebra/README.md", "Matrix/README.md", "Models/README.md", "Runtime/README.md",
-                "Truncation/README.md", "Wasserstein/README.md",
+                "Errors/README.md", "Flows/README.md", "Kernels/README.md", "LinearAlgebra/README.md",
+                "Matrix/README.md", "Models/README.md", "Runtime/README.md",
             ]),
+        // The other papers' modules, each on top of the core: deep linear networks and Bures–Wasserstein
+        // geometry; truncation maps; Wasserstein gradient flows and optimal transport.
+        .target(name: "TangentFlowDeepLinear", dependencies: ["TangentFlow"], exclude: ["README.md"]),
+        .target(name: "TangentFlowTruncation", dependencies: ["TangentFlow"], exclude: ["README.md"]),
+        .target(name: "TangentFlowWasserstein", dependencies: ["TangentFlow"], exclude: ["README.md"]),
         // File formats: .npy / .npz read and write, atomic writes.
         .target(name: "TangentFlowIO", dependencies: ["TangentFlow", "CZlib"], exclude: ["README.md"]),
         // Reporting: CSV tables and SVG/PNG figures, written through TangentFlowIO's AtomicFile.
@@ -50,7 +57,10 @@ let package = Package(
         .target(name: "CommandLineSupport", dependencies: ["TangentFlow", "TangentFlowIO"]),
         .executableTarget(
             name: "TangentFlowCLI",
-            dependencies: ["TangentFlow", "TangentFlowIO", "TangentFlowReporting", "CommandLineSupport"]
+            dependencies: [
+                "TangentFlow", "TangentFlowIO", "TangentFlowReporting", "CommandLineSupport",
+                "TangentFlowDeepLinear", "TangentFlowTruncation", "TangentFlowWasserstein",
+            ]
         ),
         .systemLibrary(
             name: "CMPI",
@@ -81,12 +91,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "kernels-bench",
-            dependencies: ["TangentFlow"],
+            dependencies: ["TangentFlow", "TangentFlowDeepLinear", "TangentFlowWasserstein"],
             path: "Benchmarks/kernels-bench"
         ),
         .testTarget(
             name: "TangentFlowTests",
-            dependencies: ["TangentFlow", "TangentFlowIO", "TangentFlowReporting", "CommandLineSupport"],
+            dependencies: [
+                "TangentFlow", "TangentFlowIO", "TangentFlowReporting", "CommandLineSupport",
+                "TangentFlowDeepLinear", "TangentFlowTruncation", "TangentFlowWasserstein",
+            ],
             resources: [.copy("Resources")]
         ),
     ]

@@ -28,7 +28,7 @@ SWIFT
 cat >"$work/Downstream/Sources/Downstream/main.swift" <<'SWIFT'
 import Foundation
 import TangentFlow
-import TangentFlowIO          // the one product holds all three modules
+import TangentFlowIO          // the one product holds all six modules (core, IO, reporting, three papers)
 import TangentFlowReporting
 let net = try MLP(widths: [3, 8, 2], activation: .tanh)
 let theta = net.initialParameters(seed: 1)

@@ -1,5 +1,6 @@
 import Foundation
 import TangentFlow
+import TangentFlowDeepLinear
 
 /// The reference MLP of issue #11: tanh 16-256-256-10.
 func referenceMLP(_ widths: [Int] = [16, 256, 256, 10], samples: Int, seed: UInt64 = 1) throws -> (MLP, [Double], Matrix) {

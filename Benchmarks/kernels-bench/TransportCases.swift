@@ -1,5 +1,6 @@
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 
 /// The marginals of issue #13's grid-Sinkhorn target (also built by scripts/bench_ot_python.py): two Gaussian
 /// bumps and a floor on the n×n grid of the unit square, normalised.

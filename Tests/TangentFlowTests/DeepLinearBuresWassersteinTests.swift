@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowDeepLinear
 
 /// Bures–Wasserstein geometry (§3.2 of file 002): Lyapunov operator, geometric mean, geodesic (3.12), distance,
 /// and the submersion `M ↦ MMᵀ`.

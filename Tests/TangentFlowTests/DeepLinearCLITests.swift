@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowDeepLinear
 @testable import TangentFlowIO
 
 /// `tangentflow dln …` and `tangentflow bw …` (issue #5 item 7): outputs equal the library's, exit codes

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowDeepLinear
 
 /// DLN geodesics: the Hamiltonian (3.39), the explicit shared-singular-vector formula (2.9)–(2.10), and the
 /// shooting solver for arbitrary endpoints (Thm 2.1; open problem 1 of file 002).

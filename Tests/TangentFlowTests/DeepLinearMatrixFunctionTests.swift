@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowDeepLinear
 
 /// Test helpers of the DeepLinear tests (kept in this file; the Support folder is shared).
 enum DLN {

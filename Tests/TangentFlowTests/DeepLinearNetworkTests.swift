@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowDeepLinear
 
 /// The deep linear network: product map, balancedness, upstairs and end-to-end flows, `A_{N,W}` ((1.1)–(1.8) and
 /// Thm 1.1 in file 002).

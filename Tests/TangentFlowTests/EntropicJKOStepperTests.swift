@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// The entropic JKO flow as an `integrate` solve (`MeanFieldGridGradientFlow` + `EntropicJKOStepper`): the
 /// public `EntropicJKO.step`/`flow` equal a direct `integrate` call and, bit for bit, the hand-written loop they

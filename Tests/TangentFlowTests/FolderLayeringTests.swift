@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 
-/// The folders of the core target form layers (docs/architecture.md): a folder may use the types of the folders
-/// below it, never the other way round. This test builds the folder → folder graph from the source itself — a
-/// folder depends on another when its code (comments and string literals removed) names a type, protocol or
-/// type alias declared there — and fails on any cycle, naming the files and types that close it.
+/// The folders of the core target (`Sources/TangentFlow`: Errors, Matrix, Runtime, Models, Kernels, LinearAlgebra,
+/// Flows; the papers' modules are targets of their own above it) form layers (docs/architecture.md): a folder may
+/// use the types of the folders below it, never the other way round. This test builds the folder → folder graph
+/// from the source itself — a folder depends on another when its code (comments and string literals removed) names
+/// a type, protocol or type alias declared there — and fails on any cycle, naming the files and types that close it.
 @Suite struct FolderLayeringTests {
     static var core: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -45,7 +46,7 @@ import Testing
 
     @Test func theCoreFoldersFormLayersWithoutCycles() throws {
         let sources = try Self.sources()
-        #expect(sources.count >= 8, "found \(sources.count) folders under \(Self.core.path)")
+        #expect(sources.count >= 7, "found \(sources.count) folders under \(Self.core.path)")
         // A type name belongs to the one folder that declares it; a name declared in two folders names neither.
         var declaredIn: [String: Set<String>] = [:]
         for (folder, files) in sources {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// Log-domain grid Sinkhorn against an independent dense log-domain solver, and its own invariants.
 @Suite struct GridSinkhornTests {

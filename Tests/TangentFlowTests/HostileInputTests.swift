@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// Issue #9 §4: NaN and ±∞ through every public numeric entry point, on both backends — each call throws a
 /// `TangentFlowError` (never traps, never returns a silently wrong result).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// Exact assignment: optimality against brute force and against LP duality, C path against Swift path.
 @Suite struct LinearAssignmentTests {

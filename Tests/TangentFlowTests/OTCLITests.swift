@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 @testable import TangentFlowIO
 
 /// `tangentflow ot assign` and `ot sinkhorn-grid` (issue #13 §4): outputs follow the contract and equal the

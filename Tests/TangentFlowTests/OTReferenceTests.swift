@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 @testable import TangentFlowIO
 
 /// Both transport kernels against independent solvers: ott-jax's `Grid` Sinkhorn (run to L1 marginal error

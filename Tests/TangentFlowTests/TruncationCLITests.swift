@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// `tangentflow truncation demo`: help, files, the numbers it prints, and bad input (exit 64 with the usage
 /// lines, or exit 1 with exactly one `Error:` line).

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// Gradients of both costs (2.26, 2.22) and the `Ω` of Thm 3.2 / Thm 5.1 against central finite differences.
 ///

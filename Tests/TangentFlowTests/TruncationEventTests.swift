@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// The exact truncation times of §4.3 (4.42–4.50) against event-located numerical integration of the same ODE.
 ///

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// The flows of Thm 3.2 (cluster separated) and Thm 5.1 (general), integrated with `CayleyStepper`: `R_ℓ` stays
 /// on `O(Q)`, the cost decreases monotonically, Prop. 4.1's equilibria stay put, Prop. 4.2's collapse happens in

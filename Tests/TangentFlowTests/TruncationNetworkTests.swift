@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// Cumulative parameters (1.3), truncation maps (1.6), sectors (Def. 2.1), adapted weights (Def. 2.2), Lemma 7.1.
 struct TruncationNetworkTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// §8 (collapsed data: conservation law, decay bound, corrected propagators) and §9 (closed form (9.10)).
 struct TruncationStandardCostFlowTests {

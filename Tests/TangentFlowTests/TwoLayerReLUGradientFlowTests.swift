@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// The ReLU descents as `integrate` solves (`TwoLayerReLUGradientFlow` + `.euler` / `ProximalPointStepper` /
 /// `WassersteinProximalStepper`): the public wrappers equal a direct `integrate` call and, bit for bit, the

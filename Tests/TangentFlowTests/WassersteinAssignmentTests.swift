@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// The exact linear assignment (`LinearAssignment`, `SwiftAssignment`): optimality against brute force for
 /// m ≤ 7, and the LP certificate (dual feasibility, complementary slackness, primal = dual) at m = 50–200.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// The mean-field ReLU model on a parameter grid: the separable log-domain Gibbs kernel, the KL-prox, the
 /// entropic JKO step (against a direct minimiser), and the particle discretisation of the same flow.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// The two-layer ReLU network of file 004 (MATH.md §6): the worked example, the gradient against finite
 /// differences, and the descents of §2 (gradient descent, Frobenius and W₂ proximal point).

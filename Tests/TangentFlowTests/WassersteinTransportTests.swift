@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// W₂ between particle sets: exact by assignment, exact in 1-D by sorting, and sliced.
 struct WassersteinTransportTests {

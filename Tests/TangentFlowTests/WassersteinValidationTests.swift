@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import TangentFlow
+@testable import TangentFlowWasserstein
 
 /// Bad input to the Wasserstein module gives a typed error that says what was wrong, never a crash.
 struct WassersteinValidationTests {

@@ -1,7 +1,7 @@
 internal import CKernels
 
 // The transport kernels of `CBackend`: `CKernels/sinkhorn_grid.c`, `grid_kernel.c`, `assignment.c`. Their
-// pure-Swift twins are in `SwiftBackend+Transport.swift`; the public façades in `Wasserstein/Transport/`.
+// pure-Swift twins are in `SwiftBackend+Transport.swift`; the public façades in `TangentFlowWasserstein/Transport/`.
 
 extension CBackend {
     /// Log-domain grid Sinkhorn (`ck_sinkhorn_grid`: separable dgemm passes with exact fallbacks, ε-scaling,

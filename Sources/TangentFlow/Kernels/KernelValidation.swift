@@ -95,7 +95,7 @@ enum KernelValidation {
         try d.requireFinite(op, "D")
     }
 
-    // MARK: transport (operation names are those of the `Wasserstein/Transport/` façade)
+    // MARK: transport (operation names are those of the `TangentFlowWasserstein/Transport/` façade)
 
     static func gridSinkhorn(_ grid: RegularGrid2D, _ a: [Double], _ b: [Double], _ options: SinkhornOptions) throws {
         let op = "GridSinkhorn.solve"

@@ -1,4 +1,4 @@
-// A value type of the assignment kernels (`Kernels.linearAssignment`), below the `Wasserstein/Transport/` façade.
+// A value type of the assignment kernels (`Kernels.linearAssignment`), below the `TangentFlowWasserstein/Transport/` façade.
 
 /// The optimal permutation of a square assignment problem, its cost and an LP optimality certificate.
 ///

@@ -1,4 +1,4 @@
-// A value type of the grid Sinkhorn kernels (`Kernels.gridSinkhorn`), below the `Wasserstein/Transport/` façade.
+// A value type of the grid Sinkhorn kernels (`Kernels.gridSinkhorn`), below the `TangentFlowWasserstein/Transport/` façade.
 
 /// How much the Sinkhorn updates are over-relaxed: `f ← (1−ω)f + ω·(Sinkhorn update)`.
 public enum OverRelaxation: Sendable, Equatable {

@@ -1,4 +1,4 @@
-// A value type of the grid Sinkhorn kernels (`Kernels.gridSinkhorn`), below the `Wasserstein/Transport/` façade.
+// A value type of the grid Sinkhorn kernels (`Kernels.gridSinkhorn`), below the `TangentFlowWasserstein/Transport/` façade.
 
 /// Options of the grid Sinkhorn solver.
 public struct SinkhornOptions: Sendable, Equatable {

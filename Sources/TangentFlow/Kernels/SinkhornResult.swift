@@ -1,4 +1,4 @@
-// A value type of the grid Sinkhorn kernels (`Kernels.gridSinkhorn`), below the `Wasserstein/Transport/` façade.
+// A value type of the grid Sinkhorn kernels (`Kernels.gridSinkhorn`), below the `TangentFlowWasserstein/Transport/` façade.
 
 /// The outcome of a grid Sinkhorn solve: potentials `f`, `g` (cost units) of the plan
 /// `P_kl = exp((f_k + g_l − C_kl)/ε)`, and how the solve went.

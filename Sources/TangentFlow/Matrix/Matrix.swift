@@ -13,7 +13,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
     /// Number of columns.
     public let cols: Int
     /// Column-major entries, `elements[i + j * rows] = A[i, j]`.
-    public internal(set) var elements: [Double]
+    public package(set) var elements: [Double]
 
     /// A `rows×cols` matrix with every entry equal to `value`.
     /// - Throws: `.invalidArgument` if a dimension is negative.
@@ -74,7 +74,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Internal zero matrix for shapes already known to be valid.
-    init(zerosRows rows: Int, cols: Int) {
+    package init(zerosRows rows: Int, cols: Int) {
         self.init(uncheckedRows: rows, cols: cols, elements: [Double](repeating: 0, count: rows * cols))
     }
 
@@ -179,7 +179,7 @@ public struct Matrix: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// `(Σ x_i²)^{1/2}` with LAPACK dnrm2's scaling (no overflow or underflow for finite input).
-func scaledNorm<C: Collection>(_ x: C) -> Double where C.Element == Double {
+package func scaledNorm<C: Collection>(_ x: C) -> Double where C.Element == Double {
     var scale = 0.0
     var ssq = 1.0
     for v in x where v != 0 {

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowDeepLinear
 import TangentFlowIO
 import TangentFlowReporting
 

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 import TangentFlowIO
 
 /// `tangentflow ot assign --x X.npy --y Y.npy -o perm.npy` (issue #13 §4).

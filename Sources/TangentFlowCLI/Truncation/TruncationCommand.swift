@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowTruncation
 
 /// `tangentflow truncation …`: the ReLU truncation dynamics of file 003 (MATH.md §5).
 let truncationCommand = CommandSpec(

@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowTruncation
 import TangentFlowReporting
 
 /// The `truncation demo` run: data, flow, 1-D truncation times, files.

@@ -1,5 +1,6 @@
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 import TangentFlowReporting
 
 /// Output folder of one experiment: CSV tables, SVG figures (through the demo's writer, which adds PNG copies)

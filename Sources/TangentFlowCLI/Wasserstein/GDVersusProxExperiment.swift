@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 import TangentFlowReporting
 
 /// `tangentflow wasserstein gd-vs-prox`: gradient descent against the Frobenius and the W₂ proximal-point flows

@@ -1,4 +1,5 @@
 import TangentFlow
+import TangentFlowWasserstein
 import TangentFlowReporting
 
 /// The Wasserstein experiments' density heat maps: the Reporting layer's `SVGHeatmap` (per-panel colour bars,

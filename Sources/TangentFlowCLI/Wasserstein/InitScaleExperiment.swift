@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 import TangentFlowReporting
 
 /// `tangentflow wasserstein init-scale`: small vs large initialisation (§3 of file 004): neuron directions and

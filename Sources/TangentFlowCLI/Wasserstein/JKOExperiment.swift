@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 import TangentFlowReporting
 
 /// `tangentflow wasserstein jko`: a mean-field ReLU network on a 2-D parameter grid, moved by entropic JKO steps

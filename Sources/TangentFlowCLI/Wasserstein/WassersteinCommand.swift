@@ -1,6 +1,7 @@
 import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowWasserstein
 
 /// `tangentflow wasserstein …`: the experiments of file 004 (Wasserstein gradient flows of two-layer ReLU
 /// networks, MATH.md §6), each writing CSV files and SVG plots (PNG copies when rsvg-convert is installed).

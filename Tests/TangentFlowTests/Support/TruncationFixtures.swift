@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import TangentFlow
+@testable import TangentFlowTruncation
 
 /// Deterministic problems and finite-difference helpers for the truncation tests (file 003).
 enum TruncationFixtures {

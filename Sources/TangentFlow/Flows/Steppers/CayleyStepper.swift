@@ -95,7 +95,7 @@ public struct CayleyStepper: Stepper {
 }
 
 // The small dense `n×n` algebra of the step (the same loops as `TruncationAlgebra`, which the truncation flows
-// use: the stepper lives below `Truncation/` and must not depend on it).
+// use: the stepper lives in the core, below the `TangentFlowTruncation` target).
 extension CayleyStepper {
     /// `op(A)·op(B)` by plain loops.
     static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {

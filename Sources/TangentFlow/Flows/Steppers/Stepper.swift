@@ -22,6 +22,18 @@ public struct StepResult: Sendable {
     /// What an implicit step's inner solve did (`nil` for explicit methods); `integrate` collects one per
     /// accepted step into `FlowSolution.stepReports`.
     public var report: (any StepReport)? = nil
+
+    /// The memberwise initialiser, `package` so that steppers in the papers' modules (the entropic JKO step) can
+    /// return a result.
+    package init(
+        y: [Double], error: [Double]? = nil, fLast: [Double]? = nil, evaluations: Int, report: (any StepReport)? = nil
+    ) {
+        self.y = y
+        self.error = error
+        self.fLast = fLast
+        self.evaluations = evaluations
+        self.report = report
+    }
 }
 
 /// Statistics of one step's inner solve (proximal and JKO steps: inner iterations, convergence), so that an

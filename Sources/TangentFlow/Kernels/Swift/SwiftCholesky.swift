@@ -24,7 +24,7 @@
 ///   - b: right-hand sides `B`, `n×k`.
 /// - Throws: `TangentFlowError.notPositiveDefinite(operation: "choleskySolve", minor: j)` when the pivot
 ///   `a_jj − Σ l_jp²` of the 1-based leading minor `j` is `≤ 0` or not finite.
-func swiftCholeskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
+package func swiftCholeskySolve(_ a: Matrix, _ b: Matrix) throws -> Matrix {
     let n = a.rows
     precondition(a.cols == n && b.rows == n, "swiftCholeskySolve: shapes must agree (caller must validate)")
     let nrhs = b.cols

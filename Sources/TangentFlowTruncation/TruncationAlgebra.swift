@@ -1,0 +1,150 @@
+import Foundation
+import TangentFlow
+
+/// Small dense `Q×Q` algebra for the truncation module: the width `Q` is a handful, so plain loops beat a BLAS call
+/// per point. Inverses go through the package's SVD (one route, with a condition check), so a non-invertible
+/// weight throws instead of producing garbage. Internal; a namespace so the names cannot collide with other modules.
+enum TruncationAlgebra {
+    /// `A·x`.
+    static func apply(_ a: Matrix, _ x: [Double]) -> [Double] {
+        var y = [Double](repeating: 0, count: a.rows)
+        for j in 0..<a.cols {
+            let xj = x[j]
+            if xj == 0 { continue }
+            for i in 0..<a.rows { y[i] += a.elements[i + j * a.rows] * xj }
+        }
+        return y
+    }
+
+    /// `Aᵀ·x`.
+    static func applyTransposed(_ a: Matrix, _ x: [Double]) -> [Double] {
+        (0..<a.cols).map { j in
+            var s = 0.0
+            for i in 0..<a.rows { s += a.elements[i + j * a.rows] * x[i] }
+            return s
+        }
+    }
+
+    /// `op(A)·op(B)`.
+    static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+        let m = transposeA ? a.cols : a.rows, k = transposeA ? a.rows : a.cols, n = transposeB ? b.rows : b.cols
+        var c = [Double](repeating: 0, count: m * n)
+        for j in 0..<n {
+            for p in 0..<k {
+                let bpj = transposeB ? b.elements[j + p * b.rows] : b.elements[p + j * b.rows]
+                if bpj == 0 { continue }
+                for i in 0..<m {
+                    let aip = transposeA ? a.elements[p + i * a.rows] : a.elements[i + p * a.rows]
+                    c[i + j * m] += aip * bpj
+                }
+            }
+        }
+        return Matrix(uncheckedRows: m, cols: n, elements: c)
+    }
+
+    /// `u vᵀ`.
+    static func outer(_ u: [Double], _ v: [Double]) -> Matrix {
+        var c = [Double](repeating: 0, count: u.count * v.count)
+        for j in 0..<v.count { for i in 0..<u.count { c[i + j * u.count] = u[i] * v[j] } }
+        return Matrix(uncheckedRows: u.count, cols: v.count, elements: c)
+    }
+
+    /// `A + s·B` (same shape).
+    static func add(_ a: Matrix, _ b: Matrix, scale s: Double = 1) -> Matrix {
+        Matrix(uncheckedRows: a.rows, cols: a.cols, elements: (0..<a.elements.count).map { a.elements[$0] + s * b.elements[$0] })
+    }
+
+    /// `s·A`.
+    static func scale(_ a: Matrix, _ s: Double) -> Matrix {
+        Matrix(uncheckedRows: a.rows, cols: a.cols, elements: a.elements.map { $0 * s })
+    }
+
+    /// `π₋(A) = (A − Aᵀ)/2` (3.20), the projection onto `o(Q)`.
+    static func antisymmetricPart(_ a: Matrix) -> Matrix {
+        var c = a.elements
+        let n = a.rows
+        for j in 0..<n { for i in 0..<n { c[i + j * n] = 0.5 * (a.elements[i + j * n] - a.elements[j + i * n]) } }
+        return Matrix(uncheckedRows: n, cols: n, elements: c)
+    }
+
+    /// `‖RᵀR − I‖_F`, the distance of `R` from `O(Q)` to first order.
+    static func orthogonalityDefect(_ r: Matrix) -> Double {
+        var g = multiply(r, r, transposeA: true)
+        for i in 0..<g.rows { g.elements[i + i * g.rows] -= 1 }
+        return g.frobeniusNorm
+    }
+
+    /// `A⁻¹` through the thin SVD `A = UΣVᵀ` (by `backend`): `A⁻¹ = VΣ⁻¹Uᵀ`.
+    ///
+    /// Throws `.invalidArgument` naming `argument` when `σ_min ≤ Q·ε·σ_max` (numerically singular, the rank
+    /// convention of MATH.md §2), and `.nonFinite` for NaN/∞ entries.
+    static func inverse(_ a: Matrix, operation: String, argument: String, backend: KernelBackend = .c) throws -> Matrix {
+        try a.requireSquare(operation, argument)
+        try a.requireNonEmpty(operation, argument)
+        try a.requireFinite(operation, argument)
+        let svd = try backend.kernels.svd(a)
+        let n = a.rows
+        let smax = svd.singularValues.first ?? 0, smin = svd.singularValues.last ?? 0
+        guard smin > Double(n) * Double.ulpOfOne * smax, smax > 0 else {
+            throw TangentFlowError.invalidArgument(
+                operation: operation,
+                reason: "\(argument) is not invertible (singular values \(smax) … \(smin); need σ_min > \(n)·ε·σ_max)")
+        }
+        var c = [Double](repeating: 0, count: n * n)
+        for k in 0..<n {
+            let inv = 1 / svd.singularValues[k]
+            for j in 0..<n {
+                let ujk = svd.u.elements[j + k * n] * inv
+                for i in 0..<n { c[i + j * n] += svd.vt.elements[k + i * n] * ujk }
+            }
+        }
+        return Matrix(uncheckedRows: n, cols: n, elements: c)
+    }
+
+    /// The Cayley transform `cay(A) = (I − A/2)⁻¹(I + A/2)`: orthogonal for antisymmetric `A` (then `I − A/2` is
+    /// always invertible), and `exp(A) + O(‖A‖³)`.
+    static func cayley(_ a: Matrix) throws -> Matrix {
+        let n = a.rows
+        var minus = scale(a, -0.5), plus = scale(a, 0.5)
+        for i in 0..<n {
+            minus.elements[i + i * n] += 1
+            plus.elements[i + i * n] += 1
+        }
+        return multiply(try inverse(minus, operation: "cayley", argument: "I − A/2"), plus)
+    }
+
+    /// `Rᵀ diag(d) R`.
+    static func conjugateDiagonal(_ r: Matrix, _ d: [Double]) -> Matrix {
+        let n = r.rows
+        var c = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            for i in 0..<n {
+                var s = 0.0
+                for k in 0..<n { s += r.elements[k + i * n] * d[k] * r.elements[k + j * n] }
+                c[i + j * n] = s
+            }
+        }
+        return Matrix(uncheckedRows: n, cols: n, elements: c)
+    }
+
+    /// `f(S) = V diag(f(λ)) Vᵀ` for symmetric `S` (the symmetric eigensolver of `backend`).
+    static func symmetricFunction(_ s: Matrix, backend: KernelBackend = .c, _ f: (Double) -> Double) throws -> Matrix {
+        let e = try backend.kernels.symmetricEigen(s)
+        let n = s.rows
+        var c = [Double](repeating: 0, count: n * n)
+        for k in 0..<n {
+            let fk = f(e.values[k])
+            for j in 0..<n {
+                let vjk = e.vectors.elements[j + k * n] * fk
+                for i in 0..<n { c[i + j * n] += e.vectors.elements[i + k * n] * vjk }
+            }
+        }
+        return Matrix(uncheckedRows: n, cols: n, elements: c)
+    }
+
+    static func dot(_ a: [Double], _ b: [Double]) -> Double {
+        var s = 0.0
+        for i in 0..<a.count { s += a[i] * b[i] }
+        return s
+    }
+}
