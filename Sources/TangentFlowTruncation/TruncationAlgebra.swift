@@ -27,19 +27,7 @@ enum TruncationAlgebra {
 
     /// `op(A)·op(B)`.
     static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
-        let m = transposeA ? a.cols : a.rows, k = transposeA ? a.rows : a.cols, n = transposeB ? b.rows : b.cols
-        var c = [Double](repeating: 0, count: m * n)
-        for j in 0..<n {
-            for p in 0..<k {
-                let bpj = transposeB ? b.elements[j + p * b.rows] : b.elements[p + j * b.rows]
-                if bpj == 0 { continue }
-                for i in 0..<m {
-                    let aip = transposeA ? a.elements[p + i * a.rows] : a.elements[i + p * a.rows]
-                    c[i + j * m] += aip * bpj
-                }
-            }
-        }
-        return Matrix(uncheckedRows: m, cols: n, elements: c)
+        CayleyStepper.multiply(a, b, transposeA: transposeA, transposeB: transposeB)
     }
 
     /// `u vᵀ`.
@@ -55,17 +43,10 @@ enum TruncationAlgebra {
     }
 
     /// `s·A`.
-    static func scale(_ a: Matrix, _ s: Double) -> Matrix {
-        Matrix(uncheckedRows: a.rows, cols: a.cols, elements: a.elements.map { $0 * s })
-    }
+    static func scale(_ a: Matrix, _ s: Double) -> Matrix { CayleyStepper.scale(a, s) }
 
     /// `π₋(A) = (A − Aᵀ)/2` (3.20), the projection onto `o(Q)`.
-    static func antisymmetricPart(_ a: Matrix) -> Matrix {
-        var c = a.elements
-        let n = a.rows
-        for j in 0..<n { for i in 0..<n { c[i + j * n] = 0.5 * (a.elements[i + j * n] - a.elements[j + i * n]) } }
-        return Matrix(uncheckedRows: n, cols: n, elements: c)
-    }
+    static func antisymmetricPart(_ a: Matrix) -> Matrix { CayleyStepper.antisymmetricPart(a) }
 
     /// `‖RᵀR − I‖_F`, the distance of `R` from `O(Q)` to first order.
     static func orthogonalityDefect(_ r: Matrix) -> Double {
@@ -79,39 +60,12 @@ enum TruncationAlgebra {
     /// Throws `.invalidArgument` naming `argument` when `σ_min ≤ Q·ε·σ_max` (numerically singular, the rank
     /// convention of MATH.md §2), and `.nonFinite` for NaN/∞ entries.
     static func inverse(_ a: Matrix, operation: String, argument: String, backend: KernelBackend = .c) throws -> Matrix {
-        try a.requireSquare(operation, argument)
-        try a.requireNonEmpty(operation, argument)
-        try a.requireFinite(operation, argument)
-        let svd = try backend.kernels.svd(a)
-        let n = a.rows
-        let smax = svd.singularValues.first ?? 0, smin = svd.singularValues.last ?? 0
-        guard smin > Double(n) * Double.ulpOfOne * smax, smax > 0 else {
-            throw TangentFlowError.invalidArgument(
-                operation: operation,
-                reason: "\(argument) is not invertible (singular values \(smax) … \(smin); need σ_min > \(n)·ε·σ_max)")
-        }
-        var c = [Double](repeating: 0, count: n * n)
-        for k in 0..<n {
-            let inv = 1 / svd.singularValues[k]
-            for j in 0..<n {
-                let ujk = svd.u.elements[j + k * n] * inv
-                for i in 0..<n { c[i + j * n] += svd.vt.elements[k + i * n] * ujk }
-            }
-        }
-        return Matrix(uncheckedRows: n, cols: n, elements: c)
+        try CayleyStepper.inverse(a, operation: operation, argument: argument, backend: backend)
     }
 
     /// The Cayley transform `cay(A) = (I − A/2)⁻¹(I + A/2)`: orthogonal for antisymmetric `A` (then `I − A/2` is
     /// always invertible), and `exp(A) + O(‖A‖³)`.
-    static func cayley(_ a: Matrix) throws -> Matrix {
-        let n = a.rows
-        var minus = scale(a, -0.5), plus = scale(a, 0.5)
-        for i in 0..<n {
-            minus.elements[i + i * n] += 1
-            plus.elements[i + i * n] += 1
-        }
-        return multiply(try inverse(minus, operation: "cayley", argument: "I − A/2"), plus)
-    }
+    static func cayley(_ a: Matrix) throws -> Matrix { try CayleyStepper.cayley(a) }
 
     /// `Rᵀ diag(d) R`.
     static func conjugateDiagonal(_ r: Matrix, _ d: [Double]) -> Matrix {

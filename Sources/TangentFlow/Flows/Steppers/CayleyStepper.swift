@@ -94,11 +94,11 @@ public struct CayleyStepper: Stepper {
     }
 }
 
-// The small dense `n×n` algebra of the step (the same loops as `TruncationAlgebra`, which the truncation flows
-// use: the stepper lives in the core, below the `TangentFlowTruncation` target).
+// The small dense `n×n` algebra of the step; `TruncationAlgebra` (in the `TangentFlowTruncation` target, above the
+// core) uses these same functions.
 extension CayleyStepper {
     /// `op(A)·op(B)` by plain loops.
-    static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
+    package static func multiply(_ a: Matrix, _ b: Matrix, transposeA: Bool = false, transposeB: Bool = false) -> Matrix {
         let m = transposeA ? a.cols : a.rows, k = transposeA ? a.rows : a.cols, n = transposeB ? b.rows : b.cols
         var c = [Double](repeating: 0, count: m * n)
         for j in 0..<n {
@@ -120,12 +120,12 @@ extension CayleyStepper {
     }
 
     /// `s·A`.
-    static func scale(_ a: Matrix, _ s: Double) -> Matrix {
+    package static func scale(_ a: Matrix, _ s: Double) -> Matrix {
         Matrix(uncheckedRows: a.rows, cols: a.cols, elements: a.elements.map { $0 * s })
     }
 
     /// `π₋(A) = (A − Aᵀ)/2`, the projection onto `o(n)`.
-    static func antisymmetricPart(_ a: Matrix) -> Matrix {
+    package static func antisymmetricPart(_ a: Matrix) -> Matrix {
         var c = a.elements
         let n = a.rows
         for j in 0..<n { for i in 0..<n { c[i + j * n] = 0.5 * (a.elements[i + j * n] - a.elements[j + i * n]) } }
@@ -134,18 +134,26 @@ extension CayleyStepper {
 
     /// `cay(A) = (I − A/2)⁻¹(I + A/2)`, the inverse by the thin SVD `VΣ⁻¹Uᵀ`; throws `.invalidArgument` when
     /// `I − A/2` is numerically singular (`σ_min ≤ n·ε·σ_max`; never for antisymmetric `A`).
-    static func cayley(_ a: Matrix) throws -> Matrix {
+    package static func cayley(_ a: Matrix, backend: KernelBackend = .c) throws -> Matrix {
         let n = a.rows
         var minus = scale(a, -0.5), plus = scale(a, 0.5)
         for i in 0..<n {
             minus.elements[i + i * n] += 1
             plus.elements[i + i * n] += 1
         }
-        let (operation, argument) = ("cayley", "I − A/2")
-        try minus.requireSquare(operation, argument)
-        try minus.requireNonEmpty(operation, argument)
-        try minus.requireFinite(operation, argument)
-        let svd = try KernelBackend.c.kernels.svd(minus)
+        return multiply(try inverse(minus, operation: "cayley", argument: "I − A/2", backend: backend), plus)
+    }
+
+    /// `A⁻¹` through the thin SVD `A = UΣVᵀ` (by `backend`): `A⁻¹ = VΣ⁻¹Uᵀ`.
+    ///
+    /// Throws `.invalidArgument` naming `argument` when `σ_min ≤ n·ε·σ_max` (numerically singular), and
+    /// `.nonFinite` for NaN/∞ entries.
+    package static func inverse(_ a: Matrix, operation: String, argument: String, backend: KernelBackend = .c) throws -> Matrix {
+        try a.requireSquare(operation, argument)
+        try a.requireNonEmpty(operation, argument)
+        try a.requireFinite(operation, argument)
+        let svd = try backend.kernels.svd(a)
+        let n = a.rows
         let smax = svd.singularValues.first ?? 0, smin = svd.singularValues.last ?? 0
         guard smin > Double(n) * Double.ulpOfOne * smax, smax > 0 else {
             throw TangentFlowError.invalidArgument(
@@ -160,6 +168,6 @@ extension CayleyStepper {
                 for i in 0..<n { c[i + j * n] += svd.vt.elements[k + i * n] * ujk }
             }
         }
-        return multiply(Matrix(uncheckedRows: n, cols: n, elements: c), plus)
+        return Matrix(uncheckedRows: n, cols: n, elements: c)
     }
 }
