@@ -9,6 +9,8 @@ import TangentFlow
 ///   Every such exit is a bug to fix; the hostile-input suite fails on any status 70.
 package enum CrashGuard {
     nonisolated(unsafe) private static var installed = false
+    /// The alternate signal stack, kept for the life of the process (held here so it is never reported leaked).
+    nonisolated(unsafe) private static var alternateStack: UnsafeMutableRawPointer? = nil
 
     /// Installs the handlers once.
     package static func install() {
@@ -18,7 +20,8 @@ package enum CrashGuard {
         signal(SIGXFSZ, SIG_IGN)
         let size = 1 << 16
         var stack = stack_t()
-        stack.ss_sp = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        alternateStack = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
+        stack.ss_sp = alternateStack
         stack.ss_size = size
         stack.ss_flags = 0
         sigaltstack(&stack, nil)
