@@ -14,7 +14,8 @@ for np in 1 2 3 4; do
   echo "--- mpirun -np $np distributed-checks"
   timeout --kill-after=10 300 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np "$np" "$bin"
 done
-# The command line under mpirun: a tiny measured run, and a missing input that must fail every rank (exit 1).
+# The command line under mpirun: a tiny measured run, and a missing input that must fail every rank (exit 66,
+# the contract's "input file missing").
 swift build --product tangentflow-mpi
 cli="$(swift build --product tangentflow-mpi --show-bin-path)/tangentflow-mpi"
 echo "--- mpirun -np 4 tangentflow-mpi measure (tiny)"
@@ -27,7 +28,7 @@ out=$(timeout --kill-after=10 60 mpirun --allow-run-as-root --oversubscribe --mc
 rc=$?
 set -e
 echo "$out" | head -n 1
-if [ "$rc" -ne 1 ] || ! grep -q "^Error: reading inputs: rank 0:" <<<"$out"; then
+if [ "$rc" -ne 66 ] || ! grep -q "^Error: reading inputs: rank 0:" <<<"$out"; then
   echo "test-distributed: missing input did not fail with the agreed error (exit $rc; 124 = timeout)" >&2
   exit 1
 fi

@@ -42,6 +42,7 @@ package enum ExitStatus: Int32, Sendable, CaseIterable {
         switch error {
         case is UsageError: return .usage
         case let e as CommandFailure: return e.status
+        case let e as StatusReportingError: return e.exitStatus
         case let e as TangentFlowError:
             switch e {
             case .shapeMismatch, .emptyInput, .nonFinite, .notSymmetric, .notPositiveDefinite, .malformedFile,
@@ -78,4 +79,13 @@ package struct CommandFailure: Error, Sendable {
         self.message = message
         self.hint = hint
     }
+}
+
+/// An error of another layer that knows its exit status and one-line message (e.g. the distributed layer's
+/// agreed failures, given a conformance by `tangentflow-mpi`).
+package protocol StatusReportingError: Error {
+    /// The exit status the error stands for.
+    var exitStatus: ExitStatus { get }
+    /// One line naming what failed.
+    var statusMessage: String { get }
 }

@@ -31,8 +31,10 @@ package let globalOptionSpecs: [OptionSpec] = [
 /// Resolves the subcommand path, handles `help`, `-h/--help` and `--version`, parses, checks input and output
 /// paths before any work, runs, and maps errors to the exit statuses of `ExitStatus`:
 /// one `Error: …` line naming the option or file, and one `Hint: …` line.
+/// `checkInputsFirst: false` leaves input files to the command (the MPI tool reads them on rank 0 only and agrees
+/// on the outcome, so a per-rank check could split the ranks).
 package func runCommandLine(_ root: CommandSpec, _ args: [String], output: CommandLineOutput = .console,
-                            globalOptions: Bool = true) -> Int32 {
+                            globalOptions: Bool = true, checkInputsFirst: Bool = true) -> Int32 {
     let root = globalOptions ? withGlobalOptions(root) : root
     var spec = root
     var parents: [String] = []
@@ -67,7 +69,7 @@ package func runCommandLine(_ root: CommandSpec, _ args: [String], output: Comma
     }
     if rest.first == "help", !spec.subcommands.isEmpty {
         return runCommandLine(root, ["help"] + parents.dropFirst() + [spec.name] + rest.dropFirst(), output: output,
-                              globalOptions: false)
+                              globalOptions: false, checkInputsFirst: checkInputsFirst)
     }
     guard let run = spec.run else {
         if let first = rest.first {
@@ -118,7 +120,7 @@ package func runCommandLine(_ root: CommandSpec, _ args: [String], output: Comma
                              hint: "write the array to a file, or drop --json")
         }
         if let n: Int = try parsed.parsed("threads") { RuntimeInfo.setThreads(n) }
-        try preflight(parsed)
+        try preflight(parsed, inputs: checkInputsFirst)
         let folders = try RunFolders(parsed, argv: [root.name] + args)
         runFolders = folders
         AtomicFile.willWrite = { path in
@@ -177,6 +179,8 @@ package func describe(_ error: Error, helpCommand: String? = nil) -> (String, St
         return (oneLine(e.message), e.hint ?? seeHelp)
     case let e as CommandFailure:
         return (oneLine(e.message), e.hint)
+    case let e as StatusReportingError:
+        return (oneLine(e.statusMessage), nil)
     case let e as TangentFlowError:
         return (oneLine(e.description), hint(for: e))
     default:
@@ -215,7 +219,7 @@ private func withGlobalOptions(_ spec: CommandSpec) -> CommandSpec {
 }
 
 /// Input files exist and are regular files; output files and folders can be created — before any work.
-private func preflight(_ p: ParsedArguments) throws {
+private func preflight(_ p: ParsedArguments, inputs: Bool) throws {
     var checks: [(ValueKind, String, String)] = []
     for o in p.spec.options {
         if let v = p.values[o.name] ?? (o.kind == .outputFolder || o.kind == .outputFile ? o.defaultValue : nil) {
@@ -225,7 +229,7 @@ private func preflight(_ p: ParsedArguments) throws {
     for (a, v) in zip(p.spec.arguments, p.positionals) { checks.append((a.kind, "<\(a.name)>", v)) }
     for (kind, label, value) in checks {
         switch kind {
-        case .inputFile: try checkInputFile(value, label)
+        case .inputFile: if inputs { try checkInputFile(value, label) }
         case .outputFile:
             do { try AtomicFile.checkWritable(value) } catch let e as TangentFlowError {
                 throw CommandFailure(.cannotCreate, "\(label): \(e.description)")

@@ -18,6 +18,7 @@ _ = RuntimeInfo.retainFreedMemory()
 setenv("KMP_WARNINGS", "0", 0)
 CrashGuard.install()
 removeStaleOpenMPRegistrations()
-let code = runCommandLine(root, Array(CommandLine.arguments.dropFirst()), output: .rankZero, globalOptions: false)
+let code = runCommandLine(root, Array(CommandLine.arguments.dropFirst()), output: .rankZero, globalOptions: false,
+                          checkInputsFirst: false)
 Distributed.finish()
 exit(code)
