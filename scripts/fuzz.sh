@@ -24,7 +24,7 @@ npy_sources=(Tests/Fuzz/NpyFuzz.swift Sources/TangentFlowIO/*.swift Sources/Tang
              Sources/TangentFlow/Errors/TangentFlowError.swift Sources/TangentFlow/Runtime/MemoryBudget.swift)
 # (RuntimeInfo reaches C through Kernels/CRuntime.swift, which brings the Kernels folder and its two backends.)
 args_sources=(Tests/Fuzz/ArgsFuzz.swift Sources/CommandLineSupport/*.swift Sources/TangentFlow/Models/Activation.swift
-              Sources/TangentFlow/Models/MLP.swift Sources/TangentFlow/Runtime/RuntimeInfo.swift
+              Sources/TangentFlow/Models/MLP.swift
               Sources/TangentFlow/Runtime/TangentFlowVersion.swift Sources/TangentFlow/Kernels/*.swift
               Sources/TangentFlow/Kernels/Swift/*.swift Sources/TangentFlow/Matrix/SymmetricMatrix.swift
               "${npy_sources[@]:1}")
