@@ -3,8 +3,8 @@ import TangentFlow
 import TangentFlowIO
 
 /// Reading inputs and writing outputs for a command: every read records the file in the run's report (path,
-/// shape, dtype), every write goes through `AtomicFile` and is recorded; float64 outputs are checked finite first,
-/// so exit 0 always means every number written is finite.
+/// shape), every write goes through `AtomicFile` (whose `willWrite` hook, set by the runner, records it); float64
+/// outputs are checked finite first, so exit 0 always means every number written is finite.
 extension ParsedArguments {
     /// The matrix in the file given to `--name` (or positional argument `name`); NaN or ±∞ entries are bad data
     /// (status 65) named by the option and the file.
@@ -54,7 +54,6 @@ extension ParsedArguments {
         try requireFinite(m.elements, what: "the result for --\(name)")
         let path = try required(name)
         try NpyFile.write(m, to: path, fortranOrder: fortranOrder)
-        report.output(path)
     }
 
     /// Writes `v` as a 1-D float64 array to the file of `--name`.
@@ -62,7 +61,6 @@ extension ParsedArguments {
         try requireFinite(v, what: "the result for --\(name)")
         let path = try required(name)
         try NpyFile.write(vector: v, to: path)
-        report.output(path)
     }
 
     /// Writes a stack of matrices (shape (count, rows, cols)) to the file of `--name`.
@@ -70,7 +68,6 @@ extension ParsedArguments {
         for m in stack { try requireFinite(m.elements, what: "the result for --\(name)") }
         let path = try required(name)
         try NpyFile.write(stack: stack, to: path)
-        report.output(path)
     }
 }
 

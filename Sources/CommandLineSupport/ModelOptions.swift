@@ -31,7 +31,7 @@ package enum ModelOptions {
         let act = try p.choice(Activation.self, "activation")
         let param: MLP.Parametrization = p.string("parametrization") == "ntk" ? .ntk(weightStd: 1, biasStd: 1) : .standard
         let net = try MLP(widths: widths, activation: act, parametrization: param)
-        try MemoryBudget.require(bytes: MemoryBudget.product(net.parameterCount, 8 * 4) ?? -1,
+        try MemoryBudget.require(bytes: MemoryBudget.product(net.parameterCount, 8 * 4),
                                  operation: "--widths \(p.string("widths")!): \(net.parameterCount) parameters")
         return net
     }

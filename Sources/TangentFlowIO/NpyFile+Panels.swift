@@ -41,7 +41,7 @@ extension NpyFile {
                     operation: "NpyFile.readColumns", reason: "columns \(columns) outside the \(rows)×\(cols) array in \(path)")
             }
             let k = columns.count, size = h.dtype.size
-            try MemoryBudget.require(doubles: MemoryBudget.product(rows, k, 2) ?? Int.max, operation: "reading columns \(columns) of \(path)")
+            try MemoryBudget.require(bytes: MemoryBudget.product(rows, k, 2, 8), operation: "reading columns \(columns) of \(path)")
             var out = [Double](repeating: 0, count: rows * k)
             if rows == 0 || k == 0 { return try Matrix(rows: rows, cols: k, columnMajor: out) }
             if h.fortranOrder || cols == 1 {

@@ -81,6 +81,16 @@ import Testing
         #expect(CommandLineSupport.ExitStatus.allCases.allSatisfy { (0...125).contains($0.rawValue) })
     }
 
+    @Test func sizeArithmeticNeverTurnsAnOverflowIntoASmallSize() {
+        #expect(MemoryBudget.product(3, 4, 8) == 96 && MemoryBudget.sum(1, 2, 3) == 6)
+        #expect(MemoryBudget.product(Int.max, 2) == nil && MemoryBudget.sum(Int.max, 1) == nil)
+        // An overflowed size (nil) or a negative one never becomes 0 further down a computation.
+        #expect(MemoryBudget.product(nil, 0) == nil && MemoryBudget.product(-1, 5) == nil && MemoryBudget.sum(nil, 5) == nil)
+        #expect(throws: TangentFlowError.self) { try MemoryBudget.require(bytes: nil, operation: "t") }
+        #expect(throws: TangentFlowError.self) { try MemoryBudget.require(bytes: MemoryBudget.product(1 << 40, 1 << 40), operation: "t") }
+        #expect(throws: Never.self) { try MemoryBudget.require(bytes: 1024, operation: "t") }
+    }
+
     @Test func messagesNameNoInternalTypes() {
         let (m, hint) = describe(TangentFlowError.invalidArgument(operation: "flow", reason: "bad"))
         #expect(m == "flow: bad" && hint == nil)

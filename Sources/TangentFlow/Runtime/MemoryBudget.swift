@@ -28,35 +28,45 @@ public enum MemoryBudget {
     }
 
     /// Throws `.insufficientMemory` (naming `operation`) if `bytes` exceed `availableBytes`; call it before
-    /// allocating anything a user's size choice controls.
-    public static func require(bytes: Int, operation: String) throws {
+    /// allocating anything a user's size choice controls. `nil` (a size that overflowed `Int`, from `product` or
+    /// `sum`) is always refused.
+    public static func require(bytes: Int?, operation: String) throws {
         let available = availableBytes
-        if bytes < 0 || bytes > available {
-            throw TangentFlowError.insufficientMemory(operation: operation, bytesNeeded: bytes < 0 ? Int.max : bytes, bytesAvailable: available)
+        guard let bytes, bytes <= available else {
+            throw TangentFlowError.insufficientMemory(operation: operation, bytesNeeded: bytes ?? Int.max, bytesAvailable: available)
         }
     }
 
-    /// `a·b·…` bytes, or nil when the product overflows `Int`.
-    public static func product(_ factors: Int...) -> Int? {
+    /// `a·b·…`, or nil when a factor is nil or negative or the product overflows `Int`.
+    public static func product(_ factors: Int?...) -> Int? {
         var p = 1
         for f in factors {
-            let (r, o) = p.multipliedReportingOverflow(by: Swift.max(0, f))
+            guard let f, f >= 0 else { return nil }
+            let (r, o) = p.multipliedReportingOverflow(by: f)
             if o { return nil }
             p = r
         }
         return p
     }
 
+    /// `a + b + …`, or nil when a term is nil or negative or the sum overflows `Int`.
+    public static func sum(_ terms: Int?...) -> Int? {
+        var total = 0
+        for t in terms {
+            guard let t, t >= 0 else { return nil }
+            let (r, o) = total.addingReportingOverflow(t)
+            if o { return nil }
+            total = r
+        }
+        return total
+    }
+
     /// Throws `.insufficientMemory` if `doubles` float64 values (plus `extraBytes`) exceed the available memory.
     package static func require(doubles: Int, extraBytes: Int = 0, operation: String) throws {
-        let (bytes, overflow) = doubles.multipliedReportingOverflow(by: MemoryLayout<Double>.stride)
-        let need = overflow ? Int.max : bytes &+ extraBytes
+        let need = sum(product(doubles, MemoryLayout<Double>.stride), extraBytes)
         // Reading /proc/meminfo costs ~20 µs — more than a small product. Requests under 64 MiB cannot be
         // the one that exhausts memory in a way this check could usefully report, so skip the read for them.
-        if !overflow, need < 64 << 20 { return }
-        let available = availableBytes
-        if overflow || need > available {
-            throw TangentFlowError.insufficientMemory(operation: operation, bytesNeeded: need, bytesAvailable: available)
-        }
+        if let need, need < 64 << 20 { return }
+        try require(bytes: need, operation: operation)
     }
 }

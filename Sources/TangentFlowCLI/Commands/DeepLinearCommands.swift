@@ -39,7 +39,7 @@ private func endpoints(_ p: ParsedArguments, points: Int) throws -> (Matrix, Mat
     guard a.rows == b.rows else {
         throw CommandFailure(.dataError, "--a is \(a.rows)×\(a.cols) and --b is \(b.rows)×\(b.cols): the endpoints must have the same size")
     }
-    try MemoryBudget.require(bytes: MemoryBudget.product(points, a.rows, a.rows, 8 * 3) ?? -1,
+    try MemoryBudget.require(bytes: MemoryBudget.product(points, a.rows, a.rows, 8 * 3),
                              operation: "a path of \(points) points of \(a.rows)×\(a.rows) matrices")
     return (a, b)
 }
@@ -155,8 +155,6 @@ let dlnSingularValuesCommand = CommandSpec(
         }
         let figure = try SVGFigure(plots: plots, columns: 3, title: "Singular values along DLN geodesics W₀ → W₁ ((2.9)–(2.10))")
         try figure.write(to: "\(dir)/dln-singular-values.svg")
-        p.report.output("\(dir)/dln-singular-values.csv")
-        p.report.output("\(dir)/dln-singular-values.svg")
         p.report.say("wrote \(dir)/dln-singular-values.csv and \(dir)/dln-singular-values.svg (N = 1, 2, 4, ∞; \(points) points)")
     })
 

@@ -75,7 +75,7 @@ func runFlow(_ p: ParsedArguments) throws {
     // A run stopped at a limit never replaces the outputs of an earlier finished run: what it reached goes to
     // DIR/stopped/ (and run.json says "stopped").
     let dir = sol.status == .success ? config.outputDirectory : config.outputDirectory + "/stopped"
-    try result.write(to: dir, inputsOf: config, report: p.report)
+    try result.write(to: dir, inputsOf: config)
     let stats = sol.stats
     p.report.results(["status": "\(sol.status)", "steps_accepted": stats.acceptedSteps, "steps_rejected": stats.rejectedSteps,
                       "field_evaluations": stats.fieldEvaluations, "wall_time": result.wallTime])
@@ -159,10 +159,9 @@ struct FlowConfiguration {
         }
         if loss == .crossEntropy { try requireProbabilityRows(y, p.string("y") ?? "the synthetic targets") }
         // Memory: the field builds the QN×QN Gram matrix (gram route) or the QN×K Jacobian (svd route) per step.
-        let qn = MemoryBudget.product(x.rows, widths.last!) ?? -1
-        let gram = MemoryBudget.product(qn, qn, 8), jacobian = MemoryBudget.product(qn, net.parameterCount, 8 * 3)
-        let perStep = gram.flatMap { g in jacobian.flatMap { j in g.addingReportingOverflow(j).overflow ? nil : g + j } }
-        try MemoryBudget.require(bytes: perStep ?? -1, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
+        let qn = MemoryBudget.product(x.rows, widths.last!)
+        let perStep = MemoryBudget.sum(MemoryBudget.product(qn, qn, 8), MemoryBudget.product(qn, net.parameterCount, 8 * 3))
+        try MemoryBudget.require(bytes: perStep, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
         problem = try TrainingProblem(model: net, inputs: x, targets: y, loss: loss, backend: backend)
         if p.string("theta") != nil {
             theta0 = try ModelOptions.theta(p, for: net)
@@ -236,20 +235,16 @@ struct FlowResult {
     let points: [TrajectoryPoint]
     let wallTime: Double
 
-    func write(to dir: String, inputsOf config: FlowConfiguration? = nil, report: RunReport? = nil) throws {
+    func write(to dir: String, inputsOf config: FlowConfiguration? = nil) throws {
         try makeDirectory(dir)
         try requireFinite(solution.finalState, what: "the final parameters θ")
-        var files: [String] = []
         if let config {
             try NpyFile.write(config.problem.inputs, to: dir + "/x.npy")
             try NpyFile.write(config.problem.targets, to: dir + "/y.npy")
             try NpyFile.write(vector: config.theta0, to: dir + "/theta0.npy")
-            files += ["x.npy", "y.npy", "theta0.npy"]
         }
         try TrajectoryDiagnostics.table(points).write(to: dir + "/trajectory.csv")
         try NpyFile.write(vector: solution.finalState, to: dir + "/theta_final.npy")
-        files += ["trajectory.csv", "theta_final.npy"]
-        for f in files { report?.output(dir + "/" + f) }
     }
 }
 

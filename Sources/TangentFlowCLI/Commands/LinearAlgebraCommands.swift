@@ -13,9 +13,8 @@ private let toleranceOptions = [
 /// about 4·m·n + 4·min(m,n)² doubles.
 private func requireSVDMemory(rows: Int, cols: Int, _ command: String) throws {
     let k = min(rows, cols)
-    let (a, b) = (MemoryBudget.product(4, rows, cols) ?? -1, MemoryBudget.product(4, k, k) ?? -1)
-    let doubles = a < 0 || b < 0 ? -1 : a.addingReportingOverflow(b).overflow ? -1 : a + b
-    try MemoryBudget.require(bytes: doubles < 0 ? -1 : MemoryBudget.product(doubles, 8) ?? -1,
+    let doubles = MemoryBudget.sum(MemoryBudget.product(4, rows, cols), MemoryBudget.product(4, k, k))
+    try MemoryBudget.require(bytes: MemoryBudget.product(doubles, 8),
                              operation: "\(command): SVD of a \(rows)×\(cols) matrix")
 }
 
@@ -97,9 +96,8 @@ let gramCommand = CommandSpec(
         let (rows, cols) = try NpyFile.shape(of: path)
         p.report.input("D.npy", path: path, shape: [rows, cols])
         guard rows > 0, cols > 0 else { throw CommandFailure(.dataError, "\(path): the matrix is empty (\(rows)×\(cols))") }
-        let gramDoubles = MemoryBudget.product(rows, rows) ?? -1
-        let panelDoubles = MemoryBudget.product(rows, min(panel, cols)) ?? -1
-        try MemoryBudget.require(bytes: MemoryBudget.product(8, gramDoubles &+ 2 &* panelDoubles) ?? -1,
+        let doubles = MemoryBudget.sum(MemoryBudget.product(rows, rows), MemoryBudget.product(2, rows, min(panel, cols)))
+        try MemoryBudget.require(bytes: MemoryBudget.product(8, doubles),
                                  operation: "gram: G (\(rows)×\(rows)) and a panel of \(min(panel, cols)) columns")
         var acc = try GramAccumulator(rows: rows, backend: ModelOptions.backend(p))
         var start = 0, panels = 0

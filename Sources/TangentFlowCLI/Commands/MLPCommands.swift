@@ -24,16 +24,16 @@ let initCommand = CommandSpec(
         let widths = try parseWidths(p.required("widths"))
         let param: MLP.Parametrization = p.string("parametrization") == "ntk" ? .ntk(weightStd: 1, biasStd: 1) : .standard
         let net = try MLP(widths: widths, activation: .tanh, parametrization: param)
-        try MemoryBudget.require(bytes: MemoryBudget.product(net.parameterCount, 16) ?? -1, operation: "init: θ of \(net.parameterCount) parameters")
+        try MemoryBudget.require(bytes: MemoryBudget.product(net.parameterCount, 16), operation: "init: θ of \(net.parameterCount) parameters")
         let theta = net.initialParameters(seed: try p.seed())
         try p.write(vector: theta, to: "output")
         p.report.results(["parameters": theta.count, "output": try p.required("output")])
     })
 
 /// Refuses, before any work, an MLP computation whose output of `rows×cols` doubles cannot fit in memory.
-func requireOutputMemory(rows: Int, cols: Int, _ what: String) throws {
-    let bytes = MemoryBudget.product(rows, cols, 8) ?? -1
-    try MemoryBudget.require(bytes: bytes, operation: "\(what) (\(rows)×\(cols) float64)")
+func requireOutputMemory(rows: Int?, cols: Int?, _ what: String) throws {
+    let shape = "\(rows.map(String.init) ?? "overflow")×\(cols.map(String.init) ?? "overflow")"
+    try MemoryBudget.require(bytes: MemoryBudget.product(rows, cols, 8), operation: "\(what) (\(shape) float64)")
 }
 
 /// `tangentflow jacobian --widths … --activation … --theta … --x … -o D.npy`.
@@ -49,11 +49,11 @@ let jacobianCommand = CommandSpec(
     ],
     run: { p in
         let net = try ModelOptions.model(p)
-        let qn = MemoryBudget.product(try p.shape("x").rows, net.widths.last!) ?? -1
+        let qn = MemoryBudget.product(try p.shape("x").rows, net.widths.last!)
         try requireOutputMemory(rows: qn, cols: net.parameterCount, "jacobian: D")
         let theta = try ModelOptions.theta(p, for: net)
         let x = try ModelOptions.inputs(p, for: net)
-        Progress.shared.begin("jacobian", detail: "\(qn)×\(net.parameterCount)")
+        Progress.shared.begin("jacobian", detail: "\(x.rows * net.widths.last!)×\(net.parameterCount)")
         let t0 = Date()
         let d = try ModelOptions.backend(p).kernels.mlpJacobian(net, theta: theta, inputs: x)
         p.report.timing("compute_s", Date().timeIntervalSince(t0))
@@ -84,16 +84,16 @@ let ntkCommand = CommandSpec(
         let net = try ModelOptions.model(p)
         let q = net.widths.last!
         let n1 = try p.shape("x").rows, n2 = try p.string("x2").map { _ in try p.shape("x2").rows } ?? n1
-        let rows = MemoryBudget.product(n1, q) ?? -1, cols = MemoryBudget.product(n2, q) ?? -1
+        let rows = MemoryBudget.product(n1, q), cols = MemoryBudget.product(n2, q)
         try requireOutputMemory(rows: rows, cols: cols, "ntk: Θ")
         let method = try p.choice(NTKMethod.self, "method")
         if method == .jacobianContraction {
-            try requireOutputMemory(rows: max(rows, cols), cols: net.parameterCount, "ntk --method jacobian: D")
+            try requireOutputMemory(rows: rows.flatMap { r in cols.map { max(r, $0) } }, cols: net.parameterCount, "ntk --method jacobian: D")
         }
         let theta = try ModelOptions.theta(p, for: net)
         let x = try ModelOptions.inputs(p, for: net)
         let x2 = try p.string("x2").map { _ in try ModelOptions.inputs(p, "x2", for: net) }
-        Progress.shared.begin("ntk", detail: "\(rows)×\(cols)")
+        Progress.shared.begin("ntk", detail: "\(x.rows * q)×\((x2?.rows ?? x.rows) * q)")
         let t0 = Date()
         let g = try ntkGram(net, theta: theta, inputs: x, x2, method: method, backend: ModelOptions.backend(p))
         let dt = Date().timeIntervalSince(t0)

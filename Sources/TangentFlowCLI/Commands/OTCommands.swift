@@ -26,14 +26,13 @@ let otAssignCommand = CommandSpec(
             throw CommandFailure(.dataError, "--x is \(x.rows)×\(x.cols) and --y is \(y.rows)×\(y.cols): the point sets must have the same shape")
         }
         guard x.rows > 0, x.cols > 0 else { throw CommandFailure(.dataError, "--x: the point set is empty (\(x.rows)×\(x.cols))") }
-        try MemoryBudget.require(bytes: MemoryBudget.product(x.rows, y.rows, 8 * 3) ?? -1,
+        try MemoryBudget.require(bytes: MemoryBudget.product(x.rows, y.rows, 8 * 3),
                                  operation: "ot assign: the \(x.rows)×\(y.rows) cost matrix and the solver's copies")
         Progress.shared.begin("ot assign", detail: "\(x.rows) points")
         let (value, perm) = try LinearAssignment.wassersteinSquared(x, y, backend: ModelOptions.backend(p))
         Progress.shared.end()
         let output = try p.required("output")
         try NpyFile.write(int64Vector: perm, to: output)
-        p.report.output(output)
         p.report.results(["cost": value])
     })
 
@@ -96,7 +95,6 @@ let otSinkhornGridCommand = CommandSpec(
         for (name, v) in [("f", r.f), ("g", r.g)] {
             try requireFinite(v, what: "the potential \(name)")
             try NpyFile.write(vector: v, to: dir + "/\(name).npy")
-            p.report.output(dir + "/\(name).npy")
         }
         p.report.results(["iterations": r.totalIterations, "error_a": r.marginalErrorA, "error_b": r.marginalErrorB, "cost": cost,
                           "mass": mass, "omega": "\(r.overRelaxation)", "seconds": seconds])
