@@ -5,7 +5,7 @@
 # .npz input; python3 for the hostile command-line suite (standard library only).
 # The Swift toolchain (6.0 or later) must already be on the PATH (https://swift.org/install).
 set -euo pipefail
-packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin libopenmpi-dev libscalapack-openmpi-dev openmpi-bin zlib1g-dev python3)
+packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin libopenmpi-dev libscalapack-openmpi-dev openmpi-bin zlib1g-dev libarpack2-dev libparpack2-dev python3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
