@@ -5,19 +5,24 @@ import Foundation
 public struct TrajectoryPoint: Sendable {
     /// Flow time `s`.
     public var s: Double
-    /// Reparametrised time `t(s)` (squared losses; `nil` for cross-entropy).
+    /// Reparametrised time `t(s)` (squared losses; `nil` for cross-entropy). For the prescribed path (3.5) the
+    /// flow time is already the path parameter, so `t = s` whatever the loss.
     public var t: Double?
     /// `C(x(θ(s)))`.
     public var loss: Double
-    /// `|x(θ(s)) − ((1−t)x₀ + t y)| / |x₀ − y|`: deviation from linear interpolation (Prop. 2.4).
+    /// `|x(θ(s)) − ((1−t)x₀ + t y)| / |x₀ − y|`: deviation from linear interpolation (Prop. 2.4); for the
+    /// prescribed path, the deviation from `x(s) = x₀ + s(y − x₀)` (3.5).
     public var deviation: Double?
     /// Deviation predicted by Prop. 2.5 (corrected, MATH.md §3) from the projectors along the run, relative to `|x₀ − y|`.
     public var predictedDeviation: Double?
     /// `|δ_simulated − δ_predicted| / |x₀ − y|`.
     public var predictionError: Double?
-    /// Smallest and largest singular value of `D` (square roots of the NTK's extreme kept eigenvalues).
+    /// Smallest kept and largest singular value of `D`: square roots of the NTK's eigenvalues on the Gram route,
+    /// the singular values of the materialised `D` on the SVD route.
     public var sigmaMin: Double, sigmaMax: Double
-    /// Numerical rank of `D` (NTK eigenvalues above the MATH.md §2 cut-off).
+    /// Numerical rank of `D` (MATH.md §2): NTK eigenvalues above `max((max(QN,K)·ε·σ_max)², QN·ε·λ_max)` on the
+    /// Gram route, which cannot resolve singular values below `√(QN·ε)·σ_max`; singular values of `D` above
+    /// `max(QN,K)·ε·σ_max` on the SVD route.
     public var rank: Int
     /// Cost split of (3.11): within-class deviations and class means (squared losses; classes = equal targets).
     public var collapseWithin: Double?, collapseMeans: Double?
@@ -37,13 +42,15 @@ public enum TrajectoryDiagnostics {
     ///   - problem: the training problem the flow ran on.
     ///   - solution: saved states (`θ`) and times (`s`); the first saved state is taken as the start `x₀`.
     ///   - field: the field that produced the solution: an `AdaptedFlow` adds the Prop. 2.5 prediction (which
-    ///     holds for the adapted flow only), a `PrescribedPathFlow` its feasibility residual.
+    ///     holds for the adapted flow only), a `PrescribedPathFlow` its feasibility residual and the clock
+    ///     `t = s`. A field on the `.svd` route has its rank, `σ_min` and projectors taken from the SVD of `D`.
     /// - Throws: what the kernels throw.
     public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, field: (any ParameterFlow)? = nil) throws
         -> [TrajectoryPoint]
     {
         let prescribed = field as? PrescribedPathFlow
         let predict = field is AdaptedFlow
+        let useSVD = routeOf(field) == .svd
         guard let theta0 = solution.states.first else { return [] }
         let q = problem.model.outputDimension, n = problem.samples, qn = problem.outputCount
         let y = problem.targetVector
@@ -66,10 +73,27 @@ public enum TrajectoryDiagnostics {
             let tolD = RankTolerance.default.threshold(rows: qn, cols: k, sigmaMax: lmax.squareRoot())
             let cut = Swift.max(tolD * tolD, Double(qn) * Double.ulpOfOne * lmax)
             let kept = eig.values.filter { $0 > cut }
+            let clock = prescribed != nil ? s : problem.loss.reparametrizedTime(s, samples: n)
             var p = TrajectoryPoint(
-                s: s, t: problem.loss.reparametrizedTime(s, samples: n), loss: problem.loss.value(outputs: x, targets: y, outputDimension: q),
+                s: s, t: clock, loss: problem.loss.value(outputs: x, targets: y, outputDimension: q),
                 sigmaMin: (kept.first ?? 0).squareRoot(), sigmaMax: lmax.squareRoot(), rank: kept.count,
                 spectrum: eig.values.reversed().map { Swift.max($0, 0) })
+            // Orthonormal basis of ran(D): kept eigenvectors of G, or on the SVD route the leading left singular
+            // vectors of D, whose rank is decided from σ(D) itself.
+            var vr: Matrix
+            if useSVD {
+                let pinv = try Pseudoinverse(of: problem.jacobian(theta), backend: problem.backend)
+                let sv = pinv.svd.singularValues
+                p.rank = pinv.rank
+                p.sigmaMax = sv.first ?? 0
+                p.sigmaMin = pinv.rank > 0 ? sv[pinv.rank - 1] : 0
+                vr = Matrix(zerosRows: qn, cols: pinv.rank)
+                for j in 0..<pinv.rank { for i in 0..<qn { vr.elements[i + j * qn] = pinv.svd.u.elements[i + j * qn] } }
+            } else {
+                let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
+                vr = Matrix(zerosRows: qn, cols: keptIdx.count)
+                for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
+            }
             if let t = p.t, cNorm > 0 {
                 let sim = (0..<qn).map { x[$0] - ((1 - t) * x0[$0] + t * y[$0]) }
                 p.deviation = norm2(sim) / cNorm
@@ -86,9 +110,6 @@ public enum TrajectoryDiagnostics {
                     p.predictedDeviation = norm2(delta) / cNorm
                     p.predictionError = norm2((0..<qn).map { sim[$0] - delta[$0] }) / cNorm
                 }
-                let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
-                var vr = Matrix(zerosRows: qn, cols: keptIdx.count)
-                for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
                 previous = (t, vr)
             }
             if problem.loss != .crossEntropy, let classes {
@@ -105,6 +126,16 @@ public enum TrajectoryDiagnostics {
             points.append(p)
         }
         return points
+    }
+
+    /// The pseudoinverse route of a field, if it has one.
+    static func routeOf(_ field: (any ParameterFlow)?) -> PseudoinverseRoute? {
+        switch field {
+        case let f as AdaptedFlow: return f.route
+        case let f as PrescribedPathFlow: return f.route
+        case let f as InterpolatedFlow: return f.route
+        default: return nil
+        }
     }
 
     /// `V_r V_rᵀ v`.
