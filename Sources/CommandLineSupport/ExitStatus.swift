@@ -81,6 +81,21 @@ package struct CommandFailure: Error, Sendable {
     }
 }
 
+/// Runs `body`; a property of the data it rejects (`.invalidArgument`, `.notSymmetric`, `.notPositiveDefinite`)
+/// becomes a data error (65) whose message starts with `subject` (the options and files concerned) and carries
+/// `hint`. Other errors pass through unchanged.
+package func reportingInvalidData<T>(_ subject: String, hint: String? = nil, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as TangentFlowError {
+        switch e {
+        case .invalidArgument, .notSymmetric, .notPositiveDefinite:
+            throw CommandFailure(.dataError, "\(subject): \(e.description)", hint: hint)
+        default: throw e
+        }
+    }
+}
+
 /// An error of another layer that knows its exit status and one-line message (e.g. the distributed layer's
 /// agreed failures, given a conformance by `tangentflow-mpi`).
 package protocol StatusReportingError: Error {

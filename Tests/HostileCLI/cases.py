@@ -204,6 +204,8 @@ BASE = {
                   "-o", "out.npy"],
     "dln-sv": ["dln", "singular-values", "--points", "11", "-o", "outdir"],
     "bw": ["bw", "geodesic", "--a", "S1.npy", "--b", "S2.npy", "--points", "5", "-o", "out.npy"],
+    "bw-lyapunov": ["bw", "lyapunov", "--a", "S1.npy", "--x", "S2.npy", "-o", "out.npy"],
+    "bw-mean": ["bw", "mean", "--a", "S1.npy", "--b", "S2.npy", "-o", "out.npy"],
     "truncation": ["truncation", "demo", "-o", "outdir", "--points", "5", "--until", "0.5", "--step", "0.01"],
     "gd-vs-prox": ["wasserstein", "gd-vs-prox", "-o", "outdir", "--neurons", "4", "--time", "1"],
     "init-scale": ["wasserstein", "init-scale", "-o", "outdir", "--neurons", "3", "--time", "1"],
@@ -213,13 +215,13 @@ BASE = {
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
 }
-NEW_COMMANDS = {"init"}
-FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "init"]
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean"}
+FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init"]
 DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"],
-                 ["bw"], ["bw", "geodesic"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
+                 ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"]]
 
 
@@ -723,7 +725,7 @@ def _failing_variants(cmd):
     usage_opt = {
         "pinv": ("--rtol", "nan"), "gram": ("--panel-columns", "0"), "jacobian": ("--widths", "3,0,2"),
         "ntk": ("--widths", "3,0,2"), "ot-assign": ("--backend", "bogus"), "dln-geodesic": ("--points", "-1"),
-        "bw": ("--points", "0"), "init": ("--widths", "3,0,2"), "sinkhorn": ("--n", "-4"), "dln-sv": ("--points", "0"),
+        "bw": ("--points", "0"), "bw-lyapunov": ("--a", ""), "bw-mean": ("--bogus", "1"), "init": ("--widths", "3,0,2"), "sinkhorn": ("--n", "-4"), "dln-sv": ("--points", "0"),
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"),
     }[cmd]
@@ -731,6 +733,7 @@ def _failing_variants(cmd):
     data_file = {
         "pinv": ("A.npy", None), "gram": ("D.npy", None), "jacobian": ("--x", "X.npy"), "ntk": ("--x", "X.npy"),
         "ot-assign": ("--x", "P.npy"), "dln-geodesic": ("--a", "G1.npy"), "bw": ("--a", "S1.npy"),
+        "bw-lyapunov": ("--x", "S2.npy"), "bw-mean": ("--b", "S2.npy"),
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None,
     }[cmd]
@@ -1000,6 +1003,7 @@ FILE_OPTIONS = [
     ("sinkhorn", "--a", "a.npy"), ("sinkhorn", "--b", "b.npy"),
     ("dln-geodesic", "--a", "G1.npy"), ("dln-geodesic", "--b", "G2.npy"),
     ("bw", "--a", "S1.npy"), ("bw", "--b", "S2.npy"),
+    ("bw-lyapunov", "--a", "S1.npy"), ("bw-lyapunov", "--x", "S2.npy"), ("bw-mean", "--a", "S1.npy"), ("bw-mean", "--b", "S2.npy"),
     ("flow-xy", "--theta", "theta.npy"), ("flow-xy", "--x", "X.npy"), ("flow-xy", "--y", "Y.npy"),
 ]
 VECTOR_FIXTURES = {"theta.npy", "a.npy", "b.npy"}
@@ -1168,6 +1172,13 @@ def input_cases():
         ("bw/a-not-symmetric", opt("bw", "--a", "Ansym.npy"), write_fixture_variant("Ansym.npy", [2, 1, 0, 0, 2, 0, 0, 0, 2.0], (3, 3))),
         ("bw/a-not-positive-definite", opt("bw", "--a", "Aneg.npy"), write_fixture_variant("Aneg.npy", npy.diag_matrix([1, -1, 2.0]), (3, 3))),
         ("bw/a-b-different-sizes", opt("bw", "--b", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),
+        ("bw-lyapunov/a-not-symmetric", opt("bw-lyapunov", "--a", "Ansym.npy"), write_fixture_variant("Ansym.npy", [2, 1, 0, 0, 2, 0, 0, 0, 2.0], (3, 3))),
+        ("bw-lyapunov/a-not-positive-definite", opt("bw-lyapunov", "--a", "Aneg.npy"), write_fixture_variant("Aneg.npy", npy.diag_matrix([1, -1, 2.0]), (3, 3))),
+        ("bw-lyapunov/x-different-size", opt("bw-lyapunov", "--x", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),
+        ("bw-lyapunov/a-not-square", opt("bw-lyapunov", "--a", "A34.npy"), write_fixture_variant("A34.npy", npy.matrix_values(3, 4, 3), (3, 4))),
+        ("bw-mean/b-not-positive-definite", opt("bw-mean", "--b", "Aneg.npy"), write_fixture_variant("Aneg.npy", npy.diag_matrix([1, -1, 2.0]), (3, 3))),
+        ("bw-mean/b-singular", opt("bw-mean", "--b", "Asing.npy"), write_fixture_variant("Asing.npy", npy.diag_matrix([1, 0, 3.0]), (3, 3))),
+        ("bw-mean/a-b-different-sizes", opt("bw-mean", "--b", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),
         ("flow/x-y-different-rows", opt("flow-xy", "--y", "Y5.npy"), write_fixture_variant("Y5.npy", npy.matrix_values(5, 2, 3), (5, 2))),
         ("flow/y-cols-not-last-width", opt("flow-xy", "--y", "Y3.npy"), write_fixture_variant("Y3.npy", npy.matrix_values(6, 3, 3), (6, 3))),
         ("flow/x-cols-not-first-width", opt("flow-xy", "--x", "X4.npy"), write_fixture_variant("X4.npy", npy.matrix_values(6, 4, 3), (6, 4))),

@@ -12,14 +12,7 @@ let dlnCommand = CommandSpec(
     subcommands: [dlnGeodesicCommand, dlnSingularValuesCommand],
     examples: ["tangentflow dln singular-values -o dln", "tangentflow dln geodesic --a A.npy --b B.npy --depth 4 -o path.npy"])
 
-/// `tangentflow bw …`: Bures–Wasserstein geometry (file 002 §3.2).
-let bwCommand = CommandSpec(
-    name: "bw",
-    abstract: "Bures–Wasserstein geometry of SPD matrices: geodesics and distance.",
-    subcommands: [bwGeodesicCommand],
-    examples: ["tangentflow bw geodesic --a A.npy --b B.npy --points 11 -o path.npy"])
-
-private let pathOptions = [
+let pathOptions = [
     OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d).", kind: .inputFile),
     OptionSpec(name: "b", value: "B.npy", help: "End point (d×d).", kind: .inputFile),
     OptionSpec(name: "points", value: "K", help: "Points on the path, at t = k/(K−1).", defaultValue: "11", kind: .integer(2...100_000)),
@@ -28,10 +21,10 @@ private let pathOptions = [
 ]
 
 /// A count option: the parser has checked its range.
-private func count(_ p: ParsedArguments, _ name: String, minimum: Int) throws -> Int { try p.int(name) }
+func count(_ p: ParsedArguments, _ name: String, minimum: Int) throws -> Int { try p.int(name) }
 
 /// The endpoints `--a` and `--b`: square, equal shapes, and a path of `points` of them that fits in memory.
-private func endpoints(_ p: ParsedArguments, points: Int) throws -> (Matrix, Matrix) {
+func endpoints(_ p: ParsedArguments, points: Int) throws -> (Matrix, Matrix) {
     let a = try p.matrix("a"), b = try p.matrix("b")
     for (name, m) in [("a", a), ("b", b)] where m.rows != m.cols || m.rows == 0 {
         throw CommandFailure(.dataError, "--\(name): \(p.string(name)!) is \(m.rows)×\(m.cols); a non-empty square matrix is needed")
@@ -170,26 +163,3 @@ func singularValueDemoEndpoints() throws -> (Matrix, Matrix) {
     }
     return (try compose([4, 1, 0.25]), try compose([0.25, 2, 4]))
 }
-
-/// `tangentflow bw geodesic --a A.npy --b B.npy --points 11 -o path.npy`.
-let bwGeodesicCommand = CommandSpec(
-    name: "geodesic",
-    abstract: "Bures–Wasserstein geodesic between two SPD matrices (3.12), and their distance.",
-    discussion: """
-        γ(t) = ((1−t)I + tT) A ((1−t)I + tT) with T = A⁻¹ # B (the geometric mean, solution of T A T = B);
-        prints d(A, B) = (tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2})^{1/2}, the geodesic's length.
-        """,
-    options: pathOptions,
-    examples: [
-        "python3 -c 'import numpy as np; np.save(\"A.npy\", np.diag([4., 1.])); np.save(\"B.npy\", [[2., .5], [.5, 1.]])'",
-        "tangentflow bw geodesic --a A.npy --b B.npy --points 11 -o path.npy",
-    ],
-    run: { p in
-        let points = try count(p, "points", minimum: 2)
-        let output = try p.required("output")
-        let (a, b) = try endpoints(p, points: points)
-        let geo = try BuresWassersteinGeodesic(from: a, to: b)
-        try p.write(stack: geo.points(count: points), to: "output")
-        p.report.results(["distance": geo.distance, "points": points])
-        p.report.say("wrote \(output)")
-    })
