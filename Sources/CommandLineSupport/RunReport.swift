@@ -33,6 +33,9 @@ package final class RunReport: @unchecked Sendable {
         say(line.joined(separator: " "))
     }
 
+    /// The results recorded so far, in order.
+    package var recordedResults: [(String, JSONValue)] { lock.withLock { results } }
+
     /// Records one result without printing it.
     package func record(_ key: String, _ value: any JSONRepresentable, mayBeUndefined: Bool = false) {
         lock.withLock {

@@ -48,5 +48,8 @@ let truncationDemoCommand = CommandSpec(
                              hint: "use a larger --step or a smaller --until")
         }
         guard let seed = try p.parsed("seed", as: UInt64.self) else { throw UsageError(message: "Missing value for '--seed'") }
-        try TruncationDemo(outputDirectory: p.string("output")!, pointsPerCluster: n, until: until, step: step, seed: seed).run()
+        let h = try TruncationDemo(outputDirectory: p.string("output")!, pointsPerCluster: n, until: until, step: step, seed: seed).run()
+        p.report.record("max_orthogonality_defect", h.orthogonalityDefect)
+        p.report.record("max_truncation_time_error", h.truncationTimeError)
+        p.report.record("cost_monotone", h.monotone)
     })

@@ -18,8 +18,20 @@ struct TruncationDemo {
         return Array(Set(base.filter { $0 <= until })).sorted()
     }
 
-    func run() throws {
+    /// The demo's headline numbers (README "What the demo shows"; checked by `scripts/check-demo.py`).
+    struct Headlines {
+        /// `max_s ‖RᵀR − I‖_F` along the Heun–Cayley flow.
+        var orthogonalityDefect = 0.0
+        /// `max_n |s_n(4.49) − s_n(event-located RK4)|` over both coordinates.
+        var truncationTimeError = 0.0
+        /// Whether the cost decreased monotonically (3.24)–(3.26).
+        var monotone = false
+    }
+
+    @discardableResult
+    func run() throws -> Headlines {
         let t0 = Date()
+        var headlines = Headlines()
         Progress.shared.begin("truncation demo", detail: "\(Int((until / step).rounded(.up))) Heun–Cayley steps")
         defer { Progress.shared.end() }
         try makeDirectory(outputDirectory)
@@ -29,11 +41,12 @@ struct TruncationDemo {
         var files: [String] = []
         let run = try integrateFlow(cost, start)
         try writePoints(cost, run, &files)
-        try writeFlow(cost, run, &files)
-        try truncationTimes(cost, start, &files)
+        (headlines.orthogonalityDefect, headlines.monotone) = try writeFlow(cost, run, &files)
+        headlines.truncationTimeError = try truncationTimes(cost, start, &files)
         print("\nFiles written to \(outputDirectory)/:")
         for f in files { print("  \(f)") }
         print(String(format: "\nDone in %.1f s.", Date().timeIntervalSince(t0)))
+        return headlines
     }
 
     // MARK: problem
@@ -131,7 +144,7 @@ struct TruncationDemo {
         try writeFigure(figure, "truncation_input_space.svg", &files)
     }
 
-    func writeFlow(_ cost: EuclideanInputCost, _ run: Run, _ files: inout [String]) throws {
+    func writeFlow(_ cost: EuclideanInputCost, _ run: Run, _ files: inout [String]) throws -> (defect: Double, monotone: Bool) {
         let flow = ClusterSeparatedFlow(cost: cost)
         var table = CSVTable(columns: ["s", "cost", "residual1", "residual2", "omega1", "omega2", "full1", "full2", "orthogonality", "separated"])
         var costs: [Double] = [], res: [[Double]] = [[], []]
@@ -170,14 +183,16 @@ struct TruncationDemo {
             plot.add(try PlotSeries(name: "rate 1 after collapse", x: Array(run.times[k...]), y: run.times[k...].map { res[0][k] * exp(-($0 - s1)) }, color: "#000000", line: .dotted))
         }
         try writeFigure(try SVGFigure(plots: [plot], columns: 1), "truncation_flow.svg", &files)
+        return (worstDefect, monotone)
     }
 
     /// §4.3: cluster 1 at its initial R₁, coordinate r — exact s_n (4.49) vs event-located RK4.
-    func truncationTimes(_ cost: EuclideanInputCost, _ start: AdaptedParameters, _ files: inout [String]) throws {
+    func truncationTimes(_ cost: EuclideanInputCost, _ start: AdaptedParameters, _ files: inout [String]) throws -> Double {
         let r = start.rotations[0]
         let rb = apply(r, start.shifts[0]), ry = apply(r, cost.pulledBackLabels[0])
         var table = CSVTable(columns: ["coordinate", "n", "point", "s_formula", "s_numerical", "difference"])
         var plots: [SVGPlot] = []
+        var worstOverall = 0.0
         print("\nTruncation times of §4.3 (cluster 1 at fixed R₁): formula (4.49) vs event-located RK4 (h = 1e-3)")
         for c in 0..<2 {
             let xs = (0..<cost.data.clusters[0].rows).map { apply(r, cost.data.point(cluster: 0, $0))[c] }
@@ -188,6 +203,7 @@ struct TruncationDemo {
             for (k, e) in exact.events.enumerated() {
                 let sn = k < numerical.times.count ? numerical.times[k] : .nan
                 worst = max(worst, abs(sn - e.time))
+                worstOverall = max(worstOverall, worst)
                 try table.append([Double(c + 1), Double(e.truncatedCount), e.point, e.time, sn, sn - e.time])
             }
             print(String(format: "  coordinate %d: %d truncated at s = 0, %d events, last s_n = %.4f, max |Δs_n| = %.1e, final rate %.3f",
@@ -208,6 +224,7 @@ struct TruncationDemo {
         try table.write(to: "\(outputDirectory)/truncation_times.csv")
         files.append("truncation_times.csv")
         try writeFigure(try SVGFigure(plots: plots, columns: 2), "truncation_times.svg", &files)
+        return worstOverall
     }
 
     // MARK: files
