@@ -8,6 +8,7 @@
 #include "internal.h"
 
 /* Sizes up to which LAPACK runs on one BLAS thread (ck_blas_serial_enter): see the measurements at each call. */
+enum { CK_GEMM_SERIAL_WORK = 4000000 };
 enum { CK_SVD_SERIAL_MIN_SIDE = 256, CK_SVD_SERIAL_MAX_SIDE = 4096, CK_SYEV_SERIAL_MAX = 320, CK_CHOLESKY_SERIAL_MAX = 400 };
 
 int ck_linalg_gemm(int transa, int transb, size_t m, size_t n, size_t k, double alpha, const double *a,
@@ -19,8 +20,13 @@ int ck_linalg_gemm(int transa, int transb, size_t m, size_t n, size_t k, double 
         return CK_EDIM;
     if (m == 0 || n == 0) return CK_OK;
     if (c == NULL || (k > 0 && (a == NULL || b == NULL))) return CK_EARG;
+    /* Below CK_GEMM_SERIAL_WORK multiply-adds a product takes ~0.1 ms on one core, about what waking and
+     * joining OpenBLAS's second thread costs: run it on one thread (issue #28, small problems). */
+    int serial = (double)m * (double)n * (double)k < CK_GEMM_SERIAL_WORK;
+    if (serial) ck_blas_serial_enter();
     cblas_dgemm(CblasColMajor, transa ? CblasTrans : CblasNoTrans, transb ? CblasTrans : CblasNoTrans, (int)m,
                 (int)n, (int)k, alpha, a, (int)lda, b, (int)ldb, beta, c, (int)ldc);
+    if (serial) ck_blas_serial_leave();
     return CK_OK;
 }
 

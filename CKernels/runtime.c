@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,12 +82,36 @@ static int ck_select(void) {
     return CK_BLAS_SWITCHED;
 }
 
+/* OpenBLAS's pthread workers, after a threaded call, spin on sched_yield() for 2^THREAD_TIMEOUT cycles
+ * (2^28 ≈ 0.1 s here) before they sleep. Kernels that call BLAS every few milliseconds therefore keep a worker
+ * spinning all the time: on 2 cores it steals the core from the OpenMP team and shows up as system time
+ * (132,533 sched_yield calls, 1.4–2.9 s of system time in a 4 s adapted flow, issue #28). The timeout is read
+ * from OPENBLAS_THREAD_TIMEOUT when the pool starts, which the library's constructor did before main; so set
+ * the variable (unless the user did), re-read the environment and stop the pool, which the next threaded call
+ * starts again with the short timeout (2^CK_BLAS_SPIN_LOG2 cycles ≈ 0.1 ms, measured in BENCHMARKS.md).
+ * Looked up with dlsym so that a BLAS without these symbols still links and runs. */
+enum { CK_BLAS_SPIN_LOG2 = 18 };
+
+static void ck_quiet_blas_pool(void) {
+    if (getenv("OPENBLAS_THREAD_TIMEOUT") != NULL) return;
+    ck_void_fn read_env = (ck_void_fn)dlsym(RTLD_DEFAULT, "openblas_read_env");
+    ck_void_fn shutdown = (ck_void_fn)dlsym(RTLD_DEFAULT, "blas_thread_shutdown_");
+    if (read_env == NULL || shutdown == NULL) return;
+    char value[8];
+    snprintf(value, sizeof value, "%d", (int)CK_BLAS_SPIN_LOG2);
+    setenv("OPENBLAS_THREAD_TIMEOUT", value, 0);
+    read_env();
+    shutdown();
+    unsetenv("OPENBLAS_THREAD_TIMEOUT");
+}
+
 static void ck_select_once(void) {
     /* LLVM libomp keeps idle team threads spinning for KMP_BLOCKTIME (200 ms) after a region; the kernels
      * alternate OpenMP regions with calls into OpenBLAS's own pthread pool, so spinning workers of one pool
      * steal the two cores from the other. Sleep at once instead, unless the user chose. libomp reads the
      * variable when it initialises, at the first OpenMP call, which every entry point makes after this. */
     setenv("KMP_BLOCKTIME", "0", 0);
+    ck_quiet_blas_pool();
     const char *core = openblas_get_corename();
     strncpy(ck_detected, core ? core : "unknown", sizeof ck_detected - 1);
     ck_selection = ck_select();
@@ -116,6 +141,13 @@ const char *ck_runtime_blas_config(void) {
 }
 
 int ck_runtime_blas_threads(void) { return openblas_get_num_threads(); }
+
+int ck_runtime_blas_idle_spin_log2(void) {
+    ck_runtime_ensure_fast_blas();
+    typedef int (*ck_int_fn)(void);
+    ck_int_fn timeout = (ck_int_fn)dlsym(RTLD_DEFAULT, "openblas_thread_timeout");
+    return timeout == NULL ? -1 : timeout();
+}
 
 void ck_runtime_set_threads(int n) {
     ck_runtime_ensure_fast_blas();

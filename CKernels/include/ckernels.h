@@ -68,6 +68,9 @@ void ck_runtime_set_threads(int n);
 
 /* Threads OpenBLAS uses per call. */
 int ck_runtime_blas_threads(void);
+/* log2 of the cycles an idle OpenBLAS worker spins before it sleeps (OPENBLAS_THREAD_TIMEOUT as read), 0 for
+ * OpenBLAS's default (2^28), -1 if this BLAS does not say. */
+int ck_runtime_blas_idle_spin_log2(void);
 
 /* Threads OpenBLAS uses outside the package's parallel regions (inside one, BLAS is switched to one thread per
  * region thread and restored when the last region ends). */

@@ -29,6 +29,9 @@ enum CRuntime {
     /// Threads OpenBLAS uses per call now.
     static func blasThreads() -> Int { Int(ck_runtime_blas_threads()) }
 
+    /// log2 of the cycles an idle OpenBLAS worker spins before sleeping (0: OpenBLAS's default 2^28; −1: unknown).
+    static func blasIdleSpinLog2() -> Int { Int(ck_runtime_blas_idle_spin_log2()) }
+
     /// Threads OpenBLAS uses outside the package's parallel regions.
     static func blasThreadsConfigured() -> Int { Int(ck_runtime_blas_threads_configured()) }
 

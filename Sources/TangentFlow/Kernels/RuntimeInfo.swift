@@ -28,6 +28,9 @@ public struct RuntimeInfo: Sendable {
     public let blasThreads: Int
     /// Threads the OpenMP runtime gives a parallel region (honours `OMP_NUM_THREADS`).
     public let openMPThreads: Int
+    /// log2 of the CPU cycles an idle OpenBLAS worker spins before it sleeps: 18 (≈ 0.1 ms) as the package sets
+    /// it unless `OPENBLAS_THREAD_TIMEOUT` is given; 0 means OpenBLAS's default 2^28 (≈ 0.1 s), −1 unknown.
+    public let blasIdleSpinLog2: Int
     /// LAPACK version `major.minor.patch`.
     public let lapackVersion: String
     /// CPU vector features relevant to kernel choice.
@@ -48,6 +51,7 @@ public struct RuntimeInfo: Sendable {
             blasConfig: CRuntime.blasConfig().trimmingTrailingSpaces,
             blasThreads: CRuntime.blasThreads(),
             openMPThreads: CRuntime.openMPMaxThreads(),
+            blasIdleSpinLog2: CRuntime.blasIdleSpinLog2(),
             lapackVersion: "\(ma).\(mi).\(pa)",
             cpuFeatures: features)
     }
@@ -57,7 +61,7 @@ public struct RuntimeInfo: Sendable {
         """
         BLAS core:        \(blasCore) (\(selection.rawValue)\(selection == .switched ? "; OpenBLAS detected \(detectedCore)" : ""))
         BLAS build:       \(blasConfig)
-        BLAS threads:     \(blasThreads)
+        BLAS threads:     \(blasThreads) (idle workers sleep after \(blasIdleSpinLog2 > 0 ? "2^\(blasIdleSpinLog2)" : blasIdleSpinLog2 == 0 ? "2^28" : "an unknown number of") cycles)
         OpenMP threads:   \(openMPThreads) (LLVM libomp via GOMP_parallel)
         LAPACK:           \(lapackVersion) (LAPACKE)
         CPU features:     \(cpuFeatures.isEmpty ? "none of AVX2+FMA, AVX-512F" : cpuFeatures.joined(separator: ", "))
