@@ -190,6 +190,9 @@ def main(argv=None):
     ap.add_argument("--scipy", choices=["auto", "yes", "no"], default="auto")
     ap.add_argument("--quiet-wait", type=float, default=120.0)
     ap.add_argument("--no-count", action="store_true", help="skip the callback run that counts field evaluations")
+    ap.add_argument("--once", metavar="THETA_OUT",
+                    help="whole-process mode: compile, solve once, save the final θ there and exit (no waiting, no "
+                         "repeats; what scripts/bench_whole_process.py times)")
     args = ap.parse_args(argv)
 
     import numpy as np
@@ -245,6 +248,13 @@ def main(argv=None):
             st = sol.stats
             return sol.ys[-1], st["num_steps"], st["num_accepted_steps"], st["num_rejected_steps"]
         return solve
+
+    if args.once:
+        out = jax.jit(make_solve(field))(th0j, Xj, yj)
+        jax.block_until_ready(out)
+        np.save(args.once, np.asarray(out[0]))
+        print(f"steps={int(out[1])}")
+        return 0
 
     # field evaluation count: same solve, with a host callback in the field (untimed run)
     counter = [0]
