@@ -128,6 +128,10 @@ FIXTURES = {
     "S2.npy": (npy.spd_matrix(3, 21, shift=2.0), (3, 3)),
     "G1.npy": (npy.diag_matrix([1.0, 2.0, 3.0]), (3, 3)),
     "G2.npy": (npy.diag_matrix([2.0, 1.0, 0.5]), (3, 3)),
+    "Xw.npy": ([-1 + 2 * i / 7 for i in range(8)], (8, 1)),
+    "Yw.npy": ([abs(-1 + 2 * i / 7) - 0.3 for i in range(8)], (8,)),
+    "Ww.npy": (npy.matrix_values(4, 2, 22), (4, 2)),
+    "Sw.npy": ([1.0, -1.0, 1.0, -1.0], (4,)),
 }
 
 
@@ -210,12 +214,17 @@ BASE = {
     "gd-vs-prox": ["wasserstein", "gd-vs-prox", "-o", "outdir", "--neurons", "4", "--time", "1"],
     "init-scale": ["wasserstein", "init-scale", "-o", "outdir", "--neurons", "3", "--time", "1"],
     "jko": ["wasserstein", "jko", "-o", "outdir", "--grid", "8", "--steps", "2"],
+    "gd-vs-prox-own": ["wasserstein", "gd-vs-prox", "-o", "outdir", "--time", "1", "--x", "Xw.npy", "--y", "Yw.npy",
+                       "--theta", "Ww.npy", "--signs", "Sw.npy"],
+    "init-scale-own": ["wasserstein", "init-scale", "-o", "outdir", "--time", "1", "--x", "Xw.npy", "--y", "Yw.npy",
+                       "--theta", "Ww.npy"],
+    "jko-own": ["wasserstein", "jko", "-o", "outdir", "--grid", "8", "--steps", "2", "--x", "Xw.npy", "--y", "Yw.npy"],
     "flow": ["flow", "--widths", "3,6,2", "--samples", "6", "-o", "outdir"],
     "flow-xy": ["flow", "--widths", "3,5,2", "--x", "X.npy", "--y", "Y.npy", "--theta", "theta.npy", "-o", "outdir"],
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
 }
-NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean"}
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "gd-vs-prox-own", "init-scale-own", "jko-own"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init"]
 DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow"]
 # The command paths, for help cases.
@@ -1005,8 +1014,11 @@ FILE_OPTIONS = [
     ("bw", "--a", "S1.npy"), ("bw", "--b", "S2.npy"),
     ("bw-lyapunov", "--a", "S1.npy"), ("bw-lyapunov", "--x", "S2.npy"), ("bw-mean", "--a", "S1.npy"), ("bw-mean", "--b", "S2.npy"),
     ("flow-xy", "--theta", "theta.npy"), ("flow-xy", "--x", "X.npy"), ("flow-xy", "--y", "Y.npy"),
+    ("gd-vs-prox-own", "--x", "Xw.npy"), ("gd-vs-prox-own", "--y", "Yw.npy"), ("gd-vs-prox-own", "--theta", "Ww.npy"),
+    ("gd-vs-prox-own", "--signs", "Sw.npy"), ("init-scale-own", "--theta", "Ww.npy"), ("jko-own", "--x", "Xw.npy"),
+    ("jko-own", "--y", "Yw.npy"),
 ]
-VECTOR_FIXTURES = {"theta.npy", "a.npy", "b.npy"}
+VECTOR_FIXTURES = {"theta.npy", "a.npy", "b.npy", "Yw.npy", "Sw.npy"}
 
 
 def _npz_bytes(inner):

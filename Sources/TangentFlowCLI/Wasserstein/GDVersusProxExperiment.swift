@@ -19,7 +19,7 @@ let gdVersusProxCommand = CommandSpec(
         --gamma 0.3). --weight-decay λ adds (λ/2)‖W‖² to the loss (§9).
         Writes gd-vs-prox.csv, gd-vs-prox.svg (and .png).
         """,
-    options: wassersteinCommonOptions("tangentflow-wasserstein") + [
+    options: wassersteinCommonOptions("wasserstein-gd-vs-prox") + wassersteinDataOptions + wassersteinNetworkOptions + [
         OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "16", kind: .integer(1...256)),
         OptionSpec(name: "time", value: "T", help: "Flow time to reach.", defaultValue: "20", kind: .real(lower: 0, upper: 1000, openLower: true)),
         OptionSpec(name: "gamma", value: "γ", help: "Proximal parameter γ (step mγ in flow time; at most 10⁴ proximal steps).", defaultValue: "0.05",
@@ -34,18 +34,19 @@ let gdVersusProxCommand = CommandSpec(
         "tangentflow wasserstein gd-vs-prox --neurons 32 --gamma 0.02 --seed 3 -o gd-vs-prox-32",
     ],
     run: { p in
-        try runGDVersusProx(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
+        let data = try wassersteinData(p)
+        let (w0, signs) = try wassersteinNeurons(p, columns: data.inputs.cols, neurons: intOption(p, "neurons"), scale: 0.5, seed: seedOption(p))
+        try runGDVersusProx(output: p.string("output")!, data: data, start: w0, signs: signs,
                             time: doubleOption(p, "time"), gamma: doubleOption(p, "gamma"), tolerance: doubleOption(p, "tolerance"),
                             weightDecay: doubleOption(p, "weight-decay"))
     })
 
-func runGDVersusProx(output: String, seed: UInt64, neurons m: Int, time: Double, gamma: Double, tolerance: Double, weightDecay: Double) throws {
+func runGDVersusProx(output: String, data: (inputs: Matrix, targets: [Double]), start w0: Matrix, signs: [Double], time: Double, gamma: Double,
+                     tolerance: Double, weightDecay: Double) throws {
     let start = Date()
     Progress.shared.begin("wasserstein gd-vs-prox")
     defer { Progress.shared.end() }
-    let data = try teacherData()
-    guard m >= 1 else { throw TangentFlowError.invalidArgument(operation: "gd-vs-prox", reason: "--neurons must be ≥ 1, got \(m)") }
-    let (w0, signs) = try initialNeurons(m, scale: 0.5, seed: seed)
+    let m = w0.rows
     let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs, weightDecay: weightDecay)
     try requireFlowTime(time, "gd-vs-prox")
     guard gamma.isFinite, gamma > 0 else {

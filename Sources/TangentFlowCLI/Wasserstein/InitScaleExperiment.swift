@@ -10,13 +10,14 @@ let initScaleCommand = CommandSpec(
     name: "init-scale",
     abstract: "Small vs large initialisation: alignment phase, then growth (neuron directions and norms).",
     discussion: """
-        The same network and data from two initial scales: neurons w_i ~ N(0, s²I) in R² (slope, bias) with s small
+        The same network and data from two initial scales: neurons w_i ~ N(0, s²I) in R² (slope, bias) — or s times
+        the --theta neurons rescaled to unit RMS entry — with s small
         and s large, trained by gradient descent (step 0.5/L). From a small scale the neurons first turn, with
         almost no change of norm, towards a few directions picked by the data (alignment), then grow along them;
         from a large scale directions barely move while the norms adjust. The direction of w = (a, b) is plotted as
         the angle atan2(b, a), against flow time on a log axis. Writes init-scale.csv, init-scale.svg (and .png).
         """,
-    options: wassersteinCommonOptions("tangentflow-wasserstein") + [
+    options: wassersteinCommonOptions("wasserstein-init-scale") + wassersteinDataOptions + wassersteinNetworkOptions + [
         OptionSpec(name: "neurons", value: "m", help: "Number of neurons.", defaultValue: "10", kind: .integer(1...256)),
         OptionSpec(name: "small", value: "s", help: "Small initial scale.", defaultValue: "1e-3", kind: .real(lower: 0, upper: 1000, openLower: true)),
         OptionSpec(name: "large", value: "s", help: "Large initial scale.", defaultValue: "1", kind: .real(lower: 0, upper: 1000, openLower: true)),
@@ -27,11 +28,21 @@ let initScaleCommand = CommandSpec(
         "tangentflow wasserstein init-scale --small 1e-4 --time 100 -o init-scale-long",
     ],
     run: { p in
-        try runInitScale(output: p.string("output")!, seed: seedOption(p), neurons: intOption(p, "neurons"),
-                         small: doubleOption(p, "small"), large: doubleOption(p, "large"), time: doubleOption(p, "time"))
+        let data = try wassersteinData(p)
+        guard data.inputs.cols == 2 else {
+            throw CommandFailure(.dataError, "--x: \(p.string("x")!) has \(data.inputs.cols - 1) input columns; init-scale plots neuron directions in R² and needs scalar inputs (n×1)")
+        }
+        // The shape of the start: N(0, 1) neurons, or --theta rescaled to unit RMS entry; each run multiplies it by its scale.
+        let (w, signs) = try wassersteinNeurons(p, columns: 2, neurons: intOption(p, "neurons"), scale: 1, seed: seedOption(p))
+        let rms = p.values["theta"] == nil ? 1 : (w.elements.reduce(0) { $0 + $1 * $1 } / Double(w.elements.count)).squareRoot()
+        guard rms > 0 else { throw CommandFailure(.dataError, "--theta: \(p.string("theta")!) is all zeros; the scales multiply its shape") }
+        try runInitScale(output: p.string("output")!, data: data, shape: Matrix(uncheckedRows: w.rows, cols: w.cols, elements: w.elements.map { $0 / rms }),
+                         signs: signs, small: doubleOption(p, "small"), large: doubleOption(p, "large"), time: doubleOption(p, "time"))
     })
 
-func runInitScale(output: String, seed: UInt64, neurons m: Int, small: Double, large: Double, time: Double) throws {
+func runInitScale(output: String, data: (inputs: Matrix, targets: [Double]), shape: Matrix, signs: [Double], small: Double, large: Double,
+                  time: Double) throws {
+    let m = shape.rows
     let start = Date()
     Progress.shared.begin("wasserstein init-scale")
     defer { Progress.shared.end() }
@@ -40,12 +51,11 @@ func runInitScale(output: String, seed: UInt64, neurons m: Int, small: Double, l
         throw TangentFlowError.invalidArgument(operation: "init-scale", reason: "\(name) must be finite and > 0, got \(s)")
     }
     try requireFlowTime(time, "init-scale")
-    let data = try teacherData()
     print("TangentFlow: small vs large initialisation (Mercklé §3), m = \(m), n = \(data.targets.count)\n")
     var table = CSVTable(columns: ["scale", "step", "time", "loss"] + (0..<m).map { "angle_\($0)" } + (0..<m).map { "norm_\($0)" })
     var fig = try SVGFigure(rows: 2, columns: 3, title: "Small vs large initialisation, gradient descent on a two-layer ReLU network (m = \(m))")
     for (row, scale) in [small, large].enumerated() {
-        let (w0, signs) = try initialNeurons(m, scale: scale, seed: seed)
+        let w0 = Matrix(uncheckedRows: m, cols: 2, elements: shape.elements.map { $0 * scale })
         let problem = try TwoLayerReLUProblem(inputs: data.inputs, targets: data.targets, signs: signs)
         let eta = 0.5 / problem.gradientLipschitzBound
         let steps = try stepCount(time / eta, limit: 1e6, "init-scale", "gradient descent to --time")

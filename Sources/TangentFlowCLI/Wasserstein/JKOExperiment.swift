@@ -14,9 +14,10 @@ let jkoCommand = CommandSpec(
         over [−R, R]² and starts as a Gaussian bump. The targets come from two teacher neurons of mass 1/2 each
         (circled). Each step solves p ← argmin W_γ(p, p_t) + τ f(p) in the log domain (flow time τ/2 per step);
         the same flow is also run with 400 particles (explicit Euler on θ' = −∇_θ F'(μ)), drawn as white dots.
-        Writes jko.csv, jko-density.csv, jko-particles.csv, jko-density.svg, jko-energy.svg (and .png copies).
+        --x/--y replace the teacher data by your own scalar inputs and targets. Writes jko.csv, jko-density.csv,
+        jko-particles.csv, jko-density.svg, jko-energy.svg (and .png copies).
         """,
-    options: wassersteinCommonOptions("tangentflow-wasserstein") + [
+    options: wassersteinCommonOptions("wasserstein-jko") + wassersteinDataOptions + [
         OptionSpec(name: "grid", value: "n", help: "Grid points per axis.", defaultValue: "16", kind: .integer(2...64)),
         OptionSpec(name: "extent", value: "R", help: "Grid half-width R.", defaultValue: "2", kind: .real(lower: 0, upper: 100, openLower: true)),
         OptionSpec(name: "gamma", value: "γ", help: "Entropic regularisation γ.", defaultValue: "0.05", kind: .real(lower: 1e-4, upper: 100)),
@@ -30,11 +31,15 @@ let jkoCommand = CommandSpec(
         "tangentflow wasserstein jko --grid 24 --steps 20 --json -o jko-24",
     ],
     run: { p in
-        try runJKO(output: p.string("output")!, seed: seedOption(p), grid: intOption(p, "grid"), extent: doubleOption(p, "extent"),
+        let data = p.values["x"] == nil && p.values["y"] == nil ? nil : try wassersteinData(p)
+        if let data, data.inputs.cols != 2 {
+            throw CommandFailure(.dataError, "--x: \(p.string("x")!) has \(data.inputs.cols - 1) input columns; the JKO grid holds neurons (a, b) in R² and needs scalar inputs (n×1)")
+        }
+        try runJKO(output: p.string("output")!, data: data.map { d in ((0..<d.inputs.rows).map { d.inputs[$0, 0] }, d.targets) }, seed: seedOption(p), grid: intOption(p, "grid"), extent: doubleOption(p, "extent"),
                    gamma: doubleOption(p, "gamma"), tau: doubleOption(p, "tau"), steps: intOption(p, "steps"), tolerance: doubleOption(p, "tolerance"))
     })
 
-func runJKO(output: String, seed: UInt64, grid n: Int, extent: Double, gamma: Double, tau: Double, steps: Int, tolerance: Double) throws {
+func runJKO(output: String, data: (x: [Double], y: [Double])? = nil, seed: UInt64, grid n: Int, extent: Double, gamma: Double, tau: Double, steps: Int, tolerance: Double) throws {
     let start = Date()
     Progress.shared.begin("wasserstein jko")
     defer { Progress.shared.end() }
@@ -49,8 +54,10 @@ func runJKO(output: String, seed: UInt64, grid n: Int, extent: Double, gamma: Do
         }!
     }
     let teacher = [grid.point(nearest(1.5 * extent / 2, 0.25)), grid.point(nearest(-1.5 * extent / 2, 0.25))]
-    let x = (0..<12).map { -1 + 2 * Double($0) / 11 }
-    let y = x.map { xj in teacher.reduce(0.0) { $0 + 0.5 * max(0, $1.0 * xj + $1.1) } }
+    let defaultX: [Double] = (0..<12).map { -1 + 2 * Double($0) / 11 }
+    let x: [Double] = data?.x ?? defaultX
+    let teacherY: [Double] = x.map { (xj: Double) -> Double in teacher.reduce(0.0) { $0 + 0.5 * max(0, $1.0 * xj + $1.1) } }
+    let y: [Double] = data?.y ?? teacherY
     let model = try MeanFieldReLUModel(inputs: x, targets: y, sign: 1)
     let energy = MeanFieldGridEnergy(model: model, grid: grid)
     // Initial density: a Gaussian bump of width 0.35R around (0, 0.25R).
@@ -107,7 +114,7 @@ func runJKO(output: String, seed: UInt64, grid n: Int, extent: Double, gamma: Do
     let picks = (0..<6).map { Int((Double($0) * Double(steps) / 5).rounded()) }.reduce(into: [Int]()) { if !$0.contains($1) { $0.append($1) } }
     var heat = HeatmapPanels(pointsPerAxis: n, lower: -extent, upper: extent,
                              title: "Entropic JKO density on the (a, b) grid (circles: teacher neurons, dots: particles)", xLabel: "slope a", yLabel: "bias b")
-    heat.markers = teacher
+    if data == nil { heat.markers = teacher }
     for k in picks {
         let t = flow.times[k]
         let nearestSaved = particleFlow.times.indices.min { abs(particleFlow.times[$0] - t) < abs(particleFlow.times[$1] - t) }!
