@@ -7,7 +7,7 @@ let root = CommandSpec(
     abstract: "The geometry of gradient-flow training: NTKs, pseudoinverses, adapted flows.",
     subcommands: [
         demoCommand, initCommand, flowCommand, infoCommand, pinvCommand, rankCommand, gramCommand, jacobianCommand, ntkCommand, otCommand,
-        dlnCommand, bwCommand, truncationCommand, wassersteinCommand,
+        dlnCommand, bwCommand, truncationCommand, wassersteinCommand, experimentCommand,
     ],
     examples: [
         "tangentflow demo -o tangentflow-demo",

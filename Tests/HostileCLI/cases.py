@@ -221,17 +221,19 @@ BASE = {
     "jko-own": ["wasserstein", "jko", "-o", "outdir", "--grid", "8", "--steps", "2", "--x", "Xw.npy", "--y", "Yw.npy"],
     "flow": ["flow", "--widths", "3,6,2", "--samples", "6", "-o", "outdir"],
     "flow-xy": ["flow", "--widths", "3,5,2", "--x", "X.npy", "--y", "Y.npy", "--theta", "theta.npy", "-o", "outdir"],
+    "experiment-lr": ["experiment", "learning-rate", "-o", "outdir", "--samples", "4", "--width", "4", "--t", "0.5"],
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
 }
-NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "gd-vs-prox-own", "init-scale-own", "jko-own"}
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init"]
-DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow"]
+DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"],
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
-                 ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"]]
+                 ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
+                 ["experiment", "learning-rate"]]
 
 
 def opt(cmd, name, value, argv=None):
@@ -356,6 +358,8 @@ SIZE_OPTIONS = [
     ("gd-vs-prox", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("init-scale", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--grid", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-lr", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-lr", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
 ]
@@ -736,7 +740,7 @@ def _failing_variants(cmd):
         "ntk": ("--widths", "3,0,2"), "ot-assign": ("--backend", "bogus"), "dln-geodesic": ("--points", "-1"),
         "bw": ("--points", "0"), "bw-lyapunov": ("--a", ""), "bw-mean": ("--bogus", "1"), "init": ("--widths", "3,0,2"), "sinkhorn": ("--n", "-4"), "dln-sv": ("--points", "0"),
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
-        "jko": ("--grid", "0"), "flow": ("--samples", "0"),
+        "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -744,7 +748,7 @@ def _failing_variants(cmd):
         "ot-assign": ("--x", "P.npy"), "dln-geodesic": ("--a", "G1.npy"), "bw": ("--a", "S1.npy"),
         "bw-lyapunov": ("--x", "S2.npy"), "bw-mean": ("--b", "S2.npy"),
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
-        "gd-vs-prox": None, "init-scale": None, "jko": None,
+        "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None,
     }[cmd]
     if data_file:
         name, fixture = data_file

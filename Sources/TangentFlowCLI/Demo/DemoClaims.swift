@@ -38,9 +38,9 @@ extension RunReport {
         let failed = claims.filter { !$0.holds }
         record("claims_held", claims.count - failed.count)
         record("claims_failed", failed.map(\.name))
-        say("\nHeadline claims of the README: \(claims.count - failed.count) of \(claims.count) hold")
+        say("\nHeadline claims: \(claims.count - failed.count) of \(claims.count) hold")
         for c in claims {
-            say(String(format: "  %@ %@: %.3g %@ %.0e", c.holds ? "ok  " : "FAIL", c.name, c.value, c.relation.rawValue, c.bound))
+            say(String(format: "  %@ %@: %.3g %@ %g", c.holds ? "ok  " : "FAIL", c.name, c.value, c.relation.rawValue, c.bound))
         }
     }
 }
