@@ -36,6 +36,8 @@ struct ck_ntk_op {
     double *dblock;
 };
 
+/* Samples per chunk: GEMMs of 256×M×M on one thread each. 256, 512 and 1024 took the same CPU time on the
+ * 16-512-512-10 network (N = 2000, 45 products: 5.6–6.6 s user for each, on a loaded 2-core EPYC). */
 enum { CK_NTK_OP_CHUNK = 256 };
 
 size_t ck_ntk_op_doubles(const ck_mlp *net, size_t n, int keep_sensitivities) {
