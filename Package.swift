@@ -28,6 +28,7 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("openblas"),
                 .linkedLibrary("lapacke"),
+                .linkedLibrary("arpack"),
                 .linkedLibrary("omp5"),
                 .linkedLibrary("mvec"),
                 .linkedLibrary("m"),

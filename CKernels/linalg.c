@@ -1,6 +1,7 @@
 /* linalg.c — dense linear algebra over OpenBLAS (cblas) and LAPACKE; status codes, never aborts. */
 #include <cblas.h>
 #include <lapacke.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *
         return CK_EDIM;
     if (r == 0) return CK_OK;
     if (a == NULL || s == NULL || u == NULL || vt == NULL) return CK_EARG;
+    if (ck_linalg_svd_driver(m, n) == CK_DRIVER_REFUSED) return CK_EDIM;
     /* dgesdd destroys A; keep a copy for the dgesvd retry. */
     double *saved = malloc(m * n * sizeof(double));
     if (saved == NULL) return CK_ENOMEM;
@@ -69,17 +71,60 @@ int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *
     return (int)info;
 }
 
+/* Workspace sizes in exact 64-bit arithmetic (n² overflows nothing below n = 2^31), compared with LAPACK's
+ * 32-bit integer range. dsyevd (JOBZ = 'V'): LWORK = 1 + 6n + 2n², LIWORK = 3 + 5n; its optimum equals the
+ * minimum. dsyevr: LWORK = (NB + 6)·n with the block size NB of dsytrd (<= 64 in OpenBLAS and the reference),
+ * LIWORK = 10n. */
+int ck_linalg_syev_driver(size_t n) {
+    const unsigned long long lim = (unsigned long long)INT_MAX, nn = (unsigned long long)n;
+    if (nn > lim) return CK_DRIVER_REFUSED;
+    if (1 + 6 * nn + 2 * nn * nn <= lim) return CK_DRIVER_SYEVD;
+    if (70 * nn <= lim) return CK_DRIVER_SYEVR;
+    return CK_DRIVER_REFUSED;
+}
+
+/* dgesdd (JOBZ = 'S'): LWORK >= 3r + max(M, 4r² + 4r), IWORK 8r, and the optimum LAPACKE queries and allocates adds
+ * the blocked QR/bidiagonalisation work (≤ 64·(M + r) here, generous). dgesvd (only the fallback after dgesdd
+ * did not converge) needs no more than that, so one bound serves both. */
+int ck_linalg_svd_driver(size_t m, size_t n) {
+    const unsigned long long lim = (unsigned long long)INT_MAX;
+    unsigned long long r = m < n ? m : n, big = m > n ? m : n;
+    if (big > lim) return CK_DRIVER_REFUSED;
+    unsigned long long need = 3 * r + (big > 4 * r * r + 4 * r ? big : 4 * r * r + 4 * r) + 64 * (big + r);
+    return need <= lim && 8 * r <= lim ? CK_DRIVER_GESDD : CK_DRIVER_REFUSED;
+}
+
 int ck_linalg_syev(size_t n, double *a, size_t lda, double *w) {
     ck_runtime_ensure_fast_blas();
     if (!ck_valid_operand(n, n, lda)) return CK_EDIM;
     if (n == 0) return CK_OK;
     if (a == NULL || w == NULL) return CK_EARG;
+    int driver = ck_linalg_syev_driver(n);
+    if (driver == CK_DRIVER_REFUSED) return CK_EDIM;
     /* Below a few hundred, OpenBLAS's second thread costs dsyevd more than it gives: measured on 2 cores (Xeon,
      * best of 200), n = 50: 203 µs serial against 275 µs threaded; 100: 735 / 1041; 200: 2.83 / 3.58 ms;
      * 300: 6.97 / 7.52 ms; 400: equal; 640: 45.8 / 38.2 ms. */
     int serial = n <= CK_SYEV_SERIAL_MAX;
     if (serial) ck_blas_serial_enter();
-    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)n, a, (lapack_int)lda, w);
+    lapack_int info;
+    if (driver == CK_DRIVER_SYEVD) {
+        info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)n, a, (lapack_int)lda, w);
+    } else {
+        /* dsyevr writes the vectors to a separate n×n array: copied back over A. */
+        double *z = malloc(n * n * sizeof(double));
+        lapack_int *isuppz = malloc(2 * n * sizeof(lapack_int));
+        lapack_int m = 0;
+        if (z == NULL || isuppz == NULL) {
+            info = LAPACK_WORK_MEMORY_ERROR;
+        } else {
+            info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'A', 'L', (lapack_int)n, a, (lapack_int)lda, 0.0, 0.0, 0, 0,
+                                  0.0, &m, w, z, (lapack_int)n, isuppz);
+            if (info == 0)
+                for (size_t j = 0; j < n; j++) memcpy(a + j * lda, z + j * n, n * sizeof(double));
+        }
+        free(z);
+        free(isuppz);
+    }
     if (serial) ck_blas_serial_leave();
     if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
     return (int)info;

@@ -8,6 +8,8 @@ const char *ck_status_string(int status) {
     case CK_ENOMEM: return "workspace allocation failed";
     case CK_EARG: return "invalid argument";
     case CK_EUNAVAILABLE: return "operation not available in this BLAS build";
+    case CK_ESTOPPED: return "stopped by the caller's operator";
+    case CK_EARPACK: return "ARPACK reported an error";
     default: return status > 0 ? "LAPACK reported info > 0" : "unknown status";
     }
 }

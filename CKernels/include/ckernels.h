@@ -27,7 +27,9 @@ enum {
     CK_EDIM = -1,      /* a dimension or leading dimension is invalid                    */
     CK_ENOMEM = -2,    /* a workspace allocation failed                                  */
     CK_EARG = -3,      /* another argument is invalid (unknown activation, NULL pointer) */
-    CK_EUNAVAILABLE = -4 /* the operation needs a symbol this BLAS build does not export */
+    CK_EUNAVAILABLE = -4, /* the operation needs a symbol this BLAS build does not export */
+    CK_ESTOPPED = -5,   /* the caller's callback asked to stop (ck_eigs_symmetric)         */
+    CK_EARPACK = -6     /* ARPACK reported an error (ck_eigs_report.arpack_info < 0)        */
 };
 
 /* A static, human-readable description of a status code (never NULL). */
@@ -124,9 +126,22 @@ int ck_linalg_gemm(int transa, int transb, size_t m, size_t n, size_t k, double 
 int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *u, size_t ldu, double *vt,
                   size_t ldvt);
 
-/* Symmetric eigendecomposition (dsyevd, lower triangle read): A (n×n) is overwritten by the
- * orthonormal eigenvectors, w (n) receives the eigenvalues ascending. Returns CK_OK or info. */
+/* Symmetric eigendecomposition (lower triangle read): A (n×n) is overwritten by the orthonormal eigenvectors,
+ * w (n) receives the eigenvalues ascending. Driver by ck_linalg_syev_driver(n): dsyevd while its workspace
+ * (1 + 6n + 2n² doubles, 3 + 5n integers) is indexable with LAPACK's 32-bit integers, else dsyevr (26n doubles,
+ * 10n integers, and an n×n copy for the vectors). Returns CK_OK, CK_EDIM, CK_ENOMEM or info. */
 int ck_linalg_syev(size_t n, double *a, size_t lda, double *w);
+
+/* Drivers the dense routines choose by size (a pure function of the sizes: no allocation, no LAPACK call). */
+enum { CK_DRIVER_REFUSED = 0, CK_DRIVER_SYEVD = 1, CK_DRIVER_SYEVR = 2, CK_DRIVER_GESDD = 3, CK_DRIVER_GESVD = 4 };
+/* ck_linalg_syev's driver for order n: CK_DRIVER_SYEVD when 1 + 6n + 2n² <= INT_MAX, CK_DRIVER_SYEVR while
+ * 26n <= INT_MAX, else CK_DRIVER_REFUSED. */
+int ck_linalg_syev_driver(size_t n);
+/* ck_linalg_svd's driver for m×n: CK_DRIVER_GESDD when dgesdd's workspace for JOBZ = 'S', 3r + max(M, 4r² + 4r)
+ * doubles and 8r integers (r = min(m, n), M = max(m, n); LAPACK 3.x minimum, whose optimum adds a block of
+ * r·64), fits in INT_MAX; CK_DRIVER_GESVD (workspace max(3r + M, 5r) plus its optimum) while that fits; else
+ * CK_DRIVER_REFUSED. */
+int ck_linalg_svd_driver(size_t m, size_t n);
 
 /* Solves A·X = B for SPD A (n×n, lower triangle read, overwritten by its Cholesky factor L), B (n×nrhs)
  * overwritten by X (dpotrf + dpotrs). If rcond is not NULL it receives an estimate of 1/κ₁(A) (Higham's
@@ -215,6 +230,59 @@ int ck_mlp_pass_ntk_cross(const ck_mlp_pass *p1, const ck_mlp_pass *p2, double *
 /* out (K×nu) := Dᵀ·U for U (Qn×nu), as ck_mlp_vjp. */
 int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu, double *out, size_t ldout,
                     int nthreads);
+
+/* ---- ntk_operator.c: the NTK G = D Dᵀ as a matrix-free operator ---------------------------------------- */
+
+/* An opaque record of an MLP at θ on X (n×M_0): activations and σ' of every layer (N·ΣM_ℓ doubles) and, when
+ * keep_sensitivities, the sensitivities δ^ℓ of the layers ℓ <= L−2 (N·Q·M_ℓ doubles each), which halve the BLAS
+ * work of a product. θ is copied. NULL with *status = CK_E* on failure. */
+typedef struct ck_ntk_op ck_ntk_op;
+ck_ntk_op *ck_ntk_op_create(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
+                            int keep_sensitivities, int nthreads, int *status);
+void ck_ntk_op_free(ck_ntk_op *op);
+
+/* Doubles a record and one product need (record, θ, per-thread buffers for one direction), for n samples. */
+size_t ck_ntk_op_doubles(const ck_mlp *net, size_t n, int keep_sensitivities);
+
+/* Layers whose sensitivities are kept (0 when the chain is used throughout). */
+size_t ck_ntk_op_kept_sensitivity_layers(const ck_ntk_op *op);
+
+/* out (n×Q, ldout >= n) := f_θ(X). */
+int ck_ntk_op_outputs(const ck_ntk_op *op, double *out, size_t ldout);
+
+/* out (QN×nb) := D·V for V (K×nb): forward mode over chunks of samples. */
+int ck_ntk_op_pushforward(const ck_ntk_op *op, const double *v, size_t ldv, size_t nb, double *out, size_t ldout,
+                          int nthreads);
+
+/* out (K×nb) := Dᵀ·U for U (QN×nb): reverse mode over chunks of samples, per-thread partial sums added. */
+int ck_ntk_op_pullback(const ck_ntk_op *op, const double *u, size_t ldu, size_t nb, double *out, size_t ldout,
+                       int nthreads);
+
+/* out (QN×nb) := G·V = D (Dᵀ V) for V (QN×nb); out must not overlap V. */
+int ck_ntk_op_apply(const ck_ntk_op *op, const double *v, size_t ldv, size_t nb, double *out, size_t ldout,
+                    int nthreads);
+
+/* ---- arpack.c: a few eigenpairs of a large symmetric operator (ARPACK-ng dsaupd/dseupd) -------------- */
+
+/* y := A x for the caller's symmetric operator A (n×n); return 0 to go on, anything else to stop. */
+typedef int (*ck_linear_map)(const double *x, double *y, void *ctx);
+
+typedef struct {
+    size_t products;  /* applications of A */
+    size_t restarts;  /* implicit restarts (ARPACK iparam(3) on exit) */
+    size_t converged; /* Ritz pairs that met the tolerance (returned in values/vectors) */
+    int arpack_info;  /* dsaupd info: 0 done, 1 restart cap reached, 3 no shifts could be applied, < 0 error */
+} ck_eigs_report;
+
+/* The nev algebraically largest (largest = 1) or smallest (0) eigenpairs of A by implicitly restarted Lanczos
+ * with ncv basis vectors (nev < ncv <= n), ARPACK's stopping rule ‖A z − θ z‖ <= tol·|θ| (tol = 0: machine
+ * precision), at most max_iter restarts, from v0 (n; NULL = a fixed pseudo-random vector). values receive the
+ * converged Ritz values ascending (rep->converged of them, <= nev), vectors (n×nev, ldv >= n) their orthonormal
+ * Ritz vectors. One solve at a time per process (ARPACK keeps state): a concurrent call waits. Returns CK_OK
+ * (also when fewer than nev converged: see rep), CK_EDIM, CK_EARG, CK_ENOMEM, CK_ESTOPPED, CK_EARPACK. */
+int ck_eigs_symmetric(size_t n, size_t nev, size_t ncv, int largest, double tol, size_t max_iter, const double *v0,
+                      ck_linear_map apply, void *ctx, double *values, double *vectors, size_t ldv,
+                      ck_eigs_report *rep);
 
 /* ---- vmath.c: vectorised exp/log/tanh (glibc libmvec AVX-512/AVX2 variants, picked at run time) ---- */
 

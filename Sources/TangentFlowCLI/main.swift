@@ -6,7 +6,7 @@ let root = CommandSpec(
     name: "tangentflow",
     abstract: "The geometry of gradient-flow training: NTKs, pseudoinverses, adapted flows.",
     subcommands: [
-        demoCommand, initCommand, flowCommand, infoCommand, pinvCommand, rankCommand, gramCommand, jacobianCommand, ntkCommand, otCommand,
+        demoCommand, initCommand, flowCommand, infoCommand, pinvCommand, rankCommand, gramCommand, jacobianCommand, ntkCommand, ntkSpectrumCommand, otCommand,
         dlnCommand, bwCommand, truncationCommand, wassersteinCommand, experimentCommand,
     ],
     examples: [

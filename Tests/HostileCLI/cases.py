@@ -28,6 +28,7 @@ CLASS_TITLES = {
     "5-writes": "atomic writes, output errors",
     "6-inputs": "malformed or unacceptable input files",
     "7-parser": "parser, help, global options",
+    "8-spectrum": "ntk-spectrum: options tied to QN, refusal, not converging",
 }
 
 
@@ -224,12 +225,13 @@ BASE = {
     "experiment-lr": ["experiment", "learning-rate", "-o", "outdir", "--samples", "4", "--width", "4", "--t", "0.5"],
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
+    "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
 NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init"]
-DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr"]
+DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum"]
 # The command paths, for help cases.
-COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ot"],
+COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"],
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
@@ -740,7 +742,7 @@ def _failing_variants(cmd):
         "ntk": ("--widths", "3,0,2"), "ot-assign": ("--backend", "bogus"), "dln-geodesic": ("--points", "-1"),
         "bw": ("--points", "0"), "bw-lyapunov": ("--a", ""), "bw-mean": ("--bogus", "1"), "init": ("--widths", "3,0,2"), "sinkhorn": ("--n", "-4"), "dln-sv": ("--points", "0"),
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
-        "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"),
+        "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -748,7 +750,7 @@ def _failing_variants(cmd):
         "ot-assign": ("--x", "P.npy"), "dln-geodesic": ("--a", "G1.npy"), "bw": ("--a", "S1.npy"),
         "bw-lyapunov": ("--x", "S2.npy"), "bw-mean": ("--b", "S2.npy"),
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
-        "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None,
+        "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
     }[cmd]
     if data_file:
         name, fixture = data_file
@@ -763,6 +765,8 @@ def _failing_variants(cmd):
         v.append(("stopped-at-max-steps", opt("flow", "--max-steps", "1"), STOPPED))
     if cmd == "sinkhorn":
         v.append(("stopped-at-max-iter", opt("sinkhorn", "--max-iter", "2"), STOPPED))
+    if cmd == "ntk-spectrum":
+        v.append(("stopped-at-max-iter", SPECTRUM_STOPPED, STOPPED))
     return v
 
 
@@ -809,7 +813,7 @@ def writes_cases():
             out.append(Case("5-writes", "survive/%s/%s" % (cmd, label), argv, code, setup=bad, preserve=pre, new=new,
                             post=_run_json_not_complete("outdir")))
         fs_pre = {"outdir/theta_final.npy": OLD} if cmd == "flow" else {}
-        out.append(Case("5-writes", "survive/%s/fsize-limit" % cmd, BASE[cmd], IOERR, fsize=200 if cmd == "sinkhorn" else 1000,
+        out.append(Case("5-writes", "survive/%s/fsize-limit" % cmd, BASE[cmd], IOERR, fsize=200 if cmd in ("sinkhorn", "ntk-spectrum") else 1000,
                         preserve=fs_pre,
                         new=new, timeout=30, post=_run_json_not_complete("outdir")))
         out.append(Case("5-writes", "create/%s/output-is-file" % cmd, opt(cmd, "-o", "afile"), CANTCREAT,
@@ -1323,9 +1327,53 @@ def parser_cases():
     return out
 
 
+# ------------------------------------------------------------------------------------------------ 8 ntk-spectrum
+
+# QN = 12, K = 32: four smallest eigenpairs from a 5-vector basis and one restart cannot all converge.
+SPECTRUM_STOPPED = opt("ntk-spectrum", "--k", "4") + ["--which", "smallest", "--ncv", "5", "--max-iter", "1"]
+
+
+def spectrum_cases():
+    """ntk-spectrum: option ranges tied to QN (X.npy is 6×3, widths 3,5,2: QN = 12), refusals, not converging."""
+    b = BASE["ntk-spectrum"]
+    fast = dict(max_seconds=5, timeout=20)
+    out = [
+        Case("8-spectrum", "valid/ntk-spectrum/smallest", b + ["--which", "smallest"], 0, post=_run_json_complete("outdir"),
+             **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/chain", b + ["--sensitivities", "chain"], 0, **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/keep-deep", ["ntk-spectrum", "--widths", "3,4,4,2", "--theta", "th442.npy",
+                                                             "--x", "X.npy", "--k", "3", "--sensitivities", "keep", "-o", "outdir"],
+             0, setup=write_fixture_variant("th442.npy", _theta_values([3, 4, 4, 2], 5), (3 * 4 + 4 + 4 * 4 + 4 + 4 * 2 + 2,)),
+             **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/swift-backend", b + ["--backend", "swift"], 0, **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/k-qn-minus-1", opt("ntk-spectrum", "--k", "11"), 0, **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/ncv-equals-qn", b + ["--ncv", "12"], 0, **fast),
+        Case("8-spectrum", "stopped/ntk-spectrum/max-iter-1-smallest", SPECTRUM_STOPPED, STOPPED, mention=["converged"],
+             post=_run_json_not_complete("outdir"), **fast),
+        Case("8-spectrum", "refusal/ntk-spectrum/x-50M-rows-lanczos-basis", opt("ntk-spectrum", "--x", "Xhuge.npy"), MEMORY,
+             setup=sparse_npy("Xhuge.npy", (50000000, 3)), note="QN = 10^8: the Lanczos basis alone is 16 GB", **fast),
+        Case("8-spectrum", "refusal/ntk/points-to-ntk-spectrum", opt("ntk", "--x", "Xbig.npy"), MEMORY, mention=["ntk-spectrum"],
+             setup=sparse_npy("Xbig.npy", (200000, 3)), note="the dense refusal names the matrix-free route", **fast),
+    ]
+    bad = [
+        ("k-0", ["--k", "0"]), ("k-equals-qn", ["--k", "12"]), ("k-above-qn", ["--k", "13"]), ("k-huge", ["--k", "1e9"]),
+        ("k-negative", ["--k", "-2"]), ("k-fraction", ["--k", "2.5"]), ("ncv-equals-k", ["--ncv", "2"]),
+        ("ncv-above-qn", ["--ncv", "13"]), ("ncv-zero", ["--ncv", "0"]), ("tol-0", ["--tol", "0"]), ("tol-nan", ["--tol", "nan"]),
+        ("tol-1", ["--tol", "1"]), ("tol-negative", ["--tol", "-1e-8"]), ("max-iter-0", ["--max-iter", "0"]),
+        ("max-iter-inf", ["--max-iter", "inf"]), ("which-bogus", ["--which", "middle"]),
+        ("sensitivities-bogus", ["--sensitivities", "sometimes"]),
+    ]
+    for label, extra in bad:
+        argv = list(b)
+        for i in range(0, len(extra), 2):
+            argv = opt("ntk-spectrum", extra[i], extra[i + 1], argv)
+        out.append(Case("8-spectrum", "usage/ntk-spectrum/%s" % label, argv, USAGE, mention=[extra[0].lstrip("-")], **fast))
+    return out
+
+
 # ------------------------------------------------------------------------------------------------ all
 
 
 def all_cases():
     return (baseline_cases() + size_cases() + refusal_cases() + unbounded_cases() + [
-        c for c in lies_cases() if c] + writes_cases() + input_cases() + parser_cases())
+        c for c in lies_cases() if c] + writes_cases() + input_cases() + parser_cases() + spectrum_cases())

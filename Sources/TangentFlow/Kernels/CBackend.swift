@@ -35,6 +35,9 @@ public struct CBackend: Kernels {
     public func svd(_ a: Matrix) throws -> SVD {
         try KernelValidation.decomposable(a, "svd")
         let m = a.rows, n = a.cols, r = Swift.min(m, n)
+        guard DenseLAPACKDriver.svd(rows: m, cols: n) != .refused else {
+            throw TangentFlowError.invalidArgument(operation: "svd", reason: DenseLAPACKDriver.refusal("a \(m)×\(n) SVD"))
+        }
         try MemoryBudget.require(doubles: 2 * m * n + m * r + r * n, operation: "svd")
         var work = a.elements
         var s = [Double](repeating: 0, count: r)
@@ -61,12 +64,17 @@ public struct CBackend: Kernels {
     public func symmetricEigen(_ a: Matrix) throws -> SymmetricEigen {
         let sym = try KernelValidation.symmetric(a, "symmetricEigen")
         let n = sym.rows
+        let driver = DenseLAPACKDriver.symmetricEigen(order: n)
+        guard driver != .refused else {
+            throw TangentFlowError.invalidArgument(operation: "symmetricEigen", reason: DenseLAPACKDriver.refusal("an eigendecomposition of order \(n)"))
+        }
+        if driver == .syevr { try MemoryBudget.require(doubles: n * n + 30 * n, operation: "symmetricEigen (dsyevr's separate eigenvector array)") }
         var v = sym.elements
         var w = [Double](repeating: 0, count: n)
         let status = v.withUnsafeMutableBufferPointer { pv in
             w.withUnsafeMutableBufferPointer { pw in ck_linalg_syev(n, pv.baseAddress, Swift.max(1, n), pw.baseAddress) }
         }
-        try TangentFlowError.check(status, operation: "symmetricEigen") { .eigenDidNotConverge(routine: "dsyevd", info: $0) }
+        try TangentFlowError.check(status, operation: "symmetricEigen") { .eigenDidNotConverge(routine: driver == .syevd ? "dsyevd" : "dsyevr", info: $0) }
         return SymmetricEigen(values: w, vectors: Matrix(uncheckedRows: n, cols: n, elements: v))
     }
 
@@ -231,6 +239,22 @@ public struct CBackend: Kernels {
     public func mlpRecordPass(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> any MLPRecordedPass {
         try KernelValidation.mlp(model, theta, x, "mlpRecordPass")
         return try CMLPPass(model, theta: theta, inputs: x, threads: threads)
+    }
+
+    /// The matrix-free NTK (`ck_ntk_op_create`) on this backend's threads, see
+    /// `Kernels.mlpNTKOperator(_:theta:inputs:keepSensitivities:)`.
+    public func mlpNTKOperator(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool) throws -> any NTKOperator {
+        try KernelValidation.mlp(model, theta, x, "mlpNTKOperator")
+        try MemoryBudget.require(doubles: Self.ntkOperatorDoubles(model, samples: x.rows, keepSensitivities: keepSensitivities),
+                                 operation: "mlpNTKOperator")
+        return try CNTKOperator(model, theta: theta, inputs: x, keepSensitivities: keepSensitivities, threads: threads)
+    }
+
+    /// Doubles the C NTK operator holds (`ck_ntk_op_doubles`): the record `N(ΣM_ℓ for ℓ < L) + NQ + NΣ_{0<ℓ<L}M_ℓ`,
+    /// with `keepSensitivities` also `N·Q·Σ_{ℓ≤L−2}M_ℓ`, plus `θ`, one `K`-vector and, per thread, a `K`-vector and
+    /// three `256×max(M)` buffers.
+    public static func ntkOperatorDoubles(_ model: MLP, samples n: Int, keepSensitivities: Bool) -> Int {
+        CNTKOperator.doubles(model, samples: n, keepSensitivities: keepSensitivities)
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:

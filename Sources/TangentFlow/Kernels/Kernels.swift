@@ -51,6 +51,13 @@ public protocol Kernels: Sendable {
     /// (2.19)/(2.21)–(2.22) in 2408.01517). See `MLPRecordedPass`.
     func mlpRecordPass(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> any MLPRecordedPass
 
+    /// The empirical NTK `G = D Dᵀ` of `model` at `θ` on `X` as a matrix-free operator (`G V = D (Dᵀ V)`, see
+    /// `NTKOperator`), for sizes where `G` itself would not fit. `keepSensitivities` keeps `δ^ℓ` of the layers
+    /// `ℓ ≤ L−2` (`N·Q·M_ℓ` doubles each; the C backend then needs one GEMM per layer and product instead of two);
+    /// the Swift backend recomputes everything per product and ignores it.
+    /// - Throws: model/`θ`/`X` validation errors; `.insufficientMemory` before recording a pass that cannot fit.
+    func mlpNTKOperator(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool) throws -> any NTKOperator
+
     /// `G ← G + DDᵀ` in place for a column panel `D` (`r×k`) and a `r×r` `G`, both triangles written: streams the
     /// generic NTK `Θ = DDᵀ = Σ_p D_p D_pᵀ` ((3.15) in 2408.01517) over panels of a Jacobian too large for memory.
     /// Throws `.shapeMismatch` unless `G` is `r×r`, `.nonFinite` for NaN/±∞ in `D`; `G` is unchanged on a throw.

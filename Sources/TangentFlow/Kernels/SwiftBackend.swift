@@ -90,6 +90,13 @@ public struct SwiftBackend: Kernels {
         return swiftMLPNTK(model, theta: theta, x1: x1, x2: x2)
     }
 
+    /// The matrix-free NTK by the Swift JVP/VJP kernels (`SwiftNTKOperator`, recomputing the forward pass per
+    /// product; `keepSensitivities` does not apply), see `Kernels.mlpNTKOperator(_:theta:inputs:keepSensitivities:)`.
+    public func mlpNTKOperator(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool) throws -> any NTKOperator {
+        try KernelValidation.mlp(model, theta, x, "mlpNTKOperator")
+        return SwiftNTKOperator(model, theta: theta, inputs: x)
+    }
+
     /// One recorded pass (`SwiftMLPPass`), see `Kernels.mlpRecordPass(_:theta:inputs:)`.
     public func mlpRecordPass(_ model: MLP, theta: [Double], inputs x: Matrix) throws -> any MLPRecordedPass {
         try KernelValidation.mlp(model, theta, x, "mlpRecordPass")

@@ -85,7 +85,12 @@ let ntkCommand = CommandSpec(
         let q = net.widths.last!
         let n1 = try p.shape("x").rows, n2 = try p.string("x2").map { _ in try p.shape("x2").rows } ?? n1
         let rows = MemoryBudget.product(n1, q), cols = MemoryBudget.product(n2, q)
-        try requireOutputMemory(rows: rows, cols: cols, "ntk: Θ")
+        do {
+            try requireOutputMemory(rows: rows, cols: cols, "ntk: Θ")
+        } catch let e as TangentFlowError {
+            throw CommandFailure(.memory, e.description + "; for eigenpairs of Θ without forming it: 'tangentflow ntk-spectrum'",
+                                 hint: "ntk-spectrum takes the same model options and --k K --which largest|smallest")
+        }
         let method = try p.choice(NTKMethod.self, "method")
         if method == .jacobianContraction {
             try requireOutputMemory(rows: rows.flatMap { r in cols.map { max(r, $0) } }, cols: net.parameterCount, "ntk --method jacobian: D")

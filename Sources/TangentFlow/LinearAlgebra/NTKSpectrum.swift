@@ -1,0 +1,140 @@
+import Foundation
+
+/// Which end of a spectrum to compute. Raw values are the command-line spellings (`--which smallest`).
+public enum SpectrumEnd: String, CaseIterable, Sendable {
+    /// The largest eigenvalues (the directions training moves fastest).
+    case largest
+    /// The smallest eigenvalues (rank loss of `D`: the directions training cannot move).
+    case smallest
+}
+
+/// Settings of `ntkSpectrum`.
+public struct NTKSpectrumOptions: Sendable {
+    /// Eigenpairs wanted, `1 ≤ count < QN`.
+    public var count: Int
+    /// Which end.
+    public var which: SpectrumEnd
+    /// Relative tolerance: a Ritz pair `(λ, v)` is accepted when `‖Gv − λv‖ ≤ tolerance·λ_ref`, with
+    /// `λ_ref = |λ|` for the largest end and the estimate of `λ_max` for the smallest (see `ntkSpectrum`).
+    public var tolerance: Double = 1e-10
+    /// Cap on Lanczos restarts (each costs `subspace − count` products).
+    public var maxRestarts: Int = 300
+    /// Lanczos basis size; `nil`: `max(2·count + 1, 20)` for the largest end and `max(3·count, 40)` for the
+    /// smallest, at most `QN`.
+    public var subspace: Int? = nil
+
+    /// Options for `count` eigenpairs at end `which`, other settings at their defaults.
+    public init(count: Int, which: SpectrumEnd) {
+        self.count = count
+        self.which = which
+    }
+
+    /// The basis size used for an operator of order `n`.
+    public func subspaceSize(order n: Int) -> Int {
+        let d = subspace ?? (which == .largest ? Swift.max(2 * count + 1, 20) : Swift.max(3 * count, 40))
+        return Swift.min(d, n)
+    }
+}
+
+/// Eigenpairs of an NTK computed without forming it (`ntkSpectrum`).
+public struct NTKSpectrum: Sendable {
+    /// Eigenvalues: descending for `.largest`, ascending for `.smallest` (only the converged ones).
+    public let values: [Double]
+    /// Orthonormal eigenvectors as columns (`QN × values.count`), rows sample-major (`i·Q + q`).
+    public let vectors: Matrix
+    /// `‖G v_k − λ_k v_k‖₂` of each returned pair, recomputed with the operator after the solve.
+    public let residuals: [Double]
+    /// Whether all requested pairs converged.
+    public let converged: Bool
+    /// Pairs requested.
+    public let requested: Int
+    /// Products `G v` in the eigensolve (the residual check and the `λ_max` estimate not included).
+    public let products: Int
+    /// Products spent estimating `λ_max` for the shift (0 for `.largest`).
+    public let shiftProducts: Int
+    /// Lanczos restarts.
+    public let restarts: Int
+    /// The shift `σ` of `σI − G` for `.smallest` (an estimate of `λ_max`), `nil` for `.largest`.
+    public let shift: Double?
+    /// The scale residuals are judged against: `λ₁` (largest end) or `σ` (smallest end).
+    public let referenceEigenvalue: Double
+}
+
+/// The `count` largest or smallest eigenpairs of the NTK operator `G = D Dᵀ` (symmetric positive semidefinite)
+/// by implicitly restarted Lanczos (ARPACK-ng), never forming `G`.
+///
+/// Largest end: Lanczos on `G` (`'LA'`), ARPACK's test `‖Gv − λv‖ ≤ tol·λ`. Smallest end: Krylov spaces do not
+/// change under a shift, but ARPACK's test is relative to the Ritz value, which for eigenvalues near 0 asks for
+/// residuals below rounding; so Lanczos runs on `B = σI − G` (`'LA'`) with `σ` an estimate of `λ_max(G)` from a
+/// short Lanczos run (tolerance 1e-6), `λ = σ − μ`, and the test becomes `‖Gv − λv‖ ≤ tol·(σ − λ) ≤ tol·σ`:
+/// residuals relative to the top of the spectrum, the scale at which the eigenvalues are determined by the data.
+/// Residuals are recomputed afterwards with the operator and returned, whatever ARPACK reported.
+///
+/// - Throws: `.invalidArgument` for a count out of range; operator and ARPACK errors. Not converging is not an
+///   error: `converged` is false and the pairs that met the tolerance are returned.
+public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) throws -> NTKSpectrum {
+    let n = op.order, k = options.count
+    guard k >= 1, k < n else {
+        throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "count must be in 1…\(n - 1) for QN = \(n) (got \(k))")
+    }
+    let ncv = options.subspaceSize(order: n)
+    guard ncv > k else {
+        throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "subspace \(ncv) must exceed count \(k) (and be ≤ QN = \(n))")
+    }
+    let plain: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void = { x, y in
+        try op.apply(x, columns: 1, into: y)
+    }
+    var shift: Double? = nil
+    var shiftProducts = 0
+    let result: LanczosResult
+    switch options.which {
+    case .largest:
+        result = try MatrixFreeEigensolver.lanczos(
+            order: n, count: k, subspace: ncv, largest: true, tolerance: options.tolerance, maxRestarts: options.maxRestarts,
+            apply: plain)
+    case .smallest:
+        let top = try MatrixFreeEigensolver.lanczos(
+            order: n, count: 1, subspace: Swift.min(n, 20), largest: true, tolerance: 1e-6, maxRestarts: options.maxRestarts,
+            apply: plain)
+        shiftProducts = top.products
+        guard let lmax = top.values.last else {
+            throw TangentFlowError.didNotConverge(operation: "ntkSpectrum: estimate of λ_max for the shift", iterations: top.restarts,
+                                                  residual: .nan, tolerance: 1e-6)
+        }
+        // σ slightly above the estimate (whose error is ≤ 1e-6·λ_max): B = σI − G is then positive semidefinite.
+        let sigma = lmax * (1 + 1e-5)
+        shift = sigma
+        result = try MatrixFreeEigensolver.lanczos(
+            order: n, count: k, subspace: ncv, largest: true, tolerance: options.tolerance, maxRestarts: options.maxRestarts
+        ) { x, y in
+            try op.apply(x, columns: 1, into: y)
+            for i in 0..<n { y[i] = sigma * x[i] - y[i] }
+        }
+    }
+    // ARPACK returns ascending Ritz values of the operator it saw: reorder to the requested end first.
+    let c = result.values.count
+    let order: [Int] = Array((0..<c).reversed())  // largest μ first: largest λ (plain) or smallest λ = σ − μ (shifted)
+    let values = order.map { j in shift.map { s in s - result.values[j] } ?? result.values[j] }
+    var vec = [Double](repeating: 0, count: n * c)
+    for (j, src) in order.enumerated() {
+        for i in 0..<n { vec[j * n + i] = result.vectors.elements[src * n + i] }
+    }
+    let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
+    var residuals = [Double]()
+    if c > 0 {
+        let gv = try op.apply(vectors)
+        residuals = (0..<c).map { j in
+            var s = 0.0
+            for i in 0..<n {
+                let r = gv.elements[j * n + i] - values[j] * vec[j * n + i]
+                s += r * r
+            }
+            return s.squareRoot()
+        }
+    }
+    let reference = shift ?? (values.first.map { abs($0) } ?? 0)
+    return NTKSpectrum(
+        values: values, vectors: vectors, residuals: residuals, converged: result.converged, requested: k,
+        products: result.products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
+        referenceEigenvalue: reference)
+}

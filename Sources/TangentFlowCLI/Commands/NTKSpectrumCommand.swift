@@ -1,0 +1,127 @@
+import CommandLineSupport
+import Foundation
+import TangentFlow
+import TangentFlowIO
+
+/// Whether the matrix-free NTK keeps the sensitivities δ^ℓ of the layers ℓ ≤ L−2 (`--sensitivities`).
+enum SensitivityStorage: String, CaseIterable {
+    /// Keep them when the whole run then needs at most half the available memory.
+    case auto
+    /// Keep them (one GEMM per layer and product instead of two).
+    case keep
+    /// Recompute through the chain rule in every product (memory N·ΣM_ℓ only).
+    case chain
+}
+
+/// `tangentflow ntk-spectrum --widths … --theta … --x … --k K --which largest|smallest -o DIR`.
+let ntkSpectrumCommand = CommandSpec(
+    name: "ntk-spectrum",
+    abstract: "A few eigenpairs of the empirical NTK Θ = D Dᵀ without forming it (ARPACK Lanczos on Θv = D(Dᵀv)).",
+    discussion: """
+        For N·Q too large for the dense 'ntk' (Θ takes 8(QN)² bytes: 320 GB at QN = 200,000), this computes the
+        K largest or smallest eigenpairs of Θ from products Θv = D(Dᵀv) (forward and reverse mode over chunks of
+        samples; memory O(N·width + K)), by ARPACK-ng's implicitly restarted Lanczos method (Lehoucq & Sorensen).
+        --which smallest runs Lanczos on σI − Θ with σ a short-run estimate of λ_max, so that ARPACK's test
+        ‖Θv − λv‖ ≤ tol·(σ − λ) is relative to the top of the spectrum (eigenvalues near 0 are determined only to
+        that scale). Clustered or repeated smallest eigenvalues (QN > K: Θ is singular) converge slowly or not
+        at all: such a run says so and exits with status 75, writing the pairs that converged to DIR/stopped/.
+        Writes DIR/eigenvalues.npy (K values, descending for largest, ascending for smallest) and
+        DIR/eigenvectors.npy (QN×K, rows sample-major i·Q+q as in 'ntk'), residuals ‖Θv − λv‖ in the summary
+        and DIR/run.json.
+        """,
+    options: ModelOptions.specs + [
+        OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
+        .choice("which", of: SpectrumEnd.self, help: "Which end of the spectrum.", default: .largest),
+        OptionSpec(name: "tol", value: "τ", help: "Relative residual tolerance of ARPACK's stopping test.", defaultValue: "1e-10",
+                   kind: .real(lower: 1e-15, upper: 1e-1)),
+        OptionSpec(name: "max-iter", value: "n", help: "Cap on Lanczos restarts (reaching it exits with status 75).", defaultValue: "300",
+                   kind: .integer(1...10_000_000)),
+        OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
+                   optional: true, kind: .integer(2...10_000_000)),
+        .choice("sensitivities", of: SensitivityStorage.self,
+                help: "Keep δ^ℓ of layers ℓ ≤ L−2 (N·Q·M_ℓ doubles each, faster products) or recompute by the chain rule.",
+                default: .auto),
+        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder for eigenvalues.npy and eigenvectors.npy.",
+                   defaultValue: "tangentflow-ntk-spectrum", kind: .outputFolder),
+    ],
+    examples: [
+        "tangentflow init --widths 16,512,512,10 --seed 1 -o theta.npy",
+        "tangentflow ntk-spectrum --widths 16,512,512,10 --theta theta.npy --x X.npy --k 8 -o spectrum",
+        "tangentflow ntk-spectrum --widths 16,64,10 --theta theta.npy --x X.npy --k 4 --which smallest --json -o small",
+    ],
+    run: { p in
+        let net = try ModelOptions.model(p)
+        let q = net.outputDimension, kParams = net.parameterCount
+        let n = try p.shape("x").rows
+        guard let qn = MemoryBudget.product(n, q) else {
+            throw CommandFailure(.memory, "ntk-spectrum: --x has \(n) samples: N·Q overflows")
+        }
+        let count = try p.int("k")
+        var options = NTKSpectrumOptions(count: count, which: try p.choice(SpectrumEnd.self, "which"))
+        options.tolerance = try p.double("tol")
+        options.maxRestarts = try p.int("max-iter")
+        options.subspace = try p.parsed("ncv")
+        guard count < qn else {
+            throw UsageError.invalid("k", "\(count)", expected: "an integer below QN = \(qn) (\(n) samples × \(q) outputs)")
+        }
+        let ncv = options.subspaceSize(order: qn)
+        guard ncv > count, (options.subspace ?? 0) <= qn else {
+            throw UsageError.invalid("ncv", p.string("ncv") ?? "\(ncv)", expected: "an integer m with K = \(count) < m ≤ QN = \(qn)")
+        }
+        // Memory before any allocation: the operator's record, the Lanczos basis, the eigenvectors and the
+        // residual check (one block product of K columns).
+        let backend = ModelOptions.backend(p)
+        let lanczos = MemoryBudget.product(qn, ncv + 2 * count + 4)
+        let check = MemoryBudget.sum(MemoryBudget.product(qn, count), MemoryBudget.product(kParams, count, 3))
+        func need(_ keep: Bool) -> Int? {
+            let record = CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: keep || backend == .swift)
+            return MemoryBudget.product(MemoryBudget.sum(record, lanczos, check, MemoryBudget.product(n, net.widths[0])), 8)
+        }
+        let keep: Bool
+        switch try p.choice(SensitivityStorage.self, "sensitivities") {
+        case .keep: keep = true
+        case .chain: keep = false
+        case .auto: keep = (need(true) ?? Int.max) <= MemoryBudget.availableBytes / 2
+        }
+        try MemoryBudget.require(bytes: need(keep), operation: "ntk-spectrum: \(qn)×\(qn) NTK operator, \(ncv) Lanczos vectors")
+        let theta = try ModelOptions.theta(p, for: net)
+        let x = try ModelOptions.inputs(p, for: net)
+        let dir = try p.required("output")
+        Progress.shared.begin("ntk-spectrum", detail: "QN = \(qn), K = \(kParams), \(count) \(options.which.rawValue)")
+        let t0 = Date()
+        let op = try backend.kernels.mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: keep)
+        let t1 = Date()
+        let s = try ntkSpectrum(op, options: options)
+        let seconds = Date().timeIntervalSince(t0)
+        Progress.shared.end()
+        p.report.timing("record_s", t1.timeIntervalSince(t0))
+        p.report.timing("solve_s", Date().timeIntervalSince(t1))
+        let relative = s.residuals.map { $0 / max(s.referenceEigenvalue, .leastNormalMagnitude) }
+        p.report.results([
+            "eigenvalues": s.values, "residuals": s.residuals, "relative_residuals": relative, "converged": s.converged,
+            "converged_pairs": s.values.count, "requested": count, "which": options.which.rawValue, "products": s.products,
+            "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
+            "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
+            "seconds": seconds,
+        ])
+        if let shift = s.shift { p.report.record("shift", shift) }
+        let target = s.converged ? dir : dir + "/stopped"
+        if !s.values.isEmpty || s.converged {
+            try AtomicFile.makeFolder(target)
+            try requireFinite(s.values, what: "the eigenvalues")
+            try NpyFile.write(vector: s.values, to: target + "/eigenvalues.npy")
+            try requireFinite(s.vectors.elements, what: "the eigenvectors")
+            try NpyFile.write(s.vectors, to: target + "/eigenvectors.npy", fortranOrder: true)
+        }
+        guard s.converged else {
+            throw CommandFailure(
+                .stopped, "ntk-spectrum: \(s.values.count) of \(count) eigenpairs converged within --max-iter \(options.maxRestarts) restarts"
+                    + (s.values.isEmpty ? "; nothing was written" : "; those are in \(target)/"),
+                hint: qn > kParams && options.which == .smallest
+                    ? "Θ = D Dᵀ has rank ≤ K = \(kParams) < QN = \(qn): its \(qn - kParams) smallest eigenvalues are 0, "
+                        + "a repeated eigenvalue Lanczos resolves only slowly; ask for fewer samples or --which largest"
+                    : options.which == .smallest
+                        ? "the smallest eigenvalues are clustered (near rank loss); try a larger --ncv, a larger --max-iter or a looser --tol"
+                        : "try a larger --ncv or --max-iter, or a looser --tol")
+        }
+    })
