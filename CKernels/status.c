@@ -8,6 +8,7 @@ const char *ck_status_string(int status) {
     case CK_ENOMEM: return "workspace allocation failed";
     case CK_EARG: return "invalid argument";
     case CK_EUNAVAILABLE: return "operation not available in this BLAS build";
+    case CK_EINFEASIBLE: return "the problem is infeasible";
     default: return status > 0 ? "LAPACK reported info > 0" : "unknown status";
     }
 }
