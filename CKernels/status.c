@@ -10,6 +10,7 @@ const char *ck_status_string(int status) {
     case CK_EUNAVAILABLE: return "operation not available in this BLAS build";
     case CK_ESTOPPED: return "stopped by the caller's operator";
     case CK_EARPACK: return "ARPACK reported an error";
+    case CK_EINFEASIBLE: return "the problem is infeasible";
     default: return status > 0 ? "LAPACK reported info > 0" : "unknown status";
     }
 }

@@ -182,6 +182,12 @@ func gaussian(_ r: Int, _ c: Int, _ seed: UInt64) -> Matrix {
     return try! Matrix.gaussian(rows: r, cols: c, using: &rng)
 }
 
+/// Uniform points in [0, 1)^c, one per row (`r×c`).
+func uniform(_ r: Int, _ c: Int, _ seed: UInt64) -> Matrix {
+    var rng = SeededGenerator(seed: seed)
+    return Matrix(uncheckedRows: r, cols: c, elements: (0..<(r * c)).map { _ in rng.nextUniform() })
+}
+
 /// Writes `value` into every element with two threads (the write floor's reference loop).
 func fillParallel(_ buf: UnsafeMutableBufferPointer<Double>, value: Double) {
     let n = buf.count, half = n / 2

@@ -29,7 +29,8 @@ enum {
     CK_EARG = -3,      /* another argument is invalid (unknown activation, NULL pointer) */
     CK_EUNAVAILABLE = -4, /* the operation needs a symbol this BLAS build does not export */
     CK_ESTOPPED = -5,   /* the caller's callback asked to stop (ck_eigs_symmetric)         */
-    CK_EARPACK = -6     /* ARPACK reported an error (ck_eigs_report.arpack_info < 0)        */
+    CK_EARPACK = -6,    /* ARPACK reported an error (ck_eigs_report.arpack_info < 0)        */
+    CK_EINFEASIBLE = -7 /* the problem has no feasible solution (assignment: every complete one uses +inf) */
 };
 
 /* A static, human-readable description of a status code (never NULL). */
@@ -300,6 +301,23 @@ int ck_vmath_level(void);
  * u_i + v_j <= C_ij (to rounding), equality on the assignment, and the optimal total. O(m³). */
 int ck_assignment(size_t m, const double *c, size_t ldc, long *perm, double *row_potential, double *col_potential,
                   double *total);
+
+/* Exact rectangular assignment on a row-major n×m cost (n <= m; row r at c + r·ldc): minimises Σ_r c[r, x_r] over
+ * injective x. Entries finite or +inf (a forbidden pair); NaN or −inf: CK_EARG. col_potential (m) is output, and
+ * input when warm != 0 and n == m (a warm start: any finite column duals, e.g. the previous solve's; ignored when
+ * n < m). Writes col_of_row (n) and, if non-NULL, row_potential (n), with u_r + v_j <= c[r, j] (to rounding),
+ * equality on the assignment, v <= 0 off it when n < m. Returns CK_OK, CK_EINFEASIBLE (no assignment avoids the
+ * +inf entries), CK_EDIM, CK_EARG or CK_ENOMEM. n = 0 is CK_OK with nothing written. O(n²m) worst case. */
+int ck_assignment_rows(size_t n, size_t m, const double *c, size_t ldc, int warm, long *col_of_row,
+                       double *row_potential, double *col_potential);
+
+/* Exact assignment between point sets X and Y (m×d column-major each, one point per row) for the cost
+ * |x_i − y_j|²: builds −x_i·y_j with one dgemm in the layout the solver scans (the norms move no optimum) and
+ * solves as ck_assignment_rows. perm[i] = j; col_potential (m) as in ck_assignment_rows, in units of |x − y|²
+ * (input when warm); total = Σ_i |x_i − y_perm(i)|² by direct differences. Entries must be finite (CK_EARG).
+ * Memory: m² doubles. */
+int ck_assignment_sqeuclidean(size_t m, size_t d, const double *x, size_t ldx, const double *y, size_t ldy, int warm,
+                              long *perm, double *col_potential, double *total);
 
 /* C (m×n, ldc) := |x_i − y_j|² for point sets X (m×d, ldx) and Y (n×d, ldy), one point per row. */
 int ck_pairwise_sqdist(size_t m, size_t n, size_t d, const double *x, size_t ldx, const double *y, size_t ldy,

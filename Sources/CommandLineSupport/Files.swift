@@ -19,6 +19,15 @@ extension ParsedArguments {
         return m
     }
 
+    /// The matrix in the file given to `--name`, any shape (0 rows or columns included), entries unchecked: for a
+    /// caller whose data may hold infinities with a meaning (forbidden assignment pairs) and which checks them itself.
+    package func matrixAllowingInfinities(_ name: String) throws -> (matrix: Matrix, path: String) {
+        let path = try path(name)
+        let m = try NpyFile.readMatrix(from: path)
+        report.input(name, path: path, shape: [m.rows, m.cols])
+        return (m, path)
+    }
+
     /// The vector in the file given to `--name`; NaN or ±∞ entries are bad data named by the option and file.
     package func vector(_ name: String) throws -> [Double] {
         let path = try path(name)

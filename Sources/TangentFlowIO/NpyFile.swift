@@ -121,6 +121,18 @@ public enum NpyFile {
         }
     }
 
+    /// Writes a 2-D int64 array (`<i8`, C order) of shape `(rows, values.count / rows)` from its row-major values.
+    /// - Throws: `.invalidArgument` unless `rows ≥ 1` divides `values.count`; otherwise as `write(_:to:fortranOrder:)`.
+    public static func write(int64RowMajor values: [Int], rows: Int, to path: String) throws {
+        guard rows >= 1, values.count % rows == 0 else {
+            throw TangentFlowError.invalidArgument(operation: "NpyFile.write", reason: "\(values.count) values do not fill \(rows) rows")
+        }
+        let header = NpyHeader.encode(dtype: .int64, fortranOrder: false, shape: [rows, values.count / rows])
+        try writeFile(path, header: header) { emit in
+            try values.withUnsafeBufferPointer { try emitInt64Data($0, chunkElements: defaultChunkElements, emit) }
+        }
+    }
+
     /// The bytes `write(_:to:fortranOrder:)` would write.
     public static func encode(_ m: Matrix, fortranOrder: Bool = false) -> [UInt8] {
         encodeFloat64(m.elements, rows: m.rows, cols: m.cols, shape: [m.rows, m.cols], fortranOrder: fortranOrder)

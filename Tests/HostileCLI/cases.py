@@ -1374,6 +1374,56 @@ def spectrum_cases():
 # ------------------------------------------------------------------------------------------------ all
 
 
+# ------------------------------------------------------------------------------------------------ ot assign --cost
+
+def ot_assign_cost_cases():
+    """`ot assign --cost` with SciPy's linear_sum_assignment conventions: rectangular both ways, empty shapes,
+    +inf forbidden (-inf with --maximize), infeasible and invalid entries refused with 65 naming the file,
+    and --cost mixed with --x/--y (or neither) a usage error."""
+    inf, nan = float("inf"), float("nan")
+    C = ["ot", "assign", "--cost", "C.npy", "-o", "out.npy"]
+    fx = lambda values, shape: write_fixture_variant("C.npy", values, shape)
+    out = []
+    ok = [
+        ("square", [4, 1, 3, 2, 0, 5, 3, 2, 2], (3, 3)),
+        ("wide-2x4", [1, 2, 3, 4, 2, 4, 6, 8], (2, 4)),
+        ("tall-4x2", [1, 2, 3, 4, 2, 4, 6, 8], (4, 2)),
+        ("negative", [-1, -2, -3, -4], (2, 2)),
+        ("empty-0x3", [], (0, 3)),
+        ("empty-2x0", [], (2, 0)),
+        ("empty-0x0", [], (0, 0)),
+        ("forbidden-feasible", [inf, 1, 2, inf], (2, 2)),
+        ("1x1", [7.0], (1, 1)),
+        ("huge-finite", [1e308, -1e308, 1e308, 1e307], (2, 2)),
+    ]
+    for name, values, shape in ok:
+        out.append(Case("0-baseline", "valid/ot-assign-cost/%s" % name, C, 0, setup=fx(values, shape), timeout=30,
+                        post=post_file_exists("out.npy")))
+    out.append(Case("0-baseline", "valid/ot-assign-cost/maximize-neginf-forbidden", C + ["--maximize"], 0,
+                    setup=fx([-inf, 1, 2, -inf], (2, 2)), timeout=30, post=post_file_exists("out.npy")))
+    bad = [
+        ("infeasible-inf-column", [inf, 0, 0, inf, 1, 0, inf, 0, 1], (3, 3), []),
+        ("infeasible-all-inf", [inf] * 6, (2, 3), []),
+        ("nan", [nan, 1, 1, 1], (2, 2), []),
+        ("neginf", [1, -inf, 1, 1], (2, 2), []),
+        ("maximize-posinf", [1, inf, 1, 1], (2, 2), ["--maximize"]),
+        ("maximize-infeasible", [-inf, -inf, 0, 0], (2, 2), ["--maximize"]),
+    ]
+    for name, values, shape, extra in bad:
+        out.append(Case("6-inputs", "input/ot-assign-cost/%s" % name, C + extra, 65, setup=fx(values, shape),
+                        mention=["C.npy"], timeout=30))
+    usage = [
+        ("cost-and-x", C + ["--x", "P.npy", "--y", "Q.npy"]),
+        ("neither", ["ot", "assign", "-o", "out.npy"]),
+        ("x-without-y", ["ot", "assign", "--x", "P.npy", "-o", "out.npy"]),
+        ("maximize-with-points", BASE["ot-assign"] + ["--maximize"]),
+    ]
+    for name, argv in usage:
+        out.append(Case("7-parser", "parser/ot-assign-cost/%s" % name, argv, 64, setup=fx([1, 2, 3, 4], (2, 2)),
+                        timeout=30))
+    return out
+
+
 def all_cases():
-    return (baseline_cases() + size_cases() + refusal_cases() + unbounded_cases() + [
+    return (baseline_cases() + ot_assign_cost_cases() + size_cases() + refusal_cases() + unbounded_cases() + [
         c for c in lies_cases() if c] + writes_cases() + input_cases() + parser_cases() + spectrum_cases())

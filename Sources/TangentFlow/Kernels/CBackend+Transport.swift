@@ -57,6 +57,41 @@ extension CBackend {
         }
     }
 
+    /// Shortest augmenting paths on the smaller side (`ck_assignment_rows`: greedy start, vectorised Dijkstra
+    /// steps, `CK_EINFEASIBLE` when no free column is reachable), see `Kernels.rectangularAssignment(cost:)`.
+    public func rectangularAssignment(cost: Matrix) throws -> RectangularAssignmentResult? {
+        try KernelValidation.rectangularAssignment(cost)
+        return try RectangularAssignmentResult.solving(cost) { rowMajor, n, m in
+            var columnOfRow = [Int](repeating: 0, count: n)
+            var v = [Double](repeating: 0, count: m)
+            let status = ck_assignment_rows(n, m, rowMajor, m, 0, &columnOfRow, nil, &v)
+            if status == CK_EINFEASIBLE { return nil }
+            try TangentFlowError.check(status, operation: "LinearAssignment.solveRectangular")
+            return columnOfRow
+        }
+    }
+
+    /// One dgemm for `|x_i|² + |y_j|² − 2 x_i·y_j` in the solver's row layout, then `ck_assignment_sqeuclidean`'s
+    /// Jonker–Volgenant start and Dijkstra steps, see `Kernels.pointAssignment(_:_:warmStart:)`.
+    public func pointAssignment(_ x: Matrix, _ y: Matrix, warmStart: [Double]?) throws -> LinearAssignmentResult {
+        try KernelValidation.pointAssignment(x, y, warmStart)
+        let m = x.rows
+        var perm = [Int](repeating: 0, count: m)
+        var v = warmStart ?? [Double](repeating: 0, count: m)
+        var total = 0.0
+        let status = ck_assignment_sqeuclidean(
+            m, x.cols, x.elements, m, y.elements, m, warmStart == nil ? 0 : 1, &perm, &v, &total)
+        try TangentFlowError.check(status, operation: "LinearAssignment.points")
+        // Row potentials from equality on the assignment: u_i = |x_i − y_σ(i)|² − v_σ(i).
+        var u = [Double](repeating: 0, count: m)
+        for i in 0..<m {
+            var d2 = 0.0
+            for t in 0..<x.cols { let e = x[i, t] - y[perm[i], t]; d2 += e * e }
+            u[i] = d2 - v[perm[i]]
+        }
+        return LinearAssignmentResult(permutation: perm, totalCost: total, rowPotentials: u, columnPotentials: v)
+    }
+
     /// `C_ij = |x_i − y_j|²` (`ck_pairwise_sqdist`), see `Kernels.pairwiseSquaredDistances(_:_:)`.
     public func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws -> Matrix {
         try KernelValidation.pairwiseSquaredDistances(x, y)

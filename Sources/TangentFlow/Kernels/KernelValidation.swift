@@ -147,6 +147,33 @@ enum KernelValidation {
         try cost.requireFinite(op, "cost")
     }
 
+    static func rectangularAssignment(_ cost: Matrix) throws {
+        let op = "LinearAssignment.solveRectangular"
+        if let k = cost.elements.firstIndex(where: { $0.isNaN || $0 == -.infinity }) {
+            throw TangentFlowError.nonFinite(operation: op, argument: "cost", row: k % Swift.max(1, cost.rows), column: k / Swift.max(1, cost.rows))
+        }
+    }
+
+    static func pointAssignment(_ x: Matrix, _ y: Matrix, _ warmStart: [Double]?) throws {
+        let op = "LinearAssignment.points"
+        try x.requireNonEmpty(op, "X")
+        try y.requireNonEmpty(op, "Y")
+        guard x.rows == y.rows, x.cols == y.cols else {
+            throw TangentFlowError.shapeMismatch(operation: op, expected: "Y of shape \(x.rows)×\(x.cols)", got: "\(y.rows)×\(y.cols)")
+        }
+        try x.requireFinite(op, "X")
+        try y.requireFinite(op, "Y")
+        if let w = warmStart {
+            guard w.count == x.rows else {
+                throw TangentFlowError.shapeMismatch(operation: op, expected: "\(x.rows) warm-start potentials", got: "\(w.count)")
+            }
+            if let k = w.firstIndex(where: { !$0.isFinite }) {
+                throw TangentFlowError.nonFinite(operation: op, argument: "warmStart", row: k, column: 0)
+            }
+        }
+        try MemoryBudget.require(doubles: x.rows * x.rows, operation: op)
+    }
+
     static func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws {
         let op = "LinearAssignment.squaredDistances"
         try x.requireNonEmpty(op, "X")

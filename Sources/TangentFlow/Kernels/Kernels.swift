@@ -85,6 +85,19 @@ public protocol Kernels: Sendable {
     /// `.nonFinite`.
     func linearAssignment(cost: Matrix) throws -> LinearAssignmentResult
 
+    /// The exact rectangular assignment `min Σ_t C[r_t, c_t]` over `k = min(n, m)` pairs of distinct rows and
+    /// distinct columns of an `n×m` cost (any shape, `0` included) whose entries are finite or `+∞` (a forbidden
+    /// pair), by shortest augmenting paths with dual potentials. Returns `nil` when every such assignment uses a
+    /// `+∞` entry (infeasible). Throws `.nonFinite` for a NaN or `−∞` entry.
+    func rectangularAssignment(cost: Matrix) throws -> RectangularAssignmentResult?
+
+    /// The exact assignment between point sets `X` and `Y` (`m×d` each, one point per row) for the cost
+    /// `|x_i − y_j|²`, `min_σ Σ_i |x_i − y_σ(i)|²`, optionally warm-started from column potentials `v` (e.g. a
+    /// previous solve's; any finite values give the same optimum). `totalCost` is summed by direct differences;
+    /// the potentials are those of the cost `|x_i − y_j|²`. Throws `.emptyInput`, `.shapeMismatch`, `.nonFinite`,
+    /// `.insufficientMemory`.
+    func pointAssignment(_ x: Matrix, _ y: Matrix, warmStart: [Double]?) throws -> LinearAssignmentResult
+
     /// `C_ij = |x_i − y_j|² = Σ_t (X_it − Y_jt)²` for point sets `X` (`m×d`) and `Y` (`n×d`), one point per row.
     /// Throws `.emptyInput`, `.shapeMismatch` (different `d`), `.nonFinite`, `.insufficientMemory`.
     func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws -> Matrix

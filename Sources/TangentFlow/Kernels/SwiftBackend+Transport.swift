@@ -33,6 +33,28 @@ extension SwiftBackend {
         }
     }
 
+    /// The Hungarian method on the smaller side (`SwiftAssignment.solveRows`, `nil` when a search meets only `+∞`),
+    /// see `Kernels.rectangularAssignment(cost:)`.
+    public func rectangularAssignment(cost: Matrix) throws -> RectangularAssignmentResult? {
+        try KernelValidation.rectangularAssignment(cost)
+        return RectangularAssignmentResult.solving(cost) { rowMajor, n, m in
+            SwiftAssignment.solveRows(rowMajorCost: rowMajor, rows: n, cols: m)
+        }
+    }
+
+    /// The pairwise costs by direct differences, then the square solver (no warm start: it is exact from any
+    /// start), see `Kernels.pointAssignment(_:_:warmStart:)`.
+    public func pointAssignment(_ x: Matrix, _ y: Matrix, warmStart: [Double]?) throws -> LinearAssignmentResult {
+        try KernelValidation.pointAssignment(x, y, warmStart)
+        let r = try linearAssignment(cost: pairwiseSquaredDistances(x, y))
+        var total = 0.0
+        for i in 0..<x.rows {
+            for t in 0..<x.cols { let e = x[i, t] - y[r.permutation[i], t]; total += e * e }
+        }
+        return LinearAssignmentResult(
+            permutation: r.permutation, totalCost: total, rowPotentials: r.rowPotentials, columnPotentials: r.columnPotentials)
+    }
+
     /// `C_ij = |x_i − y_j|²` by direct differences (`swiftPairwiseSquaredDistances`), see
     /// `Kernels.pairwiseSquaredDistances(_:_:)`.
     public func pairwiseSquaredDistances(_ x: Matrix, _ y: Matrix) throws -> Matrix {

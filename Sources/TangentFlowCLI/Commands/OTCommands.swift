@@ -4,37 +4,86 @@ import TangentFlow
 import TangentFlowWasserstein
 import TangentFlowIO
 
-/// `tangentflow ot assign --x X.npy --y Y.npy -o perm.npy` (issue #13 §4).
+/// `tangentflow ot assign --x X.npy --y Y.npy -o perm.npy` (issue #13 §4) or `--cost C.npy [--maximize] -o pairs.npy`.
 let otAssignCommand = CommandSpec(
     name: "assign",
-    abstract: "Exact optimal assignment between two m×d point sets, cost |x − y|² (Jonker–Volgenant).",
+    abstract: "Exact optimal assignment: between two m×d point sets (cost |x − y|²), or for any n×m cost matrix.",
     discussion: """
-        Writes perm.npy (int64, perm[i] = j: row i of X goes to row j of Y) and prints
+        --x/--y: writes perm.npy (int64, perm[i] = j: row i of X goes to row j of Y) and prints
         cost=<mean of |x_i − y_perm(i)|²>, which is W₂² between the two uniform point clouds.
+        --cost: writes a 2×k int64 array (row indices ascending, then their columns; k = min(n, m)) exactly as
+        SciPy's linear_sum_assignment returns them, and prints cost=<sum of the chosen entries>. +inf marks a
+        forbidden pair (−inf with --maximize); a problem with no assignment avoiding them exits 65, as do NaN and
+        infinities of the other sign. Jonker–Volgenant shortest augmenting paths, exact.
         """,
     options: [
-        OptionSpec(name: "x", value: "X.npy", help: "First point set, one point per row (m×d).", kind: .inputFile),
-        OptionSpec(name: "y", value: "Y.npy", help: "Second point set (m×d).", kind: .inputFile),
-        OptionSpec(name: "output", short: "o", value: "perm.npy", help: "Where to write the permutation (int64; '-': standard output).",
+        OptionSpec(name: "x", value: "X.npy", help: "First point set, one point per row (m×d).", optional: true, kind: .inputFile),
+        OptionSpec(name: "y", value: "Y.npy", help: "Second point set (m×d).", optional: true, kind: .inputFile),
+        OptionSpec(name: "cost", value: "C.npy", help: "An n×m cost matrix (instead of --x/--y); +inf = forbidden pair.", optional: true,
+                   kind: .inputFile),
+        OptionSpec(name: "maximize", help: "With --cost: maximise the total (−inf = forbidden pair)."),
+        OptionSpec(name: "output", short: "o", value: "out.npy", help: "Where to write the permutation or the 2×k pairs (int64; '-': standard output).",
                    kind: .outputFile),
         ModelOptions.backendSpec,
     ],
-    examples: ["tangentflow ot assign --x X.npy --y Y.npy -o perm.npy", "tangentflow ot assign --x X.npy --y Y.npy --json -o perm.npy"],
+    examples: [
+        "tangentflow ot assign --x X.npy --y Y.npy -o perm.npy",
+        "tangentflow ot assign --cost C.npy --maximize -o pairs.npy",
+    ],
     run: { p in
-        let x = try p.matrix("x"), y = try p.matrix("y")
-        guard x.rows == y.rows, x.cols == y.cols else {
-            throw CommandFailure(.dataError, "--x is \(x.rows)×\(x.cols) and --y is \(y.rows)×\(y.cols): the point sets must have the same shape")
+        let points = p.string("x") != nil || p.string("y") != nil
+        switch (points, p.string("cost") != nil) {
+        case (true, true): throw UsageError(message: "--cost and --x/--y are mutually exclusive", hint: "give either a cost matrix or two point sets")
+        case (false, false): throw UsageError(message: "give --cost C.npy, or --x X.npy and --y Y.npy", hint: "see 'tangentflow ot assign --help'")
+        case (true, false):
+            guard p.string("x") != nil, p.string("y") != nil else {
+                throw UsageError(message: "--x and --y go together", hint: "give both point sets, or --cost C.npy")
+            }
+            guard !p.has("maximize") else { throw UsageError(message: "--maximize applies to --cost only", hint: "drop --maximize") }
+            try assignPoints(p)
+        case (false, true): try assignCost(p)
         }
-        guard x.rows > 0, x.cols > 0 else { throw CommandFailure(.dataError, "--x: the point set is empty (\(x.rows)×\(x.cols))") }
-        try MemoryBudget.require(bytes: MemoryBudget.product(x.rows, y.rows, 8 * 3),
-                                 operation: "ot assign: the \(x.rows)×\(y.rows) cost matrix and the solver's copies")
-        Progress.shared.begin("ot assign", detail: "\(x.rows) points")
-        let (value, perm) = try LinearAssignment.wassersteinSquared(x, y, backend: ModelOptions.backend(p))
-        Progress.shared.end()
-        let output = try p.required("output")
-        try NpyFile.write(int64Vector: perm, to: output)
-        p.report.results(["cost": value])
     })
+
+/// `ot assign --x --y`: the W₂² assignment between two point clouds.
+private func assignPoints(_ p: ParsedArguments) throws {
+    let x = try p.matrix("x"), y = try p.matrix("y")
+    guard x.rows == y.rows, x.cols == y.cols else {
+        throw CommandFailure(.dataError, "--x is \(x.rows)×\(x.cols) and --y is \(y.rows)×\(y.cols): the point sets must have the same shape")
+    }
+    guard x.rows > 0, x.cols > 0 else { throw CommandFailure(.dataError, "--x: the point set is empty (\(x.rows)×\(x.cols))") }
+    try MemoryBudget.require(bytes: MemoryBudget.product(x.rows, y.rows, 8 * 3),
+                             operation: "ot assign: the \(x.rows)×\(y.rows) cost matrix and the solver's copies")
+    Progress.shared.begin("ot assign", detail: "\(x.rows) points")
+    let (value, perm) = try LinearAssignment.wassersteinSquared(x, y, backend: ModelOptions.backend(p))
+    Progress.shared.end()
+    let output = try p.required("output")
+    try NpyFile.write(int64Vector: perm, to: output)
+    p.report.results(["cost": value])
+}
+
+/// `ot assign --cost`: SciPy's `linear_sum_assignment` on the user's matrix.
+private func assignCost(_ p: ParsedArguments) throws {
+    let (c, path) = try p.matrixAllowingInfinities("cost")
+    let maximize = p.has("maximize")
+    if let k = c.elements.firstIndex(where: { $0.isNaN || $0 == (maximize ? .infinity : -.infinity) }) {
+        let what = c.elements[k].isNaN ? "NaN" : maximize ? "+inf (with --maximize, −inf marks a forbidden pair)" : "−inf (+inf marks a forbidden pair)"
+        throw CommandFailure(.dataError, "--cost \(path): entry (\(k % max(1, c.rows)), \(k / max(1, c.rows))) is \(what)",
+                             hint: "replace it with a finite cost, or with \(maximize ? "−inf" : "+inf") to forbid the pair")
+    }
+    try MemoryBudget.require(bytes: MemoryBudget.product(c.rows, c.cols, 8 * 3),
+                             operation: "ot assign: the \(c.rows)×\(c.cols) cost matrix and the solver's copies")
+    Progress.shared.begin("ot assign", detail: "\(c.rows)×\(c.cols) cost")
+    let solution = try LinearAssignment.solve(cost: c, maximize: maximize, backend: ModelOptions.backend(p))
+    Progress.shared.end()
+    guard let r = solution else {
+        throw CommandFailure(.dataError, "--cost \(path): no complete assignment avoids the forbidden (\(maximize ? "−inf" : "+inf")) entries",
+                             hint: "the problem is infeasible: allow more pairs")
+    }
+    let output = try p.required("output")
+    try NpyFile.write(int64RowMajor: r.rows + r.columns, rows: 2, to: output)
+    p.report.results(["cost": r.totalCost, "pairs": r.rows.count])
+}
 
 /// `tangentflow ot sinkhorn-grid --n 64 --a a.npy --b b.npy --reg 1e-3 --tol 1e-9 -o DIR` (issue #13 §4).
 let otSinkhornGridCommand = CommandSpec(
@@ -105,4 +154,4 @@ let otCommand = CommandSpec(
     name: "ot",
     abstract: "Optimal transport kernels: exact assignment and log-domain grid Sinkhorn.",
     subcommands: [otAssignCommand, otSinkhornGridCommand],
-    examples: ["tangentflow ot assign --x X.npy --y Y.npy -o perm.npy", "tangentflow ot sinkhorn-grid --n 64 --a a.npy --b b.npy -o sinkhorn"])
+    examples: ["tangentflow ot assign --cost C.npy -o pairs.npy", "tangentflow ot sinkhorn-grid --n 64 --a a.npy --b b.npy -o sinkhorn"])

@@ -31,6 +31,42 @@ public enum LinearAssignment {
         try backend.kernels.linearAssignment(cost: cost)
     }
 
+    /// Solves the assignment problem for any `n×m` cost exactly as SciPy's `linear_sum_assignment` (Crouse 2016,
+    /// "On implementing 2D rectangular assignment algorithms", IEEE TAES 52(4)) defines it:
+    ///
+    /// ```
+    /// min (or max) Σ_t C[r_t, c_t]  over k = min(n, m) pairs of distinct rows and distinct columns
+    /// ```
+    /// Forbidden pairs are `+∞` when minimising and `−∞` when maximising (maximising solves `−C`); a NaN, or an
+    /// infinity of the other sign, is invalid.
+    ///
+    /// - Parameters:
+    ///   - cost: `n×m` costs, any shape (`n` or `m` may be 0: no pairs).
+    ///   - maximize: maximise instead of minimise.
+    ///   - backend: kernel backend (`.c`: Jonker–Volgenant-style augmenting paths, `CKernels/assignment.c`;
+    ///     `.swift`: the Hungarian method); both are exact and reach the same optimal cost.
+    /// - Returns: the pairs with rows ascending and their total (of `C` itself), or `nil` when every assignment
+    ///   of `k` pairs uses a forbidden entry (infeasible).
+    /// - Throws: `.nonFinite` naming the first invalid entry.
+    public static func solve(cost: Matrix, maximize: Bool, backend: KernelBackend = .c) throws -> RectangularAssignmentResult? {
+        let op = "LinearAssignment.solve"
+        let forbidden = maximize ? -Double.infinity : .infinity
+        if let k = cost.elements.firstIndex(where: { $0.isNaN || ($0.isInfinite && $0 != forbidden) }) {
+            throw TangentFlowError.nonFinite(operation: op, argument: "cost", row: k % Swift.max(1, cost.rows), column: k / Swift.max(1, cost.rows))
+        }
+        let minimised = maximize ? Matrix(uncheckedRows: cost.rows, cols: cost.cols, elements: cost.elements.map { -$0 }) : cost
+        guard let r = try backend.kernels.rectangularAssignment(cost: minimised) else { return nil }
+        return maximize ? RectangularAssignmentResult(rows: r.rows, columns: r.columns, totalCost: -r.totalCost) : r
+    }
+
+    /// The exact assignment for the cost `|x_i − y_j|²` between the rows of `X` and `Y` (`m×d` each), built with
+    /// one matrix product in the solver's layout and optionally warm-started from column potentials `v` (a
+    /// previous solve's `columnPotentials`; the optimum does not depend on them, only the time).
+    /// - Throws: `.emptyInput`, `.shapeMismatch`, `.nonFinite`, `.insufficientMemory`.
+    public static func solve(points x: Matrix, _ y: Matrix, warmStart: [Double]? = nil, backend: KernelBackend = .c) throws -> LinearAssignmentResult {
+        try backend.kernels.pointAssignment(x, y, warmStart: warmStart)
+    }
+
     /// `C_ij = |x_i − y_j|²` for point sets `X` (`m×d`) and `Y` (`n×d`), one point per row, by direct differences.
     /// - Throws: `.emptyInput`, `.shapeMismatch` (different `d`), `.nonFinite`, `.insufficientMemory`.
     public static func squaredDistances(_ x: Matrix, _ y: Matrix, backend: KernelBackend = .c) throws -> Matrix {
@@ -44,14 +80,8 @@ public enum LinearAssignment {
             throw TangentFlowError.shapeMismatch(
                 operation: "LinearAssignment.wassersteinSquared", expected: "Y with \(x.rows) rows (equal particle counts)", got: "\(y.rows)×\(y.cols)")
         }
-        let r = try solve(cost: squaredDistances(x, y, backend: backend), backend: backend)
-        // Sum the distances again from the points (not the cost matrix) for the reported value.
-        var s = 0.0
-        for i in 0..<x.rows {
-            var d2 = 0.0
-            for t in 0..<x.cols { let d = x[i, t] - y[r.permutation[i], t]; d2 += d * d }
-            s += d2
-        }
+        let r = try solve(points: x, y, backend: backend)
+        let s = r.totalCost
         return (s / Double(x.rows), r.permutation)
     }
 }

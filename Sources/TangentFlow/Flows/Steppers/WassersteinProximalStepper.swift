@@ -6,7 +6,7 @@
 ///    = argmin_{V,σ} E(V) + Σ_i |V_i − y_σ(i)|²/(2hc)
 /// ```
 /// (with `hc = mγ` this is `argmin F(V) + W₂²(V, W^t)/(2γ)`). Block-coordinate descent from `V = y`, `σ = id`:
-/// the field's resolvent towards the permuted targets `T_σ` (σ fixed), then an exact linear assignment (V fixed);
+/// the field's resolvent towards the permuted targets `T_σ` (σ fixed), then an exact linear assignment (V fixed, warm-started from the previous round's dual potentials);
 /// repeat until the assignment no longer lowers the transport cost beyond rounding (`1e-13` relative). Each
 /// round does not increase the objective and there are finitely many σ, so the rounds stop; reaching
 /// `maxAssignmentRounds` first is reported (`converged == false`). At the result, `V` meets the Frobenius
@@ -21,7 +21,7 @@ public struct WassersteinProximalStepper: Stepper {
     public let maxInnerIterations: Int
     /// Cap on assignment rounds, `≥ 1`.
     public let maxAssignmentRounds: Int
-    /// Backend of the assignment solve and the pairwise costs (`Kernels.linearAssignment`, `pairwiseSquaredDistances`).
+    /// Backend of the assignment solve (`Kernels.pointAssignment`).
     public let backend: KernelBackend
 
     /// - Throws: `.invalidArgument` for `particles < 1`, a tolerance `≤ 0` or a cap `< 1`.
@@ -63,16 +63,22 @@ public struct WassersteinProximalStepper: Stepper {
         var rounds = 0, iterations = 0
         var inner = ResolventSolution(point: y, iterations: 0, residual: 0, converged: true)
         var assignmentStable = true
+        var potentials: [Double]? = nil
         while true {
             rounds += 1
             inner = try field.resolvent(
                 of: permutedRows(y, permutation, m, d), at: s + h, size: h, start: v, tolerance: tolerance, maxIterations: maxInnerIterations)
             v = inner.point
             iterations += inner.iterations
-            let cost = try backend.kernels.pairwiseSquaredDistances(Matrix(uncheckedRows: m, cols: d, elements: v), start)
-            let assignment = try backend.kernels.linearAssignment(cost: cost)
+            // Warm start: the column potentials of the previous round (the targets y are the same, V moved a
+            // little, so most rows keep a tight column); exact from any start.
+            let assignment = try backend.kernels.pointAssignment(
+                Matrix(uncheckedRows: m, cols: d, elements: v), start, warmStart: potentials)
+            potentials = assignment.columnPotentials
             var current = 0.0
-            for i in 0..<m { current += cost.elements[i + permutation[i] * m] }
+            for i in 0..<m {
+                for k in 0..<d { let e = v[i + k * m] - y[permutation[i] + k * m]; current += e * e }
+            }
             // Keep σ unless the new assignment lowers the transport cost beyond rounding.
             guard assignment.totalCost < current - 1e-13 * Swift.max(current, 1e-300) else { break }
             permutation = assignment.permutation

@@ -81,3 +81,67 @@ enum SwiftAssignment {
         return (permutation, Array(u[1...m]), Array(v[1...m]))
     }
 }
+
+extension SwiftAssignment {
+    /// The same method on a rectangular `n×m` row-major cost with `n ≤ m` whose entries are finite or `+∞`
+    /// (forbidden): every row is assigned to a distinct column. The potentials start at 0 and only the columns in
+    /// a search tree are lowered, so unassigned columns keep `v_j = 0` (the dual of the rectangular problem needs
+    /// `v_j ≤ 0` with equality off the assignment). A search whose smallest slack is `+∞` reaches no free column
+    /// through finite entries: no complete assignment exists, and the result is `nil`.
+    ///
+    /// - Returns: `columnOfRow[i]` for each row, or `nil` when infeasible. The caller validates the shape and that
+    ///   no entry is NaN or `−∞`.
+    static func solveRows(rowMajorCost cost: [Double], rows n: Int, cols m: Int) -> [Int]? {
+        precondition(n >= 1 && n <= m && cost.count == n * m, "SwiftAssignment.solveRows: caller must validate the shape")
+        var u = [Double](repeating: 0, count: n + 1)
+        var v = [Double](repeating: 0, count: m + 1)
+        var rowOfColumn = [Int](repeating: 0, count: m + 1)
+        var way = [Int](repeating: 0, count: m + 1)
+        var minSlack = [Double](repeating: 0, count: m + 1)
+        var used = [Bool](repeating: false, count: m + 1)
+        for i in 1...n {
+            rowOfColumn[0] = i
+            var j0 = 0
+            for j in 0...m {
+                minSlack[j] = .infinity
+                used[j] = false
+            }
+            repeat {
+                used[j0] = true
+                let i0 = rowOfColumn[j0]
+                let rowBase = (i0 - 1) * m
+                var delta = Double.infinity
+                var j1 = 0
+                for j in 1...m where !used[j] {
+                    let reduced = cost[rowBase + j - 1] - u[i0] - v[j]
+                    if reduced < minSlack[j] {
+                        minSlack[j] = reduced
+                        way[j] = j0
+                    }
+                    if minSlack[j] < delta {
+                        delta = minSlack[j]
+                        j1 = j
+                    }
+                }
+                guard delta < .infinity else { return nil }
+                for j in 0...m {
+                    if used[j] {
+                        u[rowOfColumn[j]] += delta
+                        v[j] -= delta
+                    } else {
+                        minSlack[j] -= delta
+                    }
+                }
+                j0 = j1
+            } while rowOfColumn[j0] != 0
+            repeat {
+                let j1 = way[j0]
+                rowOfColumn[j0] = rowOfColumn[j1]
+                j0 = j1
+            } while j0 != 0
+        }
+        var columnOfRow = [Int](repeating: 0, count: n)
+        for j in 1...m where rowOfColumn[j] != 0 { columnOfRow[rowOfColumn[j] - 1] = j - 1 }
+        return columnOfRow
+    }
+}
