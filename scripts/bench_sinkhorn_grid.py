@@ -232,6 +232,17 @@ def summary(runs):
             "other_load_cores": [r["other_load_cores"] for r in runs]}
 
 
+def save(out, meta, cases, partial):
+    """Write the record so far (after every run: an interrupted session keeps its raw runs under "partial")."""
+    doc = {"meta": meta, "cases": cases}
+    if partial is not None:
+        doc["partial"] = partial
+    tmp = out + ".tmp"
+    with open(tmp, "w") as fh:
+        json.dump(doc, fh, indent=2)
+    os.replace(tmp, out)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ott-worker", nargs=2, metavar=("N", "DIR"), help=argparse.SUPPRESS)
@@ -288,6 +299,8 @@ def main(argv=None):
         meta["versions"] = str(e)
     print(f"cpu: {meta['cpu']}  cores: {meta['cpu_count']}  {meta['tangentflow_version']}", flush=True)
 
+    out = args.json or os.path.join(HERE, "..", "Benchmarks", "results", f"sinkhorn-grid-{_dt.date.today().isoformat()}.json")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
     cases = []
     prev = None  # (n, ott median, iterations) to estimate the next size's ott run time
     root = args.work or tempfile.mkdtemp(prefix="sinkhorn-bench-")
@@ -316,6 +329,7 @@ def main(argv=None):
                 if len(tf_runs[t]) < args.tf_reps:
                     r = tf_run(args, n, work, t, extra)
                     tf_runs[t].append(r)
+                    save(out, meta, cases, partial={"n": n, "tangentflow": tf_runs, "ott": ott_runs})
                     tm = r["timings"]
                     print(f"#   tangentflow {t}: {r['wall_s']:.3f} s (solve {tm.get('solve_s', 0):.3f}, "
                           f"cost {tm.get('cost_s', 0):.3f}, run {tm.get('total_s', 0):.3f}), "
@@ -323,6 +337,7 @@ def main(argv=None):
             if run_ott and len(ott_runs) < oreps:
                 r = ott_run(args, n, work)
                 ott_runs.append(r)
+                save(out, meta, cases, partial={"n": n, "tangentflow": tf_runs, "ott": ott_runs})
                 print(f"#   ott-jax: {r['wall_s']:.2f} s ({r['results']['split_s']}), {r['results']['iterations']} it, "
                       f"other load {r['other_load_cores']:.2f}", flush=True)
         case = {"n": n, "points": n * n, "tangentflow": {}}
@@ -374,11 +389,7 @@ def main(argv=None):
                   f"[{s['min_s']:.3f}, {s['max_s']:.3f}]; split {s['split_median_s']}; numpy check {s['numpy_check']}",
                   flush=True)
         cases.append(case)
-
-    out = args.json or os.path.join(HERE, "..", "Benchmarks", "results", f"sinkhorn-grid-{_dt.date.today().isoformat()}.json")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, "w") as fh:
-        json.dump({"meta": meta, "cases": cases}, fh, indent=2)
+        save(out, meta, cases, partial=None)
     print(f"# wrote {out}")
     return 0
 
