@@ -31,8 +31,9 @@ fork to exit (wall clock):
   of both L1 marginal errors and <P, C> from the potentials each tool wrote.
 
 The tools are interleaved (tangentflow, ott, tangentflow, ott, ...) so that a disturbance of the shared machine
-hits both; per run the script records the CPU other processes used meanwhile (other_load_cores). Medians and
-min-max over the runs. ott at 256^2 takes minutes a run: --ott-reps takes one count per size. Sizes where
+hits both; per run the script records the CPU other processes used meanwhile (other_load_cores) and the child's
+own CPU time (user + system, cpu_s: less sensitive to a loaded machine than wall time, reported beside it).
+Medians and min-max over the runs. ott at 256^2 takes minutes a run: --ott-reps takes one count per size. Sizes where
 --ott-max-s says a run would be too long (estimated from the n^3 x iterations scaling of the previous size) are
 run for tangentflow alone and say so.
 """
@@ -178,23 +179,21 @@ def make_reference(out_dir, n=64):
 # --------------------------------------------------------------------------- driver
 
 def run_process(cmd, env=None):
+    """Run cmd to exit; returns (completed process, wall s, other processes' average cores, the child's CPU s)."""
     b0, c0, w0 = TB.busy_cpu_s(), TB.own_cpu_s(), time.perf_counter()
+    child0 = TB_children_cpu()
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - w0
     # own_cpu_s counts this process; the child's CPU is in busy too: subtract it via RUSAGE_CHILDREN deltas.
-    child = TB_children_cpu()
-    other = max(0.0, ((TB.busy_cpu_s() - b0) - (TB.own_cpu_s() - c0) - (child - run_process.last_child)) / wall)
-    run_process.last_child = child
-    return p, wall, other
+    cpu = TB_children_cpu() - child0
+    other = max(0.0, ((TB.busy_cpu_s() - b0) - (TB.own_cpu_s() - c0) - cpu) / wall)
+    return p, wall, other, cpu
 
 
 def TB_children_cpu():
     import resource
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
-
-
-run_process.last_child = 0.0
 
 
 def tf_run(args, n, work, label, extra):
@@ -205,30 +204,32 @@ def tf_run(args, n, work, label, extra):
     extra = [x for x in extra if not x.startswith(("bin=", "maxn="))]
     cmd = [binary, "ot", "sinkhorn-grid", "--n", str(n), "--a", os.path.join(work, "a.npy"), "--b",
            os.path.join(work, "b.npy"), "--reg", f"{REG:g}", "--tol", f"{TOL:g}", "-o", out, "--json", "--quiet"] + extra
-    p, wall, other = run_process(cmd)
+    p, wall, other, cpu = run_process(cmd)
     if p.returncode != 0:
         raise SystemExit(f"tangentflow failed ({p.returncode}): {p.stderr[-2000:]}")
     d = json.loads(p.stdout)
     r = d["results"]
     if not (r["error_a"] <= TOL and r["error_b"] <= TOL):
         raise SystemExit(f"tangentflow printed marginal errors above {TOL:g}: {r}")
-    return {"wall_s": wall, "other_load_cores": other, "results": r, "timings": d["timings"], "out": out}
+    return {"wall_s": wall, "cpu_s": cpu, "other_load_cores": other, "results": r, "timings": d["timings"], "out": out}
 
 
 def ott_run(args, n, work):
     cmd = [args.python, os.path.abspath(__file__), "--ott-worker", str(n), work]
-    p, wall, other = run_process(cmd)
+    p, wall, other, cpu = run_process(cmd)
     if p.returncode != 0:
         raise SystemExit(f"ott worker failed ({p.returncode}): {p.stderr[-3000:]}")
     r = json.loads(p.stdout.strip().splitlines()[-1])
     if not r["converged"]:
         raise SystemExit(f"ott did not converge: {r}")
-    return {"wall_s": wall, "other_load_cores": other, "results": r, "out": os.path.join(work, "ott-out")}
+    return {"wall_s": wall, "cpu_s": cpu, "other_load_cores": other, "results": r, "out": os.path.join(work, "ott-out")}
 
 
 def summary(runs):
     w = [r["wall_s"] for r in runs]
+    c = [r["cpu_s"] for r in runs]
     return {"median_s": statistics.median(w), "min_s": min(w), "max_s": max(w), "reps": len(w), "times_s": w,
+            "cpu_median_s": statistics.median(c), "cpu_min_s": min(c), "cpu_max_s": max(c), "cpu_s": c,
             "other_load_cores": [r["other_load_cores"] for r in runs]}
 
 
@@ -331,14 +332,14 @@ def main(argv=None):
                     tf_runs[t].append(r)
                     save(out, meta, cases, partial={"n": n, "tangentflow": tf_runs, "ott": ott_runs})
                     tm = r["timings"]
-                    print(f"#   tangentflow {t}: {r['wall_s']:.3f} s (solve {tm.get('solve_s', 0):.3f}, "
+                    print(f"#   tangentflow {t}: {r['wall_s']:.3f} s (cpu {r['cpu_s']:.2f} s; solve {tm.get('solve_s', 0):.3f}, "
                           f"cost {tm.get('cost_s', 0):.3f}, run {tm.get('total_s', 0):.3f}), "
                           f"{r['results']['iterations']} it, other load {r['other_load_cores']:.2f}", flush=True)
             if run_ott and len(ott_runs) < oreps:
                 r = ott_run(args, n, work)
                 ott_runs.append(r)
                 save(out, meta, cases, partial={"n": n, "tangentflow": tf_runs, "ott": ott_runs})
-                print(f"#   ott-jax: {r['wall_s']:.2f} s ({r['results']['split_s']}), {r['results']['iterations']} it, "
+                print(f"#   ott-jax: {r['wall_s']:.2f} s (cpu {r['cpu_s']:.1f} s; {r['results']['split_s']}), {r['results']['iterations']} it, "
                       f"other load {r['other_load_cores']:.2f}", flush=True)
         case = {"n": n, "points": n * n, "tangentflow": {}}
         for t, runs in tf_runs.items():
@@ -373,6 +374,7 @@ def main(argv=None):
             case["speedup_median"] = s["median_s"] / base["median_s"]
             case["speedup_min_over_max"] = s["min_s"] / base["max_s"]
             case["speedup_max_over_min"] = s["max_s"] / base["min_s"]
+            case["cpu_speedup_median"] = s["cpu_median_s"] / base["cpu_median_s"]
             case["cost_rel_diff_tf_vs_ott"] = abs(base["results"]["cost"] - s["results"]["cost"]) / s["results"]["cost"]
             case["reg_ot_cost_rel_diff_tf_vs_ott"] = (abs(base["results"]["reg_ot_cost"] - s["results"]["reg_ot_cost"])
                                                       / abs(s["results"]["reg_ot_cost"]))
