@@ -317,7 +317,8 @@ def main(argv=None):
             est = ps * (n / pn) ** 3 * 2.0  # n^3 work per iteration, and about twice the iterations (see notes)
         run_ott = oreps > 0 and (est is None or est <= args.ott_max_s)
         print(f"\n-- n = {n} ({n * n} points): tangentflow x{args.tf_reps} (threads {threads})"
-              + (f", ott x{oreps}" if run_ott else f", ott skipped (estimated {est:.0f} s a run > {args.ott_max_s:.0f} s)"),
+              + (f", ott x{oreps}" if run_ott else ", ott not run (--ott-reps 0)" if oreps == 0
+                 else f", ott skipped (estimated {est:.0f} s a run > {args.ott_max_s:.0f} s)"),
               flush=True)
         tf_runs = {label: [] for label, _ in variants}
         ott_runs = []
