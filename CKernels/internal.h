@@ -33,6 +33,10 @@ void *ck_scratch_alloc(size_t bytes);
 void ck_scratch_free(void *p);
 void ck_scratch_enable(void);
 
+/* grid_kernel.c: out_k = log Σ_l exp(w_l − C_kl/ε)·c_axis(k, l), where c_1(k, l) = ½(x1[i] − x1[i'])² and
+ * c_2(k, l) = ½(x2[j] − x2[j'])² (axis 1 or 2), or the plain kernel application (axis 0); same exactness. */
+int ck_grid_kernel_log_apply_weighted(ck_grid_kernel *k, int axis, const double *w, double *out);
+
 /* Largest dimension BLAS/LAPACK (32-bit integers) accept. */
 #define CK_MAX_DIM ((size_t)INT_MAX)
 

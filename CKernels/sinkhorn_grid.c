@@ -178,69 +178,55 @@ done:
     return status;
 }
 
-/* Σ_kl P_kl C_kl and Σ_kl P_kl, dense over the n⁴ pairs (vectorised exp), for the reported transport cost. */
-typedef struct {
-    size_t n1, n2;
-    const double *x1, *x2, *f, *g;
-    double reg;
-    double *cost_parts, *mass_parts;
-} cost_ctx;
-
-static void cost_body(size_t begin, size_t end, void *vctx) {
-    cost_ctx *c = vctx;
-    size_t nn = c->n1 * c->n2;
-    double *arg = malloc(2 * nn * sizeof(double));
-    if (!arg) {
-        for (size_t k = begin; k < end; k++) c->cost_parts[k] = NAN;
-        return;
+/* Σ_k exp(z_k) over the k with f_k ≠ −∞, max-shifted (exact when the total is representable). */
+static double sum_exp(size_t nn, const double *f, double eps, const double *lse, double *tmp) {
+    double mx = -INFINITY;
+    for (size_t t = 0; t < nn; t++) {
+        double z = f[t] == -INFINITY ? -INFINITY : f[t] / eps + lse[t];
+        tmp[t] = z;
+        if (z > mx) mx = z;
     }
-    double *cst = arg + nn;
-    for (size_t k = begin; k < end; k++) {
-        size_t i = k / c->n2, j = k % c->n2;
-        double sc = 0, sm = 0;
-        if (c->f[k] != -INFINITY) {
-            for (size_t p = 0; p < c->n1; p++) {
-                double d1 = c->x1[i] - c->x1[p];
-                for (size_t q = 0; q < c->n2; q++) {
-                    double d2 = c->x2[j] - c->x2[q];
-                    double cc = 0.5 * (d1 * d1 + d2 * d2);
-                    size_t l = p * c->n2 + q;
-                    cst[l] = cc;
-                    arg[l] = (c->f[k] + c->g[l] - cc) / c->reg;
-                    if (arg[l] < -745) arg[l] = -745;
-                }
-            }
-            ck_vexp(nn, arg, arg);
-            for (size_t l = 0; l < nn; l++) {
-                sc += arg[l] * cst[l];
-                sm += arg[l];
-            }
-        }
-        c->cost_parts[k] = sc;
-        c->mass_parts[k] = sm;
-    }
-    free(arg);
+    if (mx == -INFINITY) return 0;
+    if (!isfinite(mx)) return mx; /* NaN or +∞ passes through */
+    for (size_t t = 0; t < nn; t++) tmp[t] -= mx;
+    ck_vexp(nn, tmp, tmp);
+    double s = 0;
+    for (size_t t = 0; t < nn; t++) s += tmp[t];
+    return exp(mx) * s;
 }
 
+/* ⟨P, C⟩ and Σ P in O(n³): C = c_1 ⊕ c_2 is separable, so with w = g/ε
+ *     Σ_kl P_kl = Σ_k exp(f_k/ε + log Σ_l exp(w_l − C_kl/ε)),
+ *     Σ_kl P_kl c_a(k, l) = Σ_k exp(f_k/ε + log Σ_l exp(w_l − C_kl/ε)·c_a(k, l))   (a = 1, 2),
+ * each inner term one (cost-weighted) log-domain kernel application of grid_kernel.c, and ⟨P, C⟩ the sum of the
+ * two axes' terms. nthreads is unused: the work is in the dgemm passes, which use the BLAS threads. */
 int ck_sinkhorn_grid_cost(size_t n1, size_t n2, const double *x1, const double *x2, double reg, const double *f,
                           const double *g, double *cost, double *mass, int nthreads) {
+    (void)nthreads;
     if (!x1 || !x2 || !f || !g || !cost) return CK_EARG;
     if (n1 == 0 || n2 == 0) return CK_EDIM;
-    if (!(reg > 0)) return CK_EARG;
+    if (!(reg > 0) || !isfinite(reg)) return CK_EARG;
     size_t nn = n1 * n2;
-    double *parts = malloc(2 * nn * sizeof(double));
-    if (!parts) return CK_ENOMEM;
-    cost_ctx c = {n1, n2, x1, x2, f, g, reg, parts, parts + nn};
-    int st = ck_parallel_for(nn, 16, nthreads, cost_body, &c);
-    double sc = 0, sm = 0;
-    for (size_t k = 0; k < nn; k++) {
-        sc += parts[k];
-        sm += parts[nn + k];
-    }
-    free(parts);
+    for (size_t t = 0; t < nn; t++)
+        if (isnan(f[t]) || isnan(g[t]) || f[t] == INFINITY || g[t] == INFINITY) return CK_EARG;
+    ck_grid_kernel *kernel = NULL;
+    int st = ck_grid_kernel_create(n1, n2, x1, x2, reg, &kernel);
     if (st != CK_OK) return st;
-    if (isnan(sc)) return CK_ENOMEM;
-    *cost = sc;
-    if (mass) *mass = sm;
+    double *w = malloc(3 * nn * sizeof(double));
+    if (!w) {
+        ck_grid_kernel_free(kernel);
+        return CK_ENOMEM;
+    }
+    double *lse = w + nn, *tmp = w + 2 * nn, parts[3] = {0, 0, 0};
+    for (size_t t = 0; t < nn; t++) w[t] = g[t] / reg;
+    for (int axis = 0; axis <= 2 && st == CK_OK; axis++) {
+        st = ck_grid_kernel_log_apply_weighted(kernel, axis, w, lse);
+        if (st == CK_OK) parts[axis] = sum_exp(nn, f, reg, lse, tmp);
+    }
+    free(w);
+    ck_grid_kernel_free(kernel);
+    if (st != CK_OK) return st;
+    *cost = parts[1] + parts[2];
+    if (mass) *mass = parts[0];
     return CK_OK;
 }

@@ -363,7 +363,9 @@ typedef struct {
 int ck_sinkhorn_grid(size_t n1, size_t n2, const double *x1, const double *x2, const double *a, const double *b,
                      const ck_sinkhorn_options *opt, double *f, double *g, ck_sinkhorn_report *rep);
 
-/* ⟨P, C⟩ and Σ P for the plan of (f, g), summed densely over the (n1·n2)² pairs. */
+/* ⟨P, C⟩ and Σ P for the plan of (f, g) in O(n1·n2·(n1 + n2)): C is separable, so both are sums over k of
+ * exp(f_k/ε + a (cost-weighted) log-domain kernel application to g/ε) (grid_kernel.c), log-stable. nthreads is
+ * unused (the dgemm passes run on the BLAS threads; kept for ABI stability). */
 int ck_sinkhorn_grid_cost(size_t n1, size_t n2, const double *x1, const double *x2, double reg, const double *f,
                           const double *g, double *cost, double *mass, int nthreads);
 

@@ -22,7 +22,8 @@ extension CBackend {
             exactFallbacks: report.exact_fallbacks)
     }
 
-    /// `⟨P, C⟩` and `Σ P` with vectorised exponentials (`ck_sinkhorn_grid_cost`), see
+    /// `⟨P, C⟩` and `Σ P` by three separable log-domain kernel applications, two of them cost-weighted
+    /// (`ck_sinkhorn_grid_cost`: dgemm passes with exact fallbacks), see
     /// `Kernels.gridTransportCost(grid:f:g:regularization:)`.
     public func gridTransportCost(grid: RegularGrid2D, f: [Double], g: [Double], regularization: Double) throws
         -> (cost: Double, mass: Double)

@@ -71,7 +71,10 @@ public protocol Kernels: Sendable {
     func gridSinkhorn(grid: RegularGrid2D, a: [Double], b: [Double], options: SinkhornOptions) throws -> SinkhornResult
 
     /// The transport cost `⟨P, C⟩ = Σ_kl P_kl C_kl` and mass `Σ_kl P_kl` of the plan `P_kl = exp((f_k + g_l − C_kl)/ε)`
-    /// of the potentials `(f, g)` on `grid`, summed over all `(n1·n2)²` pairs. Entries of `f`, `g` may be `−∞`.
+    /// of the potentials `(f, g)` on `grid`. `C = c_1 ⊕ c_2` is separable, so both are sums over `k` of
+    /// `exp(f_k/ε + log Σ_l exp((g_l − C_kl)/ε)·w(k, l))` with `w = 1` (mass) or `w = c_a` (the cost of axis `a`), each
+    /// inner log-sum-exp one (cost-weighted) separable kernel application: `O(n1·n2·(n1 + n2))`, log-stable.
+    /// Entries of `f`, `g` may be `−∞`.
     func gridTransportCost(grid: RegularGrid2D, f: [Double], g: [Double], regularization: Double) throws
         -> (cost: Double, mass: Double)
 

@@ -10,7 +10,8 @@ extension SwiftBackend {
         return try SwiftGridSinkhorn.solve(grid: grid, a: a, b: b, options: options)
     }
 
-    /// `⟨P, C⟩` and `Σ P` by a plain loop over all pairs, see `Kernels.gridTransportCost(grid:f:g:regularization:)`.
+    /// `⟨P, C⟩` and `Σ P` by three separable direct log-sum-exp kernel applications (`SwiftGridSinkhorn`), see
+    /// `Kernels.gridTransportCost(grid:f:g:regularization:)`.
     public func gridTransportCost(grid: RegularGrid2D, f: [Double], g: [Double], regularization: Double) throws
         -> (cost: Double, mass: Double)
     {

@@ -23,30 +23,40 @@ enum SwiftGridSinkhorn {
             column = [Double](repeating: 0, count: n1)
         }
 
-        /// `log Σ_t exp(v_t − c_t/ε)`, max-shifted.
+        /// `log Σ_t exp(v_t + λ_t)` (`λ_t` the log of a kernel factor), max-shifted.
         @inline(__always)
-        static func lse(_ count: Int, _ v: (Int) -> Double, _ c: (Int) -> Double, _ eps: Double) -> Double {
+        static func lse(_ count: Int, _ v: (Int) -> Double, _ logK: (Int) -> Double) -> Double {
             var m = -Double.infinity
-            for t in 0..<count { m = Swift.max(m, v(t) - c(t) / eps) }
+            for t in 0..<count { m = Swift.max(m, v(t) + logK(t)) }
             if m == -.infinity { return -.infinity }
             var s = 0.0
-            for t in 0..<count { s += Foundation.exp(v(t) - c(t) / eps - m) }
+            for t in 0..<count { s += Foundation.exp(v(t) + logK(t) - m) }
             return m + Foundation.log(s)
         }
 
-        mutating func apply(_ w: [Double], into out: inout [Double]) {
+        /// `log(c·e^{−c/ε}) = log c − c/ε` (`−∞` where `c = 0`) or `−c/ε`: the log of one axis factor.
+        @inline(__always)
+        static func logFactor(_ c: Double, _ eps: Double, weighted: Bool) -> Double {
+            weighted ? (c > 0 ? Foundation.log(c) - c / eps : -.infinity) : -c / eps
+        }
+
+        /// `out_k = log Σ_l exp(w_l − C_kl/ε)`, or with `weightedAxis` 1 or 2 the cost-weighted
+        /// `log Σ_l exp(w_l − C_kl/ε)·c_axis(k, l)` (`c_1 = ½(x1_i − x1_i')²`, `c_2 = ½(x2_j − x2_j')²`): the factor
+        /// of that axis is `c·e^{−c/ε}` instead of `e^{−c/ε}`, as in `CKernels/grid_kernel.c`.
+        mutating func apply(_ w: [Double], into out: inout [Double], weightedAxis: Int = 0) {
             let eps = self.eps, n1 = self.n1, n2 = self.n2
+            let weight1 = weightedAxis == 1, weight2 = weightedAxis == 2
             // pass 1: over j' for every (i', j)
             for i in 0..<n1 {
                 for j in 0..<n2 {
-                    l[i * n2 + j] = LogKernel.lse(n2, { w[i * n2 + $0] }, { self.c2[$0 + j * n2] }, eps)
+                    l[i * n2 + j] = LogKernel.lse(n2, { w[i * n2 + $0] }, { LogKernel.logFactor(self.c2[$0 + j * n2], eps, weighted: weight2) })
                 }
             }
             // pass 2: over i' for every (i, j)
             for j in 0..<n2 {
                 for p in 0..<n1 { column[p] = l[p * n2 + j] }
                 for i in 0..<n1 {
-                    out[i * n2 + j] = LogKernel.lse(n1, { self.column[$0] }, { self.c1[$0 + i * n1] }, eps)
+                    out[i * n2 + j] = LogKernel.lse(n1, { self.column[$0] }, { LogKernel.logFactor(self.c1[$0 + i * n1], eps, weighted: weight1) })
                 }
             }
         }
@@ -134,16 +144,22 @@ enum SwiftGridSinkhorn {
             overRelaxation: omega, exactFallbacks: 0)
     }
 
+    /// `⟨P, C⟩` and `Σ P` of the plan of `(f, g)` in `O(n1·n2·(n1 + n2))`: `C = c_1 ⊕ c_2` is separable, so
+    /// `Σ_kl P_kl c_a(k, l) = Σ_k exp(f_k/ε + log Σ_l exp(g_l/ε − C_kl/ε)·c_a(k, l))` by a cost-weighted kernel
+    /// application per axis, and the mass by a plain one (the twin of `ck_sinkhorn_grid_cost`).
     static func transportCost(grid: RegularGrid2D, f: [Double], g: [Double], regularization: Double) -> (cost: Double, mass: Double) {
-        var cost = 0.0, mass = 0.0
-        for k in 0..<grid.count where f[k] != -.infinity {
-            for l in 0..<grid.count {
-                let c = grid.cost(k, l)
-                let p = Foundation.exp(Swift.max((f[k] + g[l] - c) / regularization, -745))
-                cost += p * c
-                mass += p
-            }
+        let nn = grid.count
+        var kernel = LogKernel(grid: grid, eps: regularization)
+        let w = g.map { $0 / regularization }
+        var lse = [Double](repeating: 0, count: nn)
+        var parts = [0.0, 0.0, 0.0]
+        for axis in 0...2 {
+            kernel.apply(w, into: &lse, weightedAxis: axis)
+            let z = (0..<nn).map { f[$0] == -.infinity ? -Double.infinity : f[$0] / regularization + lse[$0] }
+            let m = z.max() ?? -.infinity
+            guard m.isFinite else { parts[axis] = m == -.infinity ? 0 : m; continue }
+            parts[axis] = Foundation.exp(m) * z.reduce(0) { $0 + Foundation.exp($1 - m) }
         }
-        return (cost, mass)
+        return (parts[1] + parts[2], parts[0])
     }
 }
