@@ -89,7 +89,8 @@ public enum BuresWasserstein {
             operation: op, reason: "\(name) is numerically singular relative to A: λ_min(A^{1/2} \(name) A^{1/2}) = \(lmin) (λ_max = \(lmax))")
     }
 
-    /// The squared distance `d(A, B)² = tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2}` (clamped at 0 against rounding).
+    /// The squared distance `d(A, B)² = tr A + tr B − 2 tr (A^{1/2} B A^{1/2})^{1/2} = min_R ‖A^{1/2} − B^{1/2}R‖²_F`,
+    /// evaluated in the second form at the polar factor `R` (no cancellation when `A ≈ B`).
     /// - Throws: `.invalidArgument` if `A` or `B` is not SPD.
     public static func squaredDistance(_ a: Matrix, _ b: Matrix, backend: KernelBackend = .c) throws -> Double {
         try BuresWassersteinGeodesic(from: a, to: b, backend: backend).squaredDistance

@@ -41,7 +41,15 @@ public struct BuresWassersteinGeodesic: Sendable {
         end = symB
         transport = t
         ta = try DenseOps.mul(k, t, sym)
-        squaredDistance = Swift.max(0, DenseOps.trace(sym) + DenseOps.trace(symB) - 2 * cRootValues.reduce(0, +))
+        // d(A, B) = min_R ‖A^{1/2} − B^{1/2}R‖_F, attained at the polar factor R = UVᵀ of B^{1/2}A^{1/2} = UΣVᵀ. Summing
+        // the difference avoids tr A + tr B − 2 tr C^{1/2}, which cancels to √(ε·κ)·‖A‖ when A ≈ B (the square
+        // roots of C = A^{1/2}BA^{1/2}'s eigenvalues carry an error ε·λ_max(C)/√λ_min(C)).
+        let sb = try SymmetricSpectrum(of: symB, backend: backend)
+        let bHalf = try sb.applying(sb.values.map { Swift.max($0, 0).squareRoot() })
+        let polar = try k.svd(try DenseOps.mul(k, bHalf, aHalf))
+        let r = try DenseOps.mul(k, polar.u, polar.vt)
+        let gap = DenseOps.sub(aHalf, try DenseOps.mul(k, bHalf, r))
+        squaredDistance = DenseOps.inner(gap, gap)
     }
 
     /// `d(A, B)`, the geodesic's length.

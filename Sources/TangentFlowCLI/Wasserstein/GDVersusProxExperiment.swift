@@ -54,8 +54,10 @@ func runGDVersusProx(output: String, data: (inputs: Matrix, targets: [Double]), 
     }
     let eta = 0.5 / problem.gradientLipschitzBound
     let proxStep = Double(m) * gamma
-    let gd = try problem.gradientDescent(from: w0, step: eta, steps: stepCount(time / eta, limit: 1e6, "gd-vs-prox", "gradient descent to --time"))
+    // Both caps are checked before any work, so a refused run prints its error and nothing else.
+    let gdSteps = try stepCount(time / eta, limit: 1e6, "gd-vs-prox", "gradient descent to --time")
     let proxSteps = max(1, try stepCount(time / proxStep, limit: 1e4, "gd-vs-prox", "T/(mγ): the proximal flow to --time"))
+    let gd = try problem.gradientDescent(from: w0, step: eta, steps: gdSteps)
     let frobenius = try problem.proximalPoint(from: w0, distance: .frobenius, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
     let wasserstein = try problem.proximalPoint(from: w0, distance: .wasserstein, gamma: gamma, steps: proxSteps, tolerance: tolerance, maxInnerIterations: 20_000)
 
