@@ -104,3 +104,25 @@ import Testing
         #expect(throws: TangentFlowError.self) { try PolarFactorCurve(from: c, to: DLN.mul(Self.rotation(0.5), d), depth: depth) }
     }
 }
+
+/// The geodesic-vs-flow comparison against closed forms: endpoints with shared singular vectors keep the flow in
+/// the shared frame, where the metric in the coordinates u_i = σ_i^{1/N} is N·(Euclidean) (from (2.9)), so the
+/// flow's length is √N Σ_k |u_{k+1} − u_k| and the geodesic's √N |u(T) − u(0)| — independent of A_{N,W}⁻¹.
+@Suite struct GeodesicVersusFlowTests {
+    @Test func sharedFrameLengthsMatchTheFlatCoordinates() throws {
+        let depth = 2
+        let u = DLN.orthogonal(3, seed: 61), v = DLN.orthogonal(3, seed: 62)
+        let w0 = DLN.compose(u, [0.5, 0.8, 1.2], v), y = DLN.compose(u, [2.0, 0.4, 1.5], v)
+        let c = try GeodesicVersusFlow.compare(from: w0, target: y, depth: depth, time: 2, flowPoints: 801, fractions: 11)
+        #expect(c.geodesicMethod == .explicit)
+        let flow = try solveEndToEndFlow(from: w0, energy: .squaredLoss(target: y), depth: depth, time: 2, points: 801)
+        let coords = try flow.points.map { try DenseOps.project(DLN.c, u, $0, v) }.map { m in (0..<3).map { pow(m[$0, $0], 1 / Double(depth)) } }
+        var flat = 0.0
+        for k in 0..<(coords.count - 1) { flat += scaledNorm(zip(coords[k + 1], coords[k]).map { $0 - $1 }) }
+        flat *= Double(depth).squareRoot()
+        let chord = Double(depth).squareRoot() * scaledNorm(zip(coords.last!, coords[0]).map { $0 - $1 })
+        #expect(Swift.abs(c.flowLength - flat) <= 1e-5 * flat, "\(c.flowLength) vs \(flat)")
+        #expect(Swift.abs(c.geodesicLength - chord) <= 1e-10 * chord)
+        #expect(c.ratio > 1.001, "the singular values move at different rates: ratio \(c.ratio)")
+    }
+}
