@@ -208,6 +208,11 @@ BASE = {
     "dln-shoot": ["dln", "geodesic", "--a", "S1.npy", "--b", "S2.npy", "--method", "shooting", "--points", "5",
                   "-o", "out.npy"],
     "dln-sv": ["dln", "singular-values", "--points", "11", "-o", "outdir"],
+    "dln-metric": ["dln", "metric", "--w", "S1.npy", "--x", "G1.npy", "--depth", "3"],
+    "dln-distance": ["dln", "distance", "--a", "G1.npy", "--b", "G2.npy", "--depth", "3"],
+    "dln-flow": ["dln", "flow", "--end-to-end", "--w", "G1.npy", "--target", "S2.npy", "--points", "5", "-o", "out.npy"],
+    "dln-flow-up": ["dln", "flow", "--upstairs", "--w", "G1.npy", "--target", "S2.npy", "--points", "5", "-o", "out.npy"],
+    "dln-gvf": ["dln", "geodesic-vs-flow", "--depths", "1,2", "--time", "2", "--fractions", "5", "-o", "outdir"],
     "bw": ["bw", "geodesic", "--a", "S1.npy", "--b", "S2.npy", "--points", "5", "-o", "out.npy"],
     "bw-lyapunov": ["bw", "lyapunov", "--a", "S1.npy", "--x", "S2.npy", "-o", "out.npy"],
     "bw-mean": ["bw", "mean", "--a", "S1.npy", "--b", "S2.npy", "-o", "out.npy"],
@@ -227,12 +232,15 @@ BASE = {
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
     "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
-NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own"}
-FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init"]
-DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum"]
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
+                "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf"}
+FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
+               "dln-flow-up"]
+DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
-                 ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"],
+                 ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
+                 ["dln", "distance"], ["dln", "flow"], ["dln", "geodesic-vs-flow"],
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
                  ["experiment", "learning-rate"]]
@@ -688,6 +696,18 @@ def lies_cases():
                                                          "shooting", "-o", "out.npy"], DATA,
              setup=write_fixture_variant("Sneg.npy", [-v for v in FIXTURES["S1.npy"][0]], (3, 3)),
              note="det A > 0 > det B (3×3, negated): no geodesic"),
+        Case("4-lies", "lies/dln-flow/max-steps-3", BASE["dln-flow"] + ["--max-steps", "3"], STOPPED, new=True,
+             note="the step cap stops the solve before T: exit 75, never 0"),
+        Case("4-lies", "lies/dln-flow/upstairs-and-end-to-end", BASE["dln-flow"] + ["--upstairs"], USAGE, new=True,
+             mention=["--upstairs"]),
+        Case("4-lies", "lies/dln-flow/factors-without-upstairs", BASE["dln-flow"] + ["--factors", "S1.npy"], USAGE, new=True,
+             mention=["--factors"]),
+        Case("4-lies", "lies/dln-flow/long-time-capped", opt("dln-flow", "--time", "1000000", BASE["dln-flow"] + ["--depth", "5", "--max-steps", "2000"]),
+             {0, STOPPED}, new=True, timeout=60, note="a long flow converges (0) or is capped (75), never a wrong 0"),
+        Case("4-lies", "lies/dln-gvf/depths-bogus", opt("dln-gvf", "--depths", "1,,2"), USAGE, new=True, mention=["--depths"]),
+        Case("4-lies", "lies/dln-gvf/depths-too-deep", opt("dln-gvf", "--depths", "65"), USAGE, new=True, mention=["--depths"]),
+        Case("4-lies", "lies/dln-distance/explicit-general", BASE["dln-distance"][:2] + ["--a", "S1.npy", "--b", "S2.npy", "--method", "explicit"],
+             DATA, new=True, mention=["share singular vectors"]),
         Case("4-lies", "lies/init-scale/large-1e200", opt("init-scale", "--large", "1e200"), {0, USAGE, DATA, STOPPED},
              note="overflow: exit 0 only if every number written is finite", **t),
         Case("4-lies", "lies/gd-vs-prox/weight-decay-negative", opt("gd-vs-prox", "--weight-decay", "-1"),
@@ -741,6 +761,7 @@ def _failing_variants(cmd):
         "pinv": ("--rtol", "nan"), "gram": ("--panel-columns", "0"), "jacobian": ("--widths", "3,0,2"),
         "ntk": ("--widths", "3,0,2"), "ot-assign": ("--backend", "bogus"), "dln-geodesic": ("--points", "-1"),
         "bw": ("--points", "0"), "bw-lyapunov": ("--a", ""), "bw-mean": ("--bogus", "1"), "init": ("--widths", "3,0,2"), "sinkhorn": ("--n", "-4"), "dln-sv": ("--points", "0"),
+        "dln-flow": ("--points", "1"), "dln-flow-up": ("--time", "0"), "dln-gvf": ("--depths", "0"),
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
     }[cmd]
@@ -748,7 +769,8 @@ def _failing_variants(cmd):
     data_file = {
         "pinv": ("A.npy", None), "gram": ("D.npy", None), "jacobian": ("--x", "X.npy"), "ntk": ("--x", "X.npy"),
         "ot-assign": ("--x", "P.npy"), "dln-geodesic": ("--a", "G1.npy"), "bw": ("--a", "S1.npy"),
-        "bw-lyapunov": ("--x", "S2.npy"), "bw-mean": ("--b", "S2.npy"),
+        "bw-lyapunov": ("--x", "S2.npy"), "bw-mean": ("--b", "S2.npy"), "dln-flow": ("--w", "G1.npy"), "dln-flow-up": ("--target", "S2.npy"),
+        "dln-gvf": None,
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
     }[cmd]
@@ -1021,6 +1043,8 @@ FILE_OPTIONS = [
     ("dln-geodesic", "--a", "G1.npy"), ("dln-geodesic", "--b", "G2.npy"),
     ("bw", "--a", "S1.npy"), ("bw", "--b", "S2.npy"),
     ("bw-lyapunov", "--a", "S1.npy"), ("bw-lyapunov", "--x", "S2.npy"), ("bw-mean", "--a", "S1.npy"), ("bw-mean", "--b", "S2.npy"),
+    ("dln-metric", "--w", "S1.npy"), ("dln-metric", "--x", "G1.npy"), ("dln-distance", "--a", "G1.npy"), ("dln-distance", "--b", "G2.npy"),
+    ("dln-flow", "--w", "G1.npy"), ("dln-flow", "--target", "S2.npy"),
     ("flow-xy", "--theta", "theta.npy"), ("flow-xy", "--x", "X.npy"), ("flow-xy", "--y", "Y.npy"),
     ("gd-vs-prox-own", "--x", "Xw.npy"), ("gd-vs-prox-own", "--y", "Yw.npy"), ("gd-vs-prox-own", "--theta", "Ww.npy"),
     ("gd-vs-prox-own", "--signs", "Sw.npy"), ("init-scale-own", "--theta", "Ww.npy"), ("jko-own", "--x", "Xw.npy"),
@@ -1189,6 +1213,15 @@ def input_cases():
         ("dln/a-not-square", opt("dln-geodesic", "--a", "A34.npy"), write_fixture_variant("A34.npy", npy.matrix_values(3, 4, 3), (3, 4))),
         ("dln/a-singular", opt("dln-geodesic", "--a", "Asing.npy"), write_fixture_variant("Asing.npy", npy.diag_matrix([1, 0, 3.0]), (3, 3))),
         ("dln-shoot/a-singular", opt("dln-shoot", "--a", "Asing.npy"), write_fixture_variant("Asing.npy", npy.diag_matrix([1, 0, 3.0]), (3, 3))),
+        ("dln-metric/w-singular", opt("dln-metric", "--w", "Asing.npy"), write_fixture_variant("Asing.npy", npy.diag_matrix([1, 0, 3.0]), (3, 3))),
+        ("dln-metric/x-different-size", opt("dln-metric", "--x", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),
+        ("dln-metric/w-not-square", opt("dln-metric", "--w", "A34.npy"), write_fixture_variant("A34.npy", npy.matrix_values(3, 4, 3), (3, 4))),
+        ("dln-distance/b-singular", opt("dln-distance", "--b", "Asing.npy"), write_fixture_variant("Asing.npy", npy.diag_matrix([1, 0, 3.0]), (3, 3))),
+        ("dln-distance/opposite-det", opt("dln-distance", "--b", "Aneg.npy"), write_fixture_variant("Aneg.npy", npy.diag_matrix([1, -1, 2.0]), (3, 3))),
+        ("dln-distance/a-b-different-sizes", opt("dln-distance", "--b", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),
+        ("dln-flow/target-different-size", opt("dln-flow", "--target", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),
+        ("dln-flow-up/factors-wrong-size", ["dln", "flow", "--upstairs", "--factors", "A34.npy", "--target", "S2.npy", "-o", "out.npy"],
+         write_fixture_variant("A34.npy", npy.matrix_values(3, 4, 3), (3, 4))),
         ("bw/a-not-symmetric", opt("bw", "--a", "Ansym.npy"), write_fixture_variant("Ansym.npy", [2, 1, 0, 0, 2, 0, 0, 0, 2.0], (3, 3))),
         ("bw/a-not-positive-definite", opt("bw", "--a", "Aneg.npy"), write_fixture_variant("Aneg.npy", npy.diag_matrix([1, -1, 2.0]), (3, 3))),
         ("bw/a-b-different-sizes", opt("bw", "--b", "B4.npy"), write_fixture_variant("B4.npy", npy.diag_matrix([1, 2, 3, 4.0]), (4, 4))),

@@ -9,7 +9,7 @@ import TangentFlowReporting
 let dlnCommand = CommandSpec(
     name: "dln",
     abstract: "Deep linear network geometry: geodesics of the metric A_{N,W} on d×d matrices.",
-    subcommands: [dlnGeodesicCommand, dlnSingularValuesCommand],
+    subcommands: [dlnGeodesicCommand, dlnDistanceCommand, dlnMetricCommand, dlnFlowCommand, dlnGeodesicVersusFlowCommand, dlnSingularValuesCommand],
     examples: ["tangentflow dln singular-values -o dln", "tangentflow dln geodesic --a A.npy --b B.npy --depth 4 -o path.npy"])
 
 let pathOptions = [
