@@ -6,6 +6,7 @@ extension TrajectoryDiagnostics {
     public static let columns = [
         "s", "t", "loss", "deviation", "sigma_min", "sigma_max", "rank", "predicted_deviation", "prediction_error",
         "collapse_within", "collapse_means", "logit_sum_drift", "distance_to_minimiser", "feasibility_residual",
+        "integrated_predicted_deviation", "integrated_prediction_error",
     ]
 
     /// One CSV row per point (`nan` where a quantity does not apply to the run).
@@ -15,6 +16,7 @@ extension TrajectoryDiagnostics {
             let row: [Double?] = [
                 p.s, p.t, p.loss, p.deviation, p.sigmaMin, p.sigmaMax, Double(p.rank), p.predictedDeviation, p.predictionError,
                 p.collapseWithin, p.collapseMeans, p.logitSumDrift, p.distanceToMinimiser, p.feasibilityResidual,
+                p.integratedPredictedDeviation, p.integratedPredictionError,
             ]
             try table.append(row.map { $0 ?? .nan })
         }

@@ -34,7 +34,7 @@ public enum FieldChoice: String, CaseIterable, Sendable {
     case standard
     /// `θ' = −D⁺∇ₓC`: outputs follow linear interpolation (Prop. 2.4).
     case adapted
-    /// `θ' = −(α Dᵀ + (1 − α) D⁺)∇ₓC` (the α-interpolated field).
+    /// `θ' = −(α D⁺ + (1 − α) Dᵀ)∇ₓC` (2.31)–(2.32): α = 0 standard, α = 1 adapted.
     case interpolated
     /// The field that follows the prescribed output path `x(s) = (1 − s)x₀ + s y` (3.5), `s ∈ [0, 1]`.
     case prescribed

@@ -17,6 +17,11 @@ public struct TrajectoryPoint: Sendable {
     public var predictedDeviation: Double?
     /// `|δ_simulated − δ_predicted| / |x₀ − y|`.
     public var predictionError: Double?
+    /// Prop. 2.5 deviation integrated with `θ` (`IntegratedRankLossPrediction`, `P_t` at every stage), relative
+    /// to `|x₀ − y|`; `nil` unless that augmented solve produced the run.
+    public var integratedPredictedDeviation: Double? = nil
+    /// `|δ_simulated − δ_integrated| / |x₀ − y|`.
+    public var integratedPredictionError: Double? = nil
     /// Smallest kept and largest singular value of `D`: square roots of the NTK's eigenvalues on the Gram route,
     /// the singular values of the materialised `D` on the SVD route.
     public var sigmaMin: Double, sigmaMax: Double

@@ -16,6 +16,14 @@ let flowCommand = CommandSpec(
         status and the results). Time: --t-end is the reparametrised time t = 1 − e^{−s/N} (squared losses; for
         the prescribed field t = s ∈ (0, 1]), --s-end the flow time s. A run that reaches --max-steps first
         writes what it has, marks run.json "stopped" and exits with status 75.
+        --field prescribed checks the feasibility condition (3.7) at every saved point: the result
+        feasibility_residual is max |P_ran(D)^⊥(y − x₀)| / |y − x₀| over them; above --feasibility-tol the path
+        cannot be realised (the outputs follow P_ran(D)(y − x₀) instead), the run goes to DIR/infeasible/ and the
+        command exits with status 65 "infeasible prescribed path". --integrated-prediction (adapted field, squared
+        losses) integrates the Prop. 2.5 deviation δ' = −P_t δ/(1−t) + P_t^⊥(x₀ − y) together with θ, so the
+        projector is not frozen between saved points (columns integrated_predicted_deviation and
+        integrated_prediction_error). With --loss cross-entropy the result loss_infimum is the mean label entropy
+        H(y), the infimum of the loss.
         """,
     options: [
         OptionSpec(name: "widths", value: "widths", help: "Layer widths M_0,…,M_L, comma-separated.", defaultValue: "16,64,64,10"),
@@ -45,6 +53,11 @@ let flowCommand = CommandSpec(
                    optional: true, kind: .real(lower: 0, upper: 1e9, openLower: true)),
         OptionSpec(name: "save-points", value: "K", help: "Saved points, evenly spaced in t (squared losses) or s.", defaultValue: "21",
                    kind: .integer(2...100_000)),
+        OptionSpec(name: "feasibility-tol", value: "r",
+                   help: "Prescribed field: largest relative residual |P_ran(D)^⊥(y − x₀)|/|y − x₀| (3.7) accepted as feasible.",
+                   defaultValue: "1e-6", kind: .real(lower: 0, upper: 1)),
+        OptionSpec(name: "integrated-prediction",
+                   help: "Adapted field, squared losses: integrate the Prop. 2.5 deviation with θ (P_t not frozen between saved points)."),
         OptionSpec(name: "max-steps", value: "n", help: "Step cap: reaching it stops the run with status 75.", defaultValue: "100000",
                    kind: .integer(1...100_000_000)),
         .backend,
@@ -72,9 +85,13 @@ func runFlow(_ p: ParsedArguments) throws {
     }
     Progress.shared.end()
     let sol = result.solution
-    // A run stopped at a limit never replaces the outputs of an earlier finished run: what it reached goes to
-    // DIR/stopped/ (and run.json says "stopped").
-    let dir = sol.status == .success ? config.outputDirectory : config.outputDirectory + "/stopped"
+    // (3.7): the largest relative feasibility residual over the saved points (prescribed field only).
+    let feasibility = config.prescribed.map { f in result.relativeFeasibilityResidual(direction: f.direction) }
+    let infeasible = sol.status == .success && (feasibility.map { $0 > config.feasibilityTolerance } ?? false)
+    // A run stopped at a limit (or an infeasible one) never replaces the outputs of an earlier finished run: what
+    // it reached goes to DIR/stopped/ (DIR/infeasible/), and run.json says "stopped" ("failed").
+    let dir = sol.status != .success ? config.outputDirectory + "/stopped"
+        : infeasible ? config.outputDirectory + "/infeasible" : config.outputDirectory
     try result.write(to: dir, inputsOf: config)
     let stats = sol.stats
     p.report.results(["status": "\(sol.status)", "steps_accepted": stats.acceptedSteps, "steps_rejected": stats.rejectedSteps,
@@ -82,6 +99,14 @@ func runFlow(_ p: ParsedArguments) throws {
     if let last = result.points.last {
         p.report.results(["final_s": last.s, "final_loss": last.loss, "final_rank": last.rank, "final_sigma_min": last.sigmaMin])
         if let dev = last.deviation { p.report.record("final_deviation", dev, mayBeUndefined: true) }
+        if let e = last.integratedPredictionError { p.report.results(["final_integrated_prediction_error": e]) }
+    }
+    if config.problem.loss == .crossEntropy {
+        let infimum = try CrossEntropyGeometry.labelEntropy(targets: config.problem.targetVector, outputDimension: config.problem.model.outputDimension)
+        p.report.results(["loss_infimum": infimum])
+    }
+    if let feasibility {
+        p.report.results(["feasibility_residual": feasibility, "feasibility_tolerance": config.feasibilityTolerance])
     }
     p.report.say("wrote \(dir)/trajectory.csv, theta_final.npy, and the inputs x.npy, y.npy, theta0.npy")
     guard sol.status == .success else {
@@ -90,6 +115,14 @@ func runFlow(_ p: ParsedArguments) throws {
             : "the step size fell below its minimum at s = \(result.points.last?.s ?? 0) (a stiff or singular field)"
         throw CommandFailure(.stopped, "flow stopped: \(why); the run up to there is in \(dir)/",
                              hint: sol.status == .maxStepsReached ? "raise --max-steps or use a larger --step" : "try --stepper prox or a smaller --t-end")
+    }
+    if infeasible, let feasibility {
+        throw CommandFailure(
+            .dataError,
+            "infeasible prescribed path: y − x₀ is not in ran D(s) (3.7); the relative residual |P_ran(D)^⊥(y − x₀)|/|y − x₀| reaches "
+                + String(format: "%.3g", feasibility) + " > --feasibility-tol " + String(format: "%.3g", config.feasibilityTolerance)
+                + "; the realised outputs follow P_ran(D)(y − x₀) instead (run in \(dir)/)",
+            hint: "rank D < QN here (e.g. fewer parameters than outputs); use --field adapted, or a wider network")
     }
 }
 
@@ -105,6 +138,10 @@ struct FlowConfiguration {
     let maxSteps: Int
     let outputDirectory: String
     let prescribed: PrescribedPathFlow?
+    /// `--feasibility-tol`: the relative residual of (3.7) above which a prescribed path is infeasible.
+    let feasibilityTolerance: Double
+    /// `--integrated-prediction`: the augmented field `[θ; δ]` of Prop. 2.5.
+    let integratedPrediction: IntegratedRankLossPrediction?
 
     init(_ p: ParsedArguments) throws {
         let widths = try parseWidths(p.required("widths"))
@@ -130,6 +167,15 @@ struct FlowConfiguration {
         if step == nil, !stepperChoice.isAdaptive {
             throw UsageError(message: "'--stepper \(stepperChoice.rawValue)' needs '--step <h>' (no error estimate for adaptive control)")
         }
+        let integrated = p.has("integrated-prediction")
+        if integrated, fieldChoice != .adapted || loss == .crossEntropy {
+            throw UsageError(message: "'--integrated-prediction' needs '--field adapted' and a squared loss (Prop. 2.5 is about the adapted flow's clock t = 1 − e^{−κs})",
+                             hint: "drop --integrated-prediction, or use --field adapted with --loss squared or squared-mean")
+        }
+        if integrated, stepperChoice == .prox {
+            throw UsageError(message: "'--integrated-prediction' cannot be combined with '--stepper prox' (the augmented field has no resolvent)")
+        }
+        feasibilityTolerance = try p.double("feasibility-tol")
         let maxSteps = try p.int("max-steps")
         let x: Matrix, y: Matrix
         if p.values["x"] != nil || p.values["y"] != nil, let given = ["samples", "data"].first(where: { p.values[$0] != nil }) {
@@ -172,6 +218,11 @@ struct FlowConfiguration {
         let f = try fieldChoice.make(problem: problem, route: route, alpha: p.double("alpha"), start: theta0)
         field = f
         self.prescribed = f as? PrescribedPathFlow
+        if integrated, let adapted = f as? AdaptedFlow {
+            integratedPrediction = try IntegratedRankLossPrediction(flow: adapted, startingAt: theta0)
+        } else {
+            integratedPrediction = nil
+        }
         let prescribed = self.prescribed
         stepper = try stepperChoice.make()
         if let step {
@@ -221,6 +272,20 @@ struct FlowConfiguration {
 
     func run(progress: ((FlowProgress) -> Void)?) throws -> FlowResult {
         let t0 = Date()
+        if let augmented = integratedPrediction {
+            // θ and the Prop. 2.5 deviation δ in one solve; the diagnostics see θ alone.
+            let both = try integrate(
+                augmented, stepper: stepper, controller: controller, from: 0, to: sEnd, start: augmented.augmentedStart(theta0),
+                saveAt: saveAt, maxSteps: maxSteps, progress: progress)
+            let wall = Date().timeIntervalSince(t0)
+            let sol = augmented.parameterSolution(both)
+            var points = try TrajectoryDiagnostics.compute(problem, sol, field: field)
+            for (k, q) in try augmented.compare(both).enumerated() where k < points.count {
+                points[k].integratedPredictedDeviation = q.predictedDeviation
+                points[k].integratedPredictionError = q.predictionError
+            }
+            return FlowResult(solution: sol, points: points, wallTime: wall)
+        }
         let sol = try integrate(
             field, stepper: stepper, controller: controller, from: 0, to: sEnd, start: theta0, saveAt: saveAt, maxSteps: maxSteps,
             progress: progress)
@@ -234,6 +299,13 @@ struct FlowResult {
     let solution: FlowSolution
     let points: [TrajectoryPoint]
     let wallTime: Double
+
+    /// `max |P_ran(D)^⊥(y − x₀)| / |y − x₀|` over the saved points (3.7); 0 when `y = x₀`.
+    func relativeFeasibilityResidual(direction: [Double]) -> Double {
+        let scale = direction.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        guard scale > 0 else { return 0 }
+        return points.compactMap(\.feasibilityResidual).max().map { $0 / scale } ?? 0
+    }
 
     func write(to dir: String, inputsOf config: FlowConfiguration? = nil) throws {
         try makeDirectory(dir)
