@@ -10,7 +10,8 @@ public enum SaveAt: Sendable {
     /// `k` points evenly spaced in `s` from `s0` to `s1` (`k ≥ 2`).
     public static func evenly(_ k: Int, from s0: Double, to s1: Double) -> SaveAt {
         let k = Swift.max(k, 2)
-        return .times((0..<k).map { s0 + (s1 - s0) * Double($0) / Double(k - 1) })
+        // The last point is s1 itself: s0 + (s1 − s0)·1 can round past s1, which integrate then refuses.
+        return .times((0..<k).map { $0 == k - 1 ? s1 : s0 + (s1 - s0) * Double($0) / Double(k - 1) })
     }
 }
 
