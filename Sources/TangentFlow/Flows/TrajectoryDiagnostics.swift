@@ -15,10 +15,11 @@ public struct TrajectoryPoint: Sendable {
     public var predictedDeviation: Double?
     /// `|δ_simulated − δ_predicted| / |x₀ − y|`.
     public var predictionError: Double?
-    /// Smallest and largest singular value of `D` (square roots of the NTK's extreme kept eigenvalues).
+    /// Smallest and largest singular value of `D` (square roots of the NTK's extreme kept eigenvalues); NaN when
+    /// the spectrum was skipped (matrix-free runs, see `TrajectoryDiagnostics.compute`).
     public var sigmaMin: Double, sigmaMax: Double
-    /// Numerical rank of `D` (NTK eigenvalues above the MATH.md §2 cut-off).
-    public var rank: Int
+    /// Numerical rank of `D` (NTK eigenvalues above the MATH.md §2 cut-off); `nil` when the spectrum was skipped.
+    public var rank: Int?
     /// Cost split of (3.11): within-class deviations and class means (squared losses; classes = equal targets).
     public var collapseWithin: Double?, collapseMeans: Double?
     /// Cross-entropy: `max_i |u_Q·f(x_i)(s) − u_Q·f(x_i)(0)|` (invariant under the full-rank adapted flow).
@@ -27,7 +28,7 @@ public struct TrajectoryPoint: Sendable {
     public var distanceToMinimiser: Double?
     /// Prescribed path: `|P_ran(D)^⊥(y − x₀)|` (3.7).
     public var feasibilityResidual: Double?
-    /// All NTK eigenvalues, descending (for spectrum plots).
+    /// All NTK eigenvalues, descending (for spectrum plots); empty when the spectrum was skipped.
     public var spectrum: [Double]
 }
 
@@ -38,12 +39,16 @@ public enum TrajectoryDiagnostics {
     ///   - solution: saved states (`θ`) and times (`s`); the first saved state is taken as the start `x₀`.
     ///   - field: the field that produced the solution: an `AdaptedFlow` adds the Prop. 2.5 prediction (which
     ///     holds for the adapted flow only), a `PrescribedPathFlow` its feasibility residual.
+    ///   - spectrum: whether to form the NTK `G` (`8(QN)²` bytes) at each saved point for the rank, `σ_min`,
+    ///     `σ_max`, the spectrum and the Prop. 2.5 prediction (which needs `G`'s eigenvectors). `nil`: unless
+    ///     the field runs on `PseudoinverseRoute.matrixFree`. Skipped, those are NaN / `nil` / empty.
     /// - Throws: what the kernels throw.
-    public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, field: (any ParameterFlow)? = nil) throws
-        -> [TrajectoryPoint]
+    public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, field: (any ParameterFlow)? = nil,
+                               spectrum: Bool? = nil) throws -> [TrajectoryPoint]
     {
         let prescribed = field as? PrescribedPathFlow
-        let predict = field is AdaptedFlow
+        let withSpectrum = spectrum ?? !isMatrixFree(field)
+        let predict = field is AdaptedFlow && withSpectrum
         guard let theta0 = solution.states.first else { return [] }
         let q = problem.model.outputDimension, n = problem.samples, qn = problem.outputCount
         let y = problem.targetVector
@@ -59,17 +64,22 @@ public enum TrajectoryDiagnostics {
         var points: [TrajectoryPoint] = []
         for (s, theta) in zip(solution.times, solution.states) {
             let x = try problem.outputs(theta)
-            let gram = try problem.ntk(theta)
-            let eig = try problem.backend.kernels.symmetricEigen(gram)
-            let lmax = Swift.max(eig.values.last ?? 0, 0)
-            let k = problem.model.parameterCount
-            let tolD = RankTolerance.default.threshold(rows: qn, cols: k, sigmaMax: lmax.squareRoot())
-            let cut = Swift.max(tolD * tolD, Double(qn) * Double.ulpOfOne * lmax)
-            let kept = eig.values.filter { $0 > cut }
             var p = TrajectoryPoint(
                 s: s, t: problem.loss.reparametrizedTime(s, samples: n), loss: problem.loss.value(outputs: x, targets: y, outputDimension: q),
-                sigmaMin: (kept.first ?? 0).squareRoot(), sigmaMax: lmax.squareRoot(), rank: kept.count,
-                spectrum: eig.values.reversed().map { Swift.max($0, 0) })
+                sigmaMin: .nan, sigmaMax: .nan, rank: nil, spectrum: [])
+            var eig = SymmetricEigen(values: [], vectors: Matrix(zerosRows: qn, cols: 0)), cut = 0.0
+            if withSpectrum {
+                eig = try problem.backend.kernels.symmetricEigen(problem.ntk(theta))
+                let lmax = Swift.max(eig.values.last ?? 0, 0)
+                let k = problem.model.parameterCount
+                let tolD = RankTolerance.default.threshold(rows: qn, cols: k, sigmaMax: lmax.squareRoot())
+                cut = Swift.max(tolD * tolD, Double(qn) * Double.ulpOfOne * lmax)
+                let kept = eig.values.filter { $0 > cut }
+                p.sigmaMin = (kept.first ?? 0).squareRoot()
+                p.sigmaMax = lmax.squareRoot()
+                p.rank = kept.count
+                p.spectrum = eig.values.reversed().map { Swift.max($0, 0) }
+            }
             if let t = p.t, cNorm > 0 {
                 let sim = (0..<qn).map { x[$0] - ((1 - t) * x0[$0] + t * y[$0]) }
                 p.deviation = norm2(sim) / cNorm
@@ -85,11 +95,11 @@ public enum TrajectoryDiagnostics {
                 if predict {
                     p.predictedDeviation = norm2(delta) / cNorm
                     p.predictionError = norm2((0..<qn).map { sim[$0] - delta[$0] }) / cNorm
+                    let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
+                    var vr = Matrix(zerosRows: qn, cols: keptIdx.count)
+                    for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
+                    previous = (t, vr)
                 }
-                let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
-                var vr = Matrix(zerosRows: qn, cols: keptIdx.count)
-                for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
-                previous = (t, vr)
             }
             if problem.loss != .crossEntropy, let classes {
                 let (within, means) = collapseSplit(x, y, classes: classes, q: q, n: n)
@@ -105,6 +115,18 @@ public enum TrajectoryDiagnostics {
             points.append(p)
         }
         return points
+    }
+
+    /// Whether `field` computes `D⁺` on the matrix-free route (then `G` may not fit in memory).
+    static func isMatrixFree(_ field: (any ParameterFlow)?) -> Bool {
+        let route: PseudoinverseRoute? = switch field {
+        case let f as AdaptedFlow: f.route
+        case let f as InterpolatedFlow: f.route
+        case let f as PrescribedPathFlow: f.route
+        default: nil
+        }
+        if case .matrixFree = route { return true }
+        return false
     }
 
     /// `V_r V_rᵀ v`.
