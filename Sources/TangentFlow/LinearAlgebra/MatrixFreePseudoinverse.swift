@@ -22,9 +22,10 @@ public enum MatrixFreePseudoinverse {
             apply: { try op.pushforward(Matrix(uncheckedRows: k, cols: 1, elements: $0)).elements },
             adjoint: { try op.pullback(Matrix(uncheckedRows: qn, cols: 1, elements: $0)).elements })
         guard res.stop.converged else {
+            let rNorm = scaledNorm(r)
             throw TangentFlowError.didNotConverge(
-                operation: "D⁺r by LSMR (matrix-free route, QN = \(qn), K = \(k))", iterations: res.iterations,
-                residual: res.relativeNormalResidual, tolerance: options.resolved(rows: qn, cols: k).atol)
+                operation: "D⁺r by LSMR (matrix-free route, QN = \(qn), K = \(k); ‖r − Dθ‖/‖r‖ = \(rNorm > 0 ? res.residualNorm / rNorm : 0))",
+                iterations: res.iterations, residual: res.relativeNormalResidual, tolerance: options.resolved(rows: qn, cols: k).atol)
         }
         return res
     }

@@ -63,7 +63,7 @@ let flowCommand = CommandSpec(
         "tangentflow flow --widths 16,64,64,10 --field adapted --stepper dopri5 --t-end 0.99 -o adapted",
         "tangentflow flow --field standard --stepper rk4 --step 0.05 --s-end 10 --json -o standard",
         "tangentflow flow --x X.npy --y Y.npy --theta theta.npy --widths 16,64,10 --loss cross-entropy -o ce",
-        "tangentflow flow --widths 16,256,256,10 --samples 20000 --route matrix-free --stepper euler --step 100 --s-end 300 -o big",
+        "tangentflow flow --widths 16,256,256,10 --samples 20000 --route matrix-free --krylov-tol 1e-3 --stepper euler --step 1000 --s-end 3000 -o big",
     ],
     run: { try runFlow($0) })
 
@@ -80,8 +80,9 @@ func runFlow(_ p: ParsedArguments) throws {
         throw CommandFailure(.stopped, "flow diverged: the state became non-finite (NaN or ±∞) during the run; nothing was written",
                              hint: "use a smaller --step, or the adaptive dopri5 stepper")
     } catch let e as TangentFlowError where config.krylovLog != nil {
-        guard case let .didNotConverge(_, iterations, residual, tolerance) = e else { throw e }
-        throw CommandFailure(.stopped, String(format: "flow stopped: an LSMR solve of the matrix-free route reached --krylov-max-iter %d with ‖Dᵀr‖/(‖D‖‖r‖) = %.3g above its tolerance %.3g; nothing was written", iterations, residual, tolerance),
+        guard case let .didNotConverge(op, iterations, residual, tolerance) = e else { throw e }
+        throw CommandFailure(.stopped, String(format: "flow stopped: an LSMR solve of the matrix-free route reached --krylov-max-iter %d with ‖Dᵀr‖/(‖D‖‖r‖) = %.3g and ‖r‖ above their tolerance %.3g", iterations, residual, tolerance)
+                             + " (\(op)); nothing was written",
                              hint: "raise --krylov-max-iter, or loosen --krylov-tol (D is ill-conditioned here)")
     }
     Progress.shared.end()
@@ -100,8 +101,12 @@ func runFlow(_ p: ParsedArguments) throws {
         p.report.record("krylov_iterations_mean", solves > 0 ? Double(log.totalIterations) / Double(solves) : .nan, mayBeUndefined: true)
         p.report.record("krylov_worst_relative_normal_residual", log.worstRelativeNormalResidual, mayBeUndefined: true)
         p.report.record("krylov_worst_relative_residual", log.worstRelativeResidual, mayBeUndefined: true)
-        p.report.say("LSMR: \(solves) solves, \(log.totalIterations) iterations (max \(log.maxIterations)), worst ‖Dᵀr‖/(‖D‖‖r‖) = "
-                     + String(format: "%.2e", log.worstRelativeNormalResidual))
+        // Which residual is small depends on the stop: ‖r‖/‖g‖ for a consistent system (wide D of full rank),
+        // ‖Dᵀr‖/(‖D‖‖r‖) for a least-squares one.
+        let stops = log.stops.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        p.report.say(String(format: "LSMR: %d solves, %d iterations (max %d); worst final ‖r‖/‖g‖ = %.2e, ‖Dᵀr‖/(‖D‖‖r‖) = %.2e",
+                            solves, log.totalIterations, log.maxIterations, log.worstRelativeResidual, log.worstRelativeNormalResidual)
+                     + "; stops: " + stops)
     }
     if let last = result.points.last {
         p.report.results(["final_s": last.s, "final_loss": last.loss])
@@ -207,7 +212,8 @@ struct FlowConfiguration {
             do {
                 try MemoryBudget.require(bytes: perStep, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
             } catch let e as TangentFlowError {
-                throw CommandFailure(.memory, e.description, hint: "--route matrix-free forms neither (README, 'Which route')")
+                throw CommandFailure(.memory, e.description + " (--route matrix-free forms neither the NTK nor D)",
+                                     hint: "add --route matrix-free (README, 'Which route')")
             }
         }
         problem = try TrainingProblem(model: net, inputs: x, targets: y, loss: loss, backend: backend)
