@@ -9,12 +9,13 @@ extension TrajectoryDiagnostics {
         "integrated_predicted_deviation", "integrated_prediction_error",
     ]
 
-    /// One CSV row per point (`nan` where a quantity does not apply to the run).
+    /// One CSV row per point (`nan` where a quantity does not apply to the run; `sigma_min`, `sigma_max`, `rank`
+    /// and the Prop. 2.5 columns are `nan` when the spectrum was skipped, as on the matrix-free route).
     public static func table(_ points: [TrajectoryPoint]) throws -> CSVTable {
         var table = CSVTable(columns: columns)
         for p in points {
             let row: [Double?] = [
-                p.s, p.t, p.loss, p.deviation, p.sigmaMin, p.sigmaMax, Double(p.rank), p.predictedDeviation, p.predictionError,
+                p.s, p.t, p.loss, p.deviation, p.sigmaMin, p.sigmaMax, p.rank.map(Double.init), p.predictedDeviation, p.predictionError,
                 p.collapseWithin, p.collapseMeans, p.logitSumDrift, p.distanceToMinimiser, p.feasibilityResidual,
                 p.integratedPredictedDeviation, p.integratedPredictionError,
             ]

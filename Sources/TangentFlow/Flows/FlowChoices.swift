@@ -58,7 +58,15 @@ public enum RouteChoice: String, CaseIterable, Sendable {
     case gram
     /// The thin SVD of the Jacobian `D`.
     case svd
+    /// LSMR on the matrix-free NTK operator: neither `G` nor `D` is formed.
+    case matrixFree = "matrix-free"
 
-    /// The route this choice names.
-    public var route: PseudoinverseRoute { self == .svd ? .svd : .default }
+    /// The route this choice names; `.matrixFree` gets `krylov` and a fresh log.
+    public func route(krylov: LSMROptions = LSMROptions()) -> PseudoinverseRoute {
+        switch self {
+        case .gram: return .default
+        case .svd: return .svd
+        case .matrixFree: return .matrixFree(krylov, log: KrylovSolveLog())
+        }
+    }
 }

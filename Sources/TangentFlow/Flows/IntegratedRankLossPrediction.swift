@@ -137,6 +137,15 @@ extension TrainingProblem {
             let m: GramPseudoinverse.Method = method == .cholesky ? .cholesky : .eigen
             return try GramPseudoinverse(gram: ntk(theta), parameterCount: model.parameterCount, method: m, backend: backend)
                 .projectOntoRange(b)
+        case .matrixFree:
+            // One LSMR solve per column: P_ran(D) b_j = D D⁺ b_j without forming G.
+            var out = Matrix(zerosRows: b.rows, cols: b.cols)
+            for j in 0..<b.cols {
+                let col = Array(b.elements[(j * b.rows)..<((j + 1) * b.rows)])
+                let p = try projectOntoNTKRange(theta, col, route: route)
+                for i in 0..<b.rows { out.elements[i + j * b.rows] = p[i] }
+            }
+            return out
         }
     }
 }

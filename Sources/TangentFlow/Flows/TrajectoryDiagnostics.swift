@@ -23,12 +23,13 @@ public struct TrajectoryPoint: Sendable {
     /// `|δ_simulated − δ_integrated| / |x₀ − y|`.
     public var integratedPredictionError: Double? = nil
     /// Smallest kept and largest singular value of `D`: square roots of the NTK's eigenvalues on the Gram route,
-    /// the singular values of the materialised `D` on the SVD route.
+    /// the singular values of the materialised `D` on the SVD route; NaN when the spectrum was skipped
+    /// (matrix-free runs, see `TrajectoryDiagnostics.compute`).
     public var sigmaMin: Double, sigmaMax: Double
     /// Numerical rank of `D` (MATH.md §2): NTK eigenvalues above `max((max(QN,K)·ε·σ_max)², QN·ε·λ_max)` on the
     /// Gram route, which cannot resolve singular values below `√(QN·ε)·σ_max`; singular values of `D` above
-    /// `max(QN,K)·ε·σ_max` on the SVD route.
-    public var rank: Int
+    /// `max(QN,K)·ε·σ_max` on the SVD route; `nil` when the spectrum was skipped.
+    public var rank: Int?
     /// Cost split of (3.11): within-class deviations and class means (squared losses; classes = equal targets).
     public var collapseWithin: Double?, collapseMeans: Double?
     /// Cross-entropy: `max_i |u_Q·f(x_i)(s) − u_Q·f(x_i)(0)|` (invariant under the full-rank adapted flow).
@@ -49,13 +50,20 @@ public enum TrajectoryDiagnostics {
     ///   - field: the field that produced the solution: an `AdaptedFlow` adds the Prop. 2.5 prediction (which
     ///     holds for the adapted flow only), a `PrescribedPathFlow` its feasibility residual and the clock
     ///     `t = s`. A field on the `.svd` route has its rank, `σ_min` and projectors taken from the SVD of `D`.
+    ///   - spectrum: whether to form the NTK `G` (`8(QN)²` bytes) at each saved point for the rank, `σ_min`,
+    ///     `σ_max`, the spectrum and the Prop. 2.5 prediction (which needs `G`'s eigenvectors). `nil`: unless
+    ///     the field runs on `PseudoinverseRoute.matrixFree`. Skipped, those are NaN / `nil` / empty.
     /// - Throws: what the kernels throw.
-    public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, field: (any ParameterFlow)? = nil) throws
-        -> [TrajectoryPoint]
+    public static func compute(_ problem: TrainingProblem, _ solution: FlowSolution, field: (any ParameterFlow)? = nil,
+                               spectrum: Bool? = nil) throws -> [TrajectoryPoint]
     {
         let prescribed = field as? PrescribedPathFlow
-        let predict = field is AdaptedFlow
-        let useSVD = routeOf(field) == .svd
+        let route = routeOf(field)
+        var withSpectrum = true, useSVD = false
+        if case .matrixFree = route { withSpectrum = false }
+        if case .svd = route { useSVD = true }
+        withSpectrum = spectrum ?? withSpectrum
+        let predict = field is AdaptedFlow && withSpectrum
         guard let theta0 = solution.states.first else { return [] }
         let q = problem.model.outputDimension, n = problem.samples, qn = problem.outputCount
         let y = problem.targetVector
@@ -71,33 +79,37 @@ public enum TrajectoryDiagnostics {
         var points: [TrajectoryPoint] = []
         for (s, theta) in zip(solution.times, solution.states) {
             let x = try problem.outputs(theta)
-            let gram = try problem.ntk(theta)
-            let eig = try problem.backend.kernels.symmetricEigen(gram)
-            let lmax = Swift.max(eig.values.last ?? 0, 0)
-            let k = problem.model.parameterCount
-            let tolD = RankTolerance.default.threshold(rows: qn, cols: k, sigmaMax: lmax.squareRoot())
-            let cut = Swift.max(tolD * tolD, Double(qn) * Double.ulpOfOne * lmax)
-            let kept = eig.values.filter { $0 > cut }
             let clock = prescribed != nil ? s : problem.loss.reparametrizedTime(s, samples: n)
             var p = TrajectoryPoint(
                 s: s, t: clock, loss: problem.loss.value(outputs: x, targets: y, outputDimension: q),
-                sigmaMin: (kept.first ?? 0).squareRoot(), sigmaMax: lmax.squareRoot(), rank: kept.count,
-                spectrum: eig.values.reversed().map { Swift.max($0, 0) })
+                sigmaMin: .nan, sigmaMax: .nan, rank: nil, spectrum: [])
             // Orthonormal basis of ran(D): kept eigenvectors of G, or on the SVD route the leading left singular
             // vectors of D, whose rank is decided from σ(D) itself.
-            var vr: Matrix
-            if useSVD {
-                let pinv = try Pseudoinverse(of: problem.jacobian(theta), backend: problem.backend)
-                let sv = pinv.svd.singularValues
-                p.rank = pinv.rank
-                p.sigmaMax = sv.first ?? 0
-                p.sigmaMin = pinv.rank > 0 ? sv[pinv.rank - 1] : 0
-                vr = Matrix(zerosRows: qn, cols: pinv.rank)
-                for j in 0..<pinv.rank { for i in 0..<qn { vr.elements[i + j * qn] = pinv.svd.u.elements[i + j * qn] } }
-            } else {
-                let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
-                vr = Matrix(zerosRows: qn, cols: keptIdx.count)
-                for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
+            var vr = Matrix(zerosRows: qn, cols: 0)
+            if withSpectrum {
+                let eig = try problem.backend.kernels.symmetricEigen(problem.ntk(theta))
+                let lmax = Swift.max(eig.values.last ?? 0, 0)
+                let k = problem.model.parameterCount
+                let tolD = RankTolerance.default.threshold(rows: qn, cols: k, sigmaMax: lmax.squareRoot())
+                let cut = Swift.max(tolD * tolD, Double(qn) * Double.ulpOfOne * lmax)
+                let kept = eig.values.filter { $0 > cut }
+                p.sigmaMin = (kept.first ?? 0).squareRoot()
+                p.sigmaMax = lmax.squareRoot()
+                p.rank = kept.count
+                p.spectrum = eig.values.reversed().map { Swift.max($0, 0) }
+                if useSVD {
+                    let pinv = try Pseudoinverse(of: problem.jacobian(theta), backend: problem.backend)
+                    let sv = pinv.svd.singularValues
+                    p.rank = pinv.rank
+                    p.sigmaMax = sv.first ?? 0
+                    p.sigmaMin = pinv.rank > 0 ? sv[pinv.rank - 1] : 0
+                    vr = Matrix(zerosRows: qn, cols: pinv.rank)
+                    for j in 0..<pinv.rank { for i in 0..<qn { vr.elements[i + j * qn] = pinv.svd.u.elements[i + j * qn] } }
+                } else {
+                    let keptIdx = (0..<qn).filter { eig.values[$0] > cut }
+                    vr = Matrix(zerosRows: qn, cols: keptIdx.count)
+                    for (col, j) in keptIdx.enumerated() { for i in 0..<qn { vr.elements[i + col * qn] = eig.vectors.elements[i + j * qn] } }
+                }
             }
             if let t = p.t, cNorm > 0 {
                 let sim = (0..<qn).map { x[$0] - ((1 - t) * x0[$0] + t * y[$0]) }
@@ -115,7 +127,7 @@ public enum TrajectoryDiagnostics {
                     p.predictedDeviation = norm2(delta) / cNorm
                     p.predictionError = norm2((0..<qn).map { sim[$0] - delta[$0] }) / cNorm
                 }
-                previous = (t, vr)
+                if predict { previous = (t, vr) }
             }
             if problem.loss != .crossEntropy, let classes {
                 let (within, means) = collapseSplit(x, y, classes: classes, q: q, n: n)

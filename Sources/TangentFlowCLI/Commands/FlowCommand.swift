@@ -24,6 +24,9 @@ let flowCommand = CommandSpec(
         projector is not frozen between saved points (columns integrated_predicted_deviation and
         integrated_prediction_error). With --loss cross-entropy the result loss_infimum is the mean label entropy
         H(y), the infimum of the loss.
+        Routes: gram forms the QN×QN NTK (8(QN)² bytes), svd the QN×K Jacobian; matrix-free forms neither (LSMR on
+        D by JVP/VJP, stopping at the dense route's cut-off unless --krylov-tol is given; a solve that reaches
+        --krylov-max-iter exits with status 75), and then the σ_min, σ_max, rank and Prop. 2.5 columns are 'nan'.
         """,
     options: [
         OptionSpec(name: "widths", value: "widths", help: "Layer widths M_0,…,M_L, comma-separated.", defaultValue: "16,64,64,10"),
@@ -39,7 +42,13 @@ let flowCommand = CommandSpec(
                 default: .squared),
         .choice("field", of: FieldChoice.self, help: "Vector field.", default: .adapted),
         OptionSpec(name: "alpha", value: "A", help: "α of the interpolated field.", defaultValue: "0.5", kind: .real(lower: 0, upper: 1)),
-        .choice("route", of: RouteChoice.self, help: "How D⁺g is computed (gram: NTK + Cholesky/eigen; svd: SVD of D).", default: .gram),
+        .choice("route", of: RouteChoice.self,
+                help: "How D⁺g is computed (gram: NTK + Cholesky/eigen; svd: SVD of D; matrix-free: LSMR on D, no NTK formed).",
+                default: .gram),
+        OptionSpec(name: "krylov-tol", value: "tol", help: "matrix-free: LSMR's atol = btol (default max(QN, K)·ε, the dense cut-off's).",
+                   optional: true, kind: .real(lower: 0, upper: 1, openUpper: true)),
+        OptionSpec(name: "krylov-max-iter", value: "n", help: "matrix-free: iteration cap of one LSMR solve (reaching it: status 75).",
+                   defaultValue: "2000", kind: .integer(1...10_000_000)),
         .choice("stepper", of: StepperChoice.self, help: "Stepper (all but dopri5 need --step).", default: .dopri5),
         OptionSpec(name: "rtol", value: "r", help: "Relative tolerance (dopri5).", defaultValue: "1e-8", kind: .real(lower: 1e-14, upper: 1)),
         OptionSpec(name: "atol", value: "a", help: "Absolute tolerance (dopri5).", defaultValue: "1e-10", kind: .real(lower: 1e-16, upper: 1)),
@@ -67,6 +76,7 @@ let flowCommand = CommandSpec(
         "tangentflow flow --widths 16,64,64,10 --field adapted --stepper dopri5 --t-end 0.99 -o adapted",
         "tangentflow flow --field standard --stepper rk4 --step 0.05 --s-end 10 --json -o standard",
         "tangentflow flow --x X.npy --y Y.npy --theta theta.npy --widths 16,64,10 --loss cross-entropy -o ce",
+        "tangentflow flow --widths 16,256,256,10 --samples 20000 --route matrix-free --krylov-tol 1e-3 --stepper euler --step 1000 --s-end 3000 -o big",
     ],
     run: { try runFlow($0) })
 
@@ -82,6 +92,11 @@ func runFlow(_ p: ParsedArguments) throws {
         // The inputs were checked finite when read, so a NaN or ±∞ met during the run is the flow diverging.
         throw CommandFailure(.stopped, "flow diverged: the state became non-finite (NaN or ±∞) during the run; nothing was written",
                              hint: "use a smaller --step, or the adaptive dopri5 stepper")
+    } catch let e as TangentFlowError where config.krylovLog != nil {
+        guard case let .didNotConverge(op, iterations, residual, tolerance) = e else { throw e }
+        throw CommandFailure(.stopped, String(format: "flow stopped: an LSMR solve of the matrix-free route reached --krylov-max-iter %d with ‖Dᵀr‖/(‖D‖‖r‖) = %.3g and ‖r‖ above their tolerance %.3g", iterations, residual, tolerance)
+                             + " (\(op)); nothing was written",
+                             hint: "raise --krylov-max-iter, or loosen --krylov-tol (D is ill-conditioned here)")
     }
     Progress.shared.end()
     let sol = result.solution
@@ -96,8 +111,24 @@ func runFlow(_ p: ParsedArguments) throws {
     let stats = sol.stats
     p.report.results(["status": "\(sol.status)", "steps_accepted": stats.acceptedSteps, "steps_rejected": stats.rejectedSteps,
                       "field_evaluations": stats.fieldEvaluations, "wall_time": result.wallTime])
+    if let log = config.krylovLog {
+        let solves = log.solves
+        p.report.results(["krylov_solves": solves, "krylov_iterations_total": log.totalIterations,
+                          "krylov_iterations_max": log.maxIterations])
+        p.report.record("krylov_iterations_mean", solves > 0 ? Double(log.totalIterations) / Double(solves) : .nan, mayBeUndefined: true)
+        p.report.record("krylov_worst_relative_normal_residual", log.worstRelativeNormalResidual, mayBeUndefined: true)
+        p.report.record("krylov_worst_relative_residual", log.worstRelativeResidual, mayBeUndefined: true)
+        // Which residual is small depends on the stop: ‖r‖/‖g‖ for a consistent system (wide D of full rank),
+        // ‖Dᵀr‖/(‖D‖‖r‖) for a least-squares one.
+        let stops = log.stops.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        p.report.say(String(format: "LSMR: %d solves, %d iterations (max %d); worst final ‖r‖/‖g‖ = %.2e, ‖Dᵀr‖/(‖D‖‖r‖) = %.2e",
+                            solves, log.totalIterations, log.maxIterations, log.worstRelativeResidual, log.worstRelativeNormalResidual)
+                     + "; stops: " + stops)
+    }
     if let last = result.points.last {
-        p.report.results(["final_s": last.s, "final_loss": last.loss, "final_rank": last.rank, "final_sigma_min": last.sigmaMin])
+        p.report.results(["final_s": last.s, "final_loss": last.loss])
+        p.report.record("final_rank", last.rank.map(Double.init) ?? .nan, mayBeUndefined: true)
+        p.report.record("final_sigma_min", last.sigmaMin, mayBeUndefined: true)
         if let dev = last.deviation { p.report.record("final_deviation", dev, mayBeUndefined: true) }
         if let e = last.integratedPredictionError { p.report.results(["final_integrated_prediction_error": e]) }
     }
@@ -142,6 +173,8 @@ struct FlowConfiguration {
     let feasibilityTolerance: Double
     /// `--integrated-prediction`: the augmented field `[θ; δ]` of Prop. 2.5.
     let integratedPrediction: IntegratedRankLossPrediction?
+    /// The LSMR solves' tally on the matrix-free route (`nil` on the dense routes).
+    let krylovLog: KrylovSolveLog?
 
     init(_ p: ParsedArguments) throws {
         let widths = try parseWidths(p.required("widths"))
@@ -204,17 +237,39 @@ struct FlowConfiguration {
             throw UsageError(message: "'--x' and '--y' must be given together", hint: "or neither, for the synthetic --data")
         }
         if loss == .crossEntropy { try requireProbabilityRows(y, p.string("y") ?? "the synthetic targets") }
-        // Memory: the field builds the QN×QN Gram matrix (gram route) or the QN×K Jacobian (svd route) per step.
+        let routeChoice = try p.choice(RouteChoice.self, "route")
+        let krylovTol: Double? = try p.parsed("krylov-tol")
+        if routeChoice != .matrixFree, let given = ["krylov-tol", "krylov-max-iter"].first(where: { p.values[$0] != nil }) {
+            throw UsageError(message: "'--\(given)' sets the LSMR solve of '--route matrix-free' (the route is '\(routeChoice.rawValue)')",
+                             hint: "add --route matrix-free, or drop --\(given)")
+        }
+        let krylov = LSMROptions(atol: krylovTol, btol: krylovTol, maxIterations: try p.int("krylov-max-iter"))
+        // Memory: the field builds the QN×QN Gram matrix (gram route) or the QN×K Jacobian (svd route) per step;
+        // the matrix-free route only the operator's record of one forward pass and O(QN + K) vectors, and the
+        // diagnostics then skip the NTK too.
         let qn = MemoryBudget.product(x.rows, widths.last!)
-        let perStep = MemoryBudget.sum(MemoryBudget.product(qn, qn, 8), MemoryBudget.product(qn, net.parameterCount, 8 * 3))
-        try MemoryBudget.require(bytes: perStep, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
+        if routeChoice == .matrixFree {
+            let vectors = MemoryBudget.product(MemoryBudget.sum(qn, net.parameterCount), 8 * 16)
+            let record = MemoryBudget.product(CBackend.ntkOperatorDoubles(net, samples: x.rows, keepSensitivities: false), 8)
+            try MemoryBudget.require(bytes: MemoryBudget.sum(record, vectors),
+                                     operation: "flow --route matrix-free: the NTK operator's record of \(x.rows) samples")
+        } else {
+            let perStep = MemoryBudget.sum(MemoryBudget.product(qn, qn, 8), MemoryBudget.product(qn, net.parameterCount, 8 * 3))
+            do {
+                try MemoryBudget.require(bytes: perStep, operation: "flow: the NTK and Jacobian of \(x.rows) samples")
+            } catch let e as TangentFlowError {
+                throw CommandFailure(.memory, e.description + " (--route matrix-free forms neither the NTK nor D)",
+                                     hint: "add --route matrix-free (README, 'Which route')")
+            }
+        }
         problem = try TrainingProblem(model: net, inputs: x, targets: y, loss: loss, backend: backend)
         if p.string("theta") != nil {
             theta0 = try ModelOptions.theta(p, for: net)
         } else {
             theta0 = net.initialParameters(seed: seed)
         }
-        let route = try p.choice(RouteChoice.self, "route").route
+        let route = routeChoice.route(krylov: krylov)
+        if case let .matrixFree(_, log) = route { krylovLog = log } else { krylovLog = nil }
         let f = try fieldChoice.make(problem: problem, route: route, alpha: p.double("alpha"), start: theta0)
         field = f
         self.prescribed = f as? PrescribedPathFlow
@@ -290,7 +345,9 @@ struct FlowConfiguration {
             field, stepper: stepper, controller: controller, from: 0, to: sEnd, start: theta0, saveAt: saveAt, maxSteps: maxSteps,
             progress: progress)
         let wall = Date().timeIntervalSince(t0)
-        return FlowResult(solution: sol, points: try TrajectoryDiagnostics.compute(problem, sol, field: field), wallTime: wall)
+        let spectrum = krylovLog == nil  // the matrix-free route was chosen because G may not fit: no NTK here either
+        return FlowResult(solution: sol, points: try TrajectoryDiagnostics.compute(problem, sol, field: field, spectrum: spectrum),
+                          wallTime: wall)
     }
 }
 

@@ -21,7 +21,7 @@ extension Demo {
             let s = r.points.map(\.s)
             sigmaSeries.append(try PlotSeries(name: "σ_min, \(name)", x: s, y: r.points.map(\.sigmaMin)))
             sigmaSeries.append(try PlotSeries(name: "σ_max, \(name)", x: s, y: r.points.map(\.sigmaMax), line: .dashed))
-            rankSeries.append(try PlotSeries(name: name, x: s, y: r.points.map { Double($0.rank) }, marker: .circle))
+            rankSeries.append(try PlotSeries(name: name, x: s, y: r.points.map { $0.rank.map(Double.init) ?? .nan }, marker: .circle))
             if slug == "wide" {
                 for (label, idx) in [("s = 0", 0), ("s = \(Int(r.points[12].s))", 12), ("s = \(Int(r.points.last!.s))", r.points.count - 1)] {
                     let spec = r.points[idx].spectrum
@@ -131,7 +131,7 @@ extension Demo {
             let last = r.result.points.last!
             print(line([
                 r.experiment, r.run, "\(r.result.solution.stats.acceptedSteps)", "\(r.result.solution.stats.fieldEvaluations)",
-                String(format: "%.3e", last.loss), last.deviation.map { String(format: "%.2e", $0) } ?? "—", "\(last.rank)",
+                String(format: "%.3e", last.loss), last.deviation.map { String(format: "%.2e", $0) } ?? "—", last.rank.map { "\($0)" } ?? "—",
                 String(format: "%.2e", last.sigmaMin), String(format: "%.2fs", r.result.wallTime),
             ]))
         }

@@ -32,7 +32,12 @@ public struct InterpolatedFlow: ParameterFlow {
     public func outputVelocity(at s: Double, _ theta: [Double]) throws -> [Double] {
         let g = problem.outputGradient(try problem.outputs(theta))
         let pg = try problem.projectOntoNTKRange(theta, g, route: route)
-        let gpg = try problem.backend.kernels.multiply(problem.ntk(theta), transposeA: false, Matrix.column(pg), transposeB: false).elements
+        let gpg: [Double]
+        if case .matrixFree = route {
+            gpg = try problem.ntkOperator(theta).apply(Matrix.column(pg)).elements
+        } else {
+            gpg = try problem.backend.kernels.multiply(problem.ntk(theta), transposeA: false, Matrix.column(pg), transposeB: false).elements
+        }
         return (0..<pg.count).map { -alpha * pg[$0] - (1 - alpha) * gpg[$0] }
     }
 }

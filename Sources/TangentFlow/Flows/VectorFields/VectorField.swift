@@ -21,15 +21,21 @@ public enum PseudoinverseRoute: Sendable, Equatable {
     case gram(GramPseudoinverse.Method)
     /// Thin SVD of the materialised Jacobian: accurate to `κ(D)ε` instead of `κ(D)²ε`; costs `O(QN²K)`.
     case svd
+    /// LSMR on `D θ = g` through the matrix-free NTK operator (`MatrixFreePseudoinverse`): neither `G` nor `D` is
+    /// formed, memory is the operator's record (`O(N·ΣM_ℓ)`) plus `O(QN + K)`; each solve is recorded in `log`.
+    /// Not converging within the options' cap throws `.didNotConverge`.
+    case matrixFree(LSMROptions, log: KrylovSolveLog)
 
     /// `.gram(.automatic)`.
     public static let `default` = PseudoinverseRoute.gram(.automatic)
 }
 
 extension TrainingProblem {
-    /// `D⁺ g` by the chosen route, with the rank it used.
-    func pseudoinverseApply(_ theta: [Double], _ g: [Double], route: PseudoinverseRoute) throws -> (velocity: [Double], rank: Int) {
+    /// `D⁺ g` by the chosen route, with the rank it used (`nil` for the matrix-free route, which decides none).
+    func pseudoinverseApply(_ theta: [Double], _ g: [Double], route: PseudoinverseRoute) throws -> (velocity: [Double], rank: Int?) {
         switch route {
+        case let .matrixFree(options, log):
+            return (try matrixFreeApply(theta, g, options: options, log: log), nil)
         case let .gram(method):
             if method != .eigen {
                 try model.validateParameters(theta)
@@ -60,10 +66,12 @@ extension TrainingProblem {
         return (try pass.pullback(sol.psi.elements), sol.rank)
     }
 
-    /// `P_ran(G) v` (output-space projector of the adapted flow, (2.28)).
+    /// `P_ran(G) v` (output-space projector of the adapted flow, (2.28)); `= D D⁺ v` on the matrix-free route.
     func projectOntoNTKRange(_ theta: [Double], _ v: [Double], route: PseudoinverseRoute) throws -> [Double] {
         let k = model.parameterCount
         switch route {
+        case let .matrixFree(options, log):
+            return try matrixFreeProjectOntoRange(theta, v, options: options, log: log)
         case .svd:
             return try Pseudoinverse(of: jacobian(theta), backend: backend).projectOntoRange(Matrix.column(v)).elements
         case let .gram(method):
