@@ -22,25 +22,16 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tf_bench_common import cpu_model  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODERN = os.environ.get("MODERN_PYTHON", "/work/venvs/modern/bin/python")
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run(argv, env=None):

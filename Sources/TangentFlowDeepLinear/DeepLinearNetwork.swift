@@ -60,6 +60,23 @@ public struct DeepLinearNetwork: Sendable {
         }
     }
 
+    /// `Q_1..Q_{N−1}` of a balanced network ((3.64)–(3.73) of *Geodesics in the Deep Linear Network*): exactly
+    /// `N − 1` of them, each `d×d`, finite and orthogonal to 1e-10.
+    /// - Throws: `.invalidArgument` naming the first that is not; shape/finiteness errors.
+    static func requireInteriorFrames(_ qs: [Matrix], depth: Int, order d: Int, _ op: String, _ k: any Kernels) throws {
+        guard qs.count == depth - 1 else {
+            throw TangentFlowError.invalidArgument(operation: op, reason: "need N − 1 = \(depth - 1) orthogonal matrices Q_1..Q_{N−1}, got \(qs.count)")
+        }
+        for (p, q) in qs.enumerated() {
+            try q.requireShape(d, d, op, "Q_\(p + 1)")
+            try q.requireFinite(op, "Q_\(p + 1)")
+            let defect = DenseOps.sub(try DenseOps.mul(k, q, q, ta: true), DenseOps.identity(d)).maxAbs
+            guard defect <= 1e-10 else {
+                throw TangentFlowError.invalidArgument(operation: op, reason: "Q_\(p + 1) is not orthogonal: max |QᵀQ − I| = \(defect) > 1e-10")
+            }
+        }
+    }
+
     /// A balanced network with end-to-end matrix `W` ((1.5) in file 002): with `W = U Σ Vᵀ`, `Q_0 = V`, `Q_N = U`,
     /// `W_p = Q_p Σ^{1/N} Q_{p−1}ᵀ`.
     /// - Parameters:
@@ -75,17 +92,7 @@ public struct DeepLinearNetwork: Sendable {
         let svd = try k.svd(w)
         let v = svd.vt.transposed
         let qs = orthogonals ?? Array(repeating: svd.u, count: depth - 1)
-        guard qs.count == depth - 1 else {
-            throw TangentFlowError.invalidArgument(operation: op, reason: "need N − 1 = \(depth - 1) orthogonal matrices Q_1..Q_{N−1}, got \(qs.count)")
-        }
-        for (p, q) in qs.enumerated() {
-            try q.requireShape(d, d, op, "Q_\(p + 1)")
-            try q.requireFinite(op, "Q_\(p + 1)")
-            let defect = DenseOps.sub(try DenseOps.mul(k, q, q, ta: true), DenseOps.identity(d)).maxAbs
-            guard defect <= 1e-10 else {
-                throw TangentFlowError.invalidArgument(operation: op, reason: "Q_\(p + 1) is not orthogonal: max |QᵀQ − I| = \(defect) > 1e-10")
-            }
-        }
+        try requireInteriorFrames(qs, depth: depth, order: d, op, k)
         let root = svd.singularValues.map { Foundation.pow($0, 1 / Double(depth)) }
         let frames = [v] + qs + [svd.u]  // Q_0 … Q_N
         let factors = try (1...depth).map { p in try DenseOps.synthesize(k, frames[p], root, frames[p - 1]) }

@@ -91,18 +91,8 @@ public struct UpstairsLine: Sendable {
         let op = "UpstairsLine.theorem23"
         let shared = try SharedSingularVectorGeodesic(from: w0, to: w1, depth: .finite(depth), backend: backend)
         let qs = orthogonals ?? Array(repeating: shared.u, count: depth - 1)
-        guard qs.count == depth - 1 else {
-            throw TangentFlowError.invalidArgument(operation: op, reason: "need N − 1 = \(depth - 1) orthogonal matrices Q_1..Q_{N−1}, got \(qs.count)")
-        }
         let k = backend.kernels, d = w0.rows
-        for (p, q) in qs.enumerated() {
-            try q.requireShape(d, d, op, "Q_\(p + 1)")
-            try q.requireFinite(op, "Q_\(p + 1)")
-            let defect = DenseOps.sub(try DenseOps.mul(k, q, q, ta: true), DenseOps.identity(d)).maxAbs
-            guard defect <= 1e-10 else {
-                throw TangentFlowError.invalidArgument(operation: op, reason: "Q_\(p + 1) is not orthogonal: max |QᵀQ − I| = \(defect) > 1e-10")
-            }
-        }
+        try DeepLinearNetwork.requireInteriorFrames(qs, depth: depth, order: d, op, k)
         let frames = [shared.v] + qs + [shared.u]
         func network(_ sigma: [Double]) throws -> DeepLinearNetwork {
             let root = sigma.map { Foundation.pow($0, 1 / Double(depth)) }
