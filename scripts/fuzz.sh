@@ -75,7 +75,7 @@ build() {
                "${files[@]}" | sort -u); do
       if [[ $m == CKernels ]]; then
         ckernels
-        extra+=(-I "$out/ckernels" -L "$out/ckernels" -lCKernels -lopenblas -llapacke -lomp5 -lmvec -lm)
+        extra+=(-I "$out/ckernels" -L "$out/ckernels" -lCKernels -lopenblas -llapacke -lomp5 -larpack -lmvec -lm)
       elif [[ -f Sources/$m/module.modulemap ]]; then
         extra+=(-I "Sources/$m")
       elif [[ $m == TangentFlow?* && -d Sources/$m ]]; then
