@@ -4,7 +4,7 @@ import Foundation
 /// One headline of `tangentflow demo` as the README states it: the number the run measured and the bound the
 /// README prints. The demo reports every claim in `run.json` (`results.claims`), and `scripts/check-demo.py`
 /// (run by `scripts/test.sh`) fails when one does not hold, so the README cannot drift from what the code does.
-struct DemoClaim {
+struct DemoClaim: JSONRepresentable {
     /// How the measured value must compare with the bound.
     enum Relation: String { case atMost = "≤", atLeast = "≥" }
 
@@ -34,7 +34,7 @@ struct DemoClaim {
 extension RunReport {
     /// Records the claims (`results.claims`, `results.claims_held`, `results.claims_failed`) and prints a summary.
     func record(claims: [DemoClaim]) {
-        record("claims", JSONArrayOfClaims(claims: claims))
+        record("claims", claims)
         let failed = claims.filter { !$0.holds }
         record("claims_held", claims.count - failed.count)
         record("claims_failed", failed.map(\.name))
@@ -43,10 +43,4 @@ extension RunReport {
             say(String(format: "  %@ %@: %.3g %@ %g", c.holds ? "ok  " : "FAIL", c.name, c.value, c.relation.rawValue, c.bound))
         }
     }
-}
-
-/// The claims as one JSON array.
-private struct JSONArrayOfClaims: JSONRepresentable {
-    let claims: [DemoClaim]
-    var json: JSONValue { .array(claims.map(\.json)) }
 }
