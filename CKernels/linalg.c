@@ -10,7 +10,7 @@
 
 /* Sizes up to which LAPACK runs on one BLAS thread (ck_blas_serial_enter): see the measurements at each call. */
 enum { CK_GEMM_SERIAL_WORK = 4000000 };
-enum { CK_SVD_SERIAL_MIN_SIDE = 256, CK_SVD_SERIAL_MAX_SIDE = 4096, CK_SYEV_SERIAL_MAX = 320, CK_CHOLESKY_SERIAL_MAX = 400 };
+enum { CK_SVD_SERIAL_MIN_SIDE = 256, CK_SVD_SERIAL_MAX_SIDE = 4096, CK_SYEV_SERIAL_MAX = 320, CK_CHOLESKY_SERIAL_MAX = 800, CK_CHOLESKY_THREADED_RHS = 64 };
 
 int ck_linalg_gemm(int transa, int transb, size_t m, size_t n, size_t k, double alpha, const double *a,
                    size_t lda, const double *b, size_t ldb, double beta, double *c, size_t ldc) {
@@ -176,16 +176,25 @@ int ck_linalg_cholesky_solve(size_t n, size_t nrhs, double *a, size_t lda, doubl
         anorm = LAPACKE_dlansy_work(LAPACK_COL_MAJOR, '1', 'L', ln, a, llda, w);
         free(w);
     }
-    /* One BLAS thread below a few hundred: measured on 2 cores (Xeon, best of 300, one right-hand side, with the
+    /* One BLAS thread up to n = 800: measured on 2 cores (Xeon, best of 300, one right-hand side, with the
      * condition estimate), n = 100: 53 µs serial against 93 µs threaded; 200: 202 / 262; 400: 927 / 1000;
-     * 640: 3.06 / 2.86 ms. */
+     * 640: 3.06 / 2.86 ms. The threaded dpotrf waits for its partner in sched_yield: in the adapted flow of the
+     * benchmarks (n = 640, 350 solves, 2 threads, Zen 4) it made 53k calls and 0.36–0.44 s of system time for
+     * 2.2 s of user time; serial up to 800, 0.05–0.08 s, and the whole flow stays faster than with 1 thread. */
     int serial = n <= CK_CHOLESKY_SERIAL_MAX;
     if (serial) ck_blas_serial_enter();
     lapack_int info = LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', ln, a, llda);
+    /* The condition estimate and the solves with a few right-hand sides are triangular solves (level 2: O(n²)
+     * work in many short calls). Threaded, each call wakes the pool and spins in sched_yield for the other thread:
+     * measured on 2 cores (Zen 4, medians of 9–15, n = 640), dpotrf + dpocon + dpotrs took 4.3–4.5 ms threaded
+     * against 3.2 ms serial, while dpotrf + dpotrs alone took 2.3–2.5 ms threaded against 2.7–2.8 ms serial
+     * (n = 1000: 6.8–7.7 / 9.6–10.0 ms; 2500: 77 / 128 ms). So only the factorisation is threaded. */
+    int serial_tail = !serial && nrhs < CK_CHOLESKY_THREADED_RHS;
+    if (serial_tail) ck_blas_serial_enter();
     if (info == 0 && rcond) info = ck_cholesky_rcond(ln, a, llda, anorm, rcond);
     if (info == 0 && nrhs > 0)
         info = LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', ln, (lapack_int)nrhs, a, llda, b, (lapack_int)ldb);
-    if (serial) ck_blas_serial_leave();
+    if (serial || serial_tail) ck_blas_serial_leave();
     if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
     return (int)info;
 }

@@ -40,6 +40,13 @@ func sweepCases(_ o: BenchOptions) throws -> [BenchCase] {
             name: "cholesky-sweep", size: "n=\(m)", flops: pow(Double(m), 3) / 3,
             c: { try c.choleskySolve(spd, rhs) }, swift: { try s.choleskySolve(spd, rhs) }, tolerance: 1e-10))
     }
+    // Where a threaded Cholesky starts to pay (CK_CHOLESKY_SERIAL_MAX): compare --threads 1 with --threads 2.
+    for m in quick ? [] : [640, 1000, 1600, 2500] {
+        let spd = try c.gram(gaussian(m, 2 * m, 35)), rhs = gaussian(m, 1, 36)
+        cases.append(BenchCase(
+            name: "cholesky-sweep", size: "n=\(m)", flops: pow(Double(m), 3) / 3,
+            c: { try c.choleskySolve(spd, rhs) }, swift: { try s.choleskySolve(spd, rhs) }, tolerance: 1e-9, swiftReps: 1))
+    }
     return cases
 }
 
