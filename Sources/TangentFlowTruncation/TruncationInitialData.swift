@@ -13,7 +13,8 @@ public enum TruncationInitialData {
     /// Layer `ℓ` pairs with cluster `ℓ`. For each `ℓ` in turn: the directions `v_k` from the mean of cluster `ℓ` to
     /// the other clusters (their means if not yet collapsed, else their points `−β^{(j)}`) are rotated by the
     /// orthogonal Procrustes solution `R_ℓ = UVᵀ` of `Σ_k t_k v_kᵀ = UΣVᵀ` onto the targets
-    /// `t_k ∝ (1 + √(1+Q))e_k + (1, …, 1)` (unit vectors inside the positive orthant, pairwise at 60°), and the
+    /// `t_k ∝ (1 + √(1+Q))e_k + (1, …, 1)` (unit vectors inside the positive orthant, pairwise at 60°; for `Q = 2` the
+    /// orthant's axis `(1, 1)/√2`), and the
     /// orthant's corner is placed just above cluster `ℓ`: `R_ℓ(−β^{(ℓ)}) = max_i R_ℓx_{ℓ,i} + margin` (entrywise).
     /// Then `R_ℓ(x + β^{(ℓ)}) ≤ −margin` on cluster `ℓ`, and the construction is accepted only if
     /// `R_ℓ(z + β^{(ℓ)}) ≥ margin` for every other input `z` of layer `ℓ`.
@@ -29,7 +30,8 @@ public enum TruncationInitialData {
         }
         guard margin > 0, margin.isFinite else { throw TangentFlowError.invalidArgument(operation: op, reason: "margin must be positive, got \(margin)") }
         let means = data.clusters.map(Self.mean)
-        let a = 1 + (1 + Double(q)).squareRoot()
+        // One other cluster (Q = 2): the orthant's axis; more: unit vectors inside the orthant, pairwise at 60°.
+        let a = q == 2 ? 0 : 1 + (1 + Double(q)).squareRoot()
         var rotations: [Matrix] = [], shifts: [[Double]] = [], collapsedPoints: [[Double]] = []
         for l in 0..<k {
             let others = (0..<k).filter { $0 != l }.map { $0 < l ? collapsedPoints[$0] : means[$0] }
