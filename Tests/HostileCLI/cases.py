@@ -133,6 +133,10 @@ FIXTURES = {
     "Yw.npy": ([abs(-1 + 2 * i / 7) - 0.3 for i in range(8)], (8,)),
     "Ww.npy": (npy.matrix_values(4, 2, 22), (4, 2)),
     "Sw.npy": ([1.0, -1.0, 1.0, -1.0], (4,)),
+    # truncation own data: two clusters near (3, 0) and (0, 3), their targets, and [W | β] per layer (adapted).
+    "Xt.npy": ([3.1, 0.1, 2.9, -0.1, 3.0, 0.2, 3.2, 0.0, 0.1, 3.0, -0.1, 2.9, 0.2, 3.1, 0.0, 3.2], (8, 2)),
+    "Yt.npy": ([1.5, 0.5] * 4 + [0.5, 1.5] * 4, (8, 2)),
+    "Tt.npy": ([0.0, 1.0, -3.0, -1.0, 0.0, 0.0, 0.0, -1.0, 0.0, 1.0, 0.0, -3.0], (2, 2, 3)),
 }
 
 
@@ -217,6 +221,13 @@ BASE = {
     "bw-lyapunov": ["bw", "lyapunov", "--a", "S1.npy", "--x", "S2.npy", "-o", "out.npy"],
     "bw-mean": ["bw", "mean", "--a", "S1.npy", "--b", "S2.npy", "-o", "out.npy"],
     "truncation": ["truncation", "demo", "-o", "outdir", "--points", "5", "--until", "0.5", "--step", "0.01"],
+    "truncation-effective": ["truncation", "effective", "-o", "outdir", "--points", "4", "--until", "0.2", "--step", "0.01"],
+    "truncation-effective-own": ["truncation", "effective", "-o", "outdir", "--x", "Xt.npy", "--y", "Yt.npy", "--theta", "Tt.npy",
+                                 "--until", "0.2", "--step", "0.01"],
+    "truncation-general": ["truncation", "general", "-o", "outdir", "--points", "4", "--until", "0.2", "--step", "0.01"],
+    "truncation-collapsed": ["truncation", "collapsed", "-o", "outdir", "--points", "3", "--until", "0.5"],
+    "truncation-collapsed-own": ["truncation", "collapsed", "-o", "outdir", "--x", "Xt.npy", "--y", "Yt.npy", "--until", "0.5"],
+    "truncation-sector": ["truncation", "sector", "-o", "outdir", "--points", "3", "--until", "0.5"],
     "gd-vs-prox": ["wasserstein", "gd-vs-prox", "-o", "outdir", "--neurons", "4", "--time", "1"],
     "init-scale": ["wasserstein", "init-scale", "-o", "outdir", "--neurons", "3", "--time", "1"],
     "jko": ["wasserstein", "jko", "-o", "outdir", "--grid", "8", "--steps", "2"],
@@ -233,15 +244,19 @@ BASE = {
     "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
 NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
-                "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf"}
+                "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf", "truncation-effective", "truncation-effective-own",
+                "truncation-general", "truncation-collapsed", "truncation-collapsed-own", "truncation-sector"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
                "dln-flow-up"]
-DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf"]
+DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf",
+              "truncation-effective", "truncation-effective-own", "truncation-general", "truncation-collapsed", "truncation-collapsed-own",
+              "truncation-sector"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
                  ["dln", "distance"], ["dln", "flow"], ["dln", "geodesic-vs-flow"],
-                 ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
+                 ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"],
+                 ["truncation", "effective"], ["truncation", "general"], ["truncation", "collapsed"], ["truncation", "sector"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
                  ["experiment", "learning-rate"]]
 
@@ -372,6 +387,8 @@ SIZE_OPTIONS = [
     ("sinkhorn", "--n", USAGE, {USAGE, DATA, MEMORY}, {USAGE, DATA, MEMORY}),
     ("sinkhorn", "--max-iter", {USAGE, STOPPED}, {0, USAGE}, {0, USAGE}),
     ("truncation", "--points", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("truncation-effective", "--points", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("truncation-collapsed", "--points", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("gd-vs-prox", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("init-scale", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--grid", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
@@ -780,7 +797,8 @@ def lies_cases():
     float_opts = [
         ("flow", "--alpha"), ("flow", "--rtol"), ("flow", "--atol"), ("flow", "--beta"), ("flow", "--step"),
         ("flow", "--t-end"), ("flow", "--s-end"), ("sinkhorn", "--reg"), ("sinkhorn", "--tol"), ("sinkhorn", "--eps-start"),
-        ("truncation", "--until"), ("truncation", "--step"), ("gd-vs-prox", "--time"), ("gd-vs-prox", "--gamma"),
+        ("truncation", "--until"), ("truncation", "--step"), ("truncation-effective", "--until"), ("truncation-effective", "--step"),
+        ("truncation-general", "--spread"), ("truncation-collapsed", "--until"), ("truncation-sector", "--spread"), ("gd-vs-prox", "--time"), ("gd-vs-prox", "--gamma"),
         ("gd-vs-prox", "--tolerance"), ("gd-vs-prox", "--weight-decay"), ("init-scale", "--small"),
         ("init-scale", "--large"), ("init-scale", "--time"), ("jko", "--extent"), ("jko", "--gamma"), ("jko", "--tau"),
         ("jko", "--tolerance"), ("pinv", "--rtol"), ("pinv", "--atol"), ("rank", "--rtol"), ("rank", "--atol"),
@@ -810,7 +828,9 @@ def _failing_variants(cmd):
         "ntk": ("--widths", "3,0,2"), "ot-assign": ("--backend", "bogus"), "dln-geodesic": ("--points", "-1"),
         "bw": ("--points", "0"), "bw-lyapunov": ("--a", ""), "bw-mean": ("--bogus", "1"), "init": ("--widths", "3,0,2"), "sinkhorn": ("--n", "-4"), "dln-sv": ("--points", "0"),
         "dln-flow": ("--points", "1"), "dln-flow-up": ("--time", "0"), "dln-gvf": ("--depths", "0"),
-        "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
+        "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"),
+        "truncation-effective": ("--step", "0"), "truncation-effective-own": ("--data", "bogus"), "truncation-general": ("--layers", "0"),
+        "truncation-collapsed": ("--width", "1"), "truncation-collapsed-own": ("--until", "0"), "truncation-sector": ("--points", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
@@ -820,6 +840,8 @@ def _failing_variants(cmd):
         "bw-lyapunov": ("--x", "S2.npy"), "bw-mean": ("--b", "S2.npy"), "dln-flow": ("--w", "G1.npy"), "dln-flow-up": ("--target", "S2.npy"),
         "dln-gvf": None,
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
+        "truncation-effective": None, "truncation-effective-own": ("--theta", "Tt.npy"), "truncation-general": None,
+        "truncation-collapsed": None, "truncation-collapsed-own": ("--x", "Xt.npy"), "truncation-sector": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
     }[cmd]
     if data_file:

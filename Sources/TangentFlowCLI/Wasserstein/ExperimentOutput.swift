@@ -1,5 +1,7 @@
+import CommandLineSupport
 import Foundation
 import TangentFlow
+import TangentFlowIO
 import TangentFlowWasserstein
 import TangentFlowReporting
 
@@ -29,6 +31,15 @@ struct ExperimentOutput {
         files.append(name)
         if let png = png.fileName { files.append(png) }
     }
+
+    /// Writes `json` to `name` (atomically).
+    mutating func write(json: JSONValue, _ name: String) throws {
+        try AtomicFile.write(text: json.text + "\n", to: "\(directory)/\(name)")
+        files.append(name)
+    }
+
+    /// Lists a file written by other means (e.g. `.npy` through `NpyFile`, which writes atomically).
+    mutating func listFile(_ name: String) { files.append(name) }
 
     func printFiles(since start: Date) {
         print("\nFiles written to \(directory)/:")
