@@ -61,6 +61,27 @@ public enum Distributed {
         return try Matrix(rows: shape[0], cols: shape[1], columnMajor: e)
     }
 
+    /// COLLECTIVE. The element-wise sum of `values` over the ranks, bitwise the same on every rank (reduced at
+    /// rank 0, then broadcast). The count must agree.
+    public static func sum(_ values: [Double]) throws -> [Double] {
+        var out = [Double](repeating: 0, count: values.count)
+        try values.withUnsafeBufferPointer { pin in
+            try out.withUnsafeMutableBufferPointer { try check(cd_sum(pin.baseAddress, $0.baseAddress, values.count), "sum") }
+        }
+        return out
+    }
+
+    /// COLLECTIVE. Throws the same `DistributedError` on every rank unless `values` are bitwise identical on every
+    /// rank (a 64-bit hash compared): "`what` differs between ranks".
+    public static func requireSameEverywhere(_ values: [Double], _ what: String, operation: String) throws {
+        var same: Int32 = 0
+        try values.withUnsafeBufferPointer { try check(cd_same_everywhere($0.baseAddress, values.count, &same), operation) }
+        if same == 0 {
+            throw DistributedError(status: Int(CD_EINPUT), message: "\(what) differs between ranks (every rank must hold the same copy)",
+                                   operation: operation)
+        }
+    }
+
     /// COLLECTIVE. Peak resident memory of every rank, bytes (`getrusage`), on every rank.
     public static func peakMemory() throws -> [Double] {
         var out = [Double](repeating: 0, count: size)
