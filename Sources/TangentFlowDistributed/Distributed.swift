@@ -38,6 +38,23 @@ public enum Distributed {
         return result!
     }
 
+    /// COLLECTIVE. As `agree(_:_:)`, but a rank's failure carries `code(error)` (non-zero; a caller's own status,
+    /// e.g. an exit status), and every rank throws a `DistributedError` whose `status` is the lowest failing rank's
+    /// code and whose message is `"rank r: \(error)"`.
+    public static func agree<T>(_ operation: String, code: (any Error) -> Int32, _ body: () throws -> T) throws -> T {
+        var result: T?
+        var message = ""
+        var status: Int32 = 0
+        do { result = try body() } catch {
+            message = "\(error)"
+            status = code(error)
+            if status == 0 { status = Int32(CD_EINPUT) }
+        }
+        let st = cd_agree(status, message)
+        if st != 0 { throw DistributedError(status: Int(st), message: String(cString: cd_last_error()), operation: operation) }
+        return result!
+    }
+
     /// COLLECTIVE. `values` from rank `root` on every rank (the count must agree: send it first).
     public static func broadcast(_ values: inout [Double], root: Int = 0) throws {
         let n = values.count
