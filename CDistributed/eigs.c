@@ -114,8 +114,11 @@ int cd_eigs_symmetric(size_t nloc, size_t offset, size_t nev, size_t ncv, int la
         }
     }
     MPI_Comm comm = MPI_COMM_NULL;
-    if ((st = cd_agree(st, msg)) == CK_OK && MPI_Comm_dup(MPI_COMM_WORLD, &comm) != MPI_SUCCESS)
-        st = cd_fail(CD_EMPI, "MPI_Comm_dup failed");
+    if ((st = cd_agree(st, msg)) == CK_OK) {
+        int dup = MPI_Comm_dup(MPI_COMM_WORLD, &comm) == MPI_SUCCESS;
+        st = cd_agree(dup ? CK_OK : CD_EMPI, "MPI_Comm_dup failed");
+        if (st != CK_OK && dup) MPI_Comm_free(&comm);
+    }
     if (st == CK_OK) {
         MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
         MPI_Fint fcomm = MPI_Comm_c2f(comm);

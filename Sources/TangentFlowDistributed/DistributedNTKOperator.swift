@@ -59,7 +59,7 @@ public final class DistributedNTKOperator {
                 throw DistributedError(status: Int(CD_EINPUT), message: "X[\(k % x.rows), \(k / x.rows)] is \(x.elements[k])", operation: op)
             }
         }
-        try Distributed.requireSameEverywhere([Double(x.rows), Double(x.cols)] + theta, "θ", operation: op)
+        try Distributed.requireSameEverywhere([Double(x.rows), Double(x.cols)] + theta, "θ or the shape of X", operation: op)
         try Distributed.requireSameEverywhere(x.elements, "X", operation: op)
         let p = Distributed.size
         guard x.rows >= p else {
