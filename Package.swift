@@ -16,7 +16,8 @@ let package = Package(
         // letter case, so a checkout on a case-insensitive filesystem works), executable `tangentflow`.
         .executable(name: "tangentflow", targets: ["TangentFlowCLI"]),
         // Optional: the NTK, its spectrum and the Gram-route pseudoinverse on ScaLAPACK over MPI (Open MPI found
-        // through pkg-config `ompi-c`, Debian's libscalapack-openmpi). The core product above needs no MPI.
+        // through pkg-config `ompi-c`, Debian's libscalapack-openmpi), and the matrix-free NTK spectrum on PARPACK
+        // (Debian's libparpack2-dev, the MPI build of ARPACK-ng). The core product above needs no MPI.
         .library(name: "TangentFlowDistributed", targets: ["TangentFlowDistributed"]),
         .executable(name: "tangentflow-mpi", targets: ["tangentflow-mpi"]),
     ],
@@ -74,7 +75,7 @@ let package = Package(
             dependencies: ["CKernels", "CMPI"],
             path: "CDistributed",
             exclude: ["README.md"],
-            linkerSettings: [.linkedLibrary("scalapack-openmpi")]
+            linkerSettings: [.linkedLibrary("scalapack-openmpi"), .linkedLibrary("parpack")]
         ),
         .target(
             name: "TangentFlowDistributed",

@@ -17,12 +17,12 @@
 
 static pthread_mutex_t ck_arpack_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The deterministic start vector: entries of a fixed splitmix64 stream in [−1, 1). A fixed start makes a run
- * reproducible (ARPACK's own random start depends on how many solves ran before in the process). */
-static void ck_arpack_start(size_t n, double *r) {
-    uint64_t s = 0x9E3779B97F4A7C15ull;
+/* The deterministic start vector: entries offset … offset+n−1 of a fixed splitmix64 stream in [−1, 1). A fixed
+ * start makes a run reproducible (ARPACK's own random start depends on how many solves ran before in the
+ * process), and a rank of a distributed solve that owns rows offset… takes the same entries as one process. */
+void ck_eigs_start_vector(size_t offset, size_t n, double *r) {
     for (size_t i = 0; i < n; i++) {
-        uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+        uint64_t z = 0x9E3779B97F4A7C15ull * (uint64_t)(offset + i + 2);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
         z ^= z >> 31;
@@ -48,7 +48,7 @@ int ck_eigs_symmetric(size_t n, size_t nev, size_t ncv, int largest, double tol,
     if (!resid || !v || !workd || !workl || !d || !select) st = CK_ENOMEM;
     if (st == CK_OK) {
         if (v0) memcpy(resid, v0, n * sizeof(double));
-        else ck_arpack_start(n, resid);
+        else ck_eigs_start_vector(0, n, resid);
         pthread_mutex_lock(&ck_arpack_lock);
         a_int ido = 0, info = 1, iparam[11] = {0}, ipntr[14] = {0};
         iparam[0] = 1;              /* exact shifts */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what TangentFlow needs on Debian bookworm (idempotent): OpenBLAS (cblas), LAPACKE, LLVM's OpenMP
 # runtime 19 (libomp5.so; Debian's libomp 14 lacks symbols clang 21 emits), rsvg-convert for the plots, and for the
-# optional TangentFlowDistributed product Open MPI (pkg-config ompi-c, mpirun) and ScaLAPACK built on it; zlib for
+# optional TangentFlowDistributed product Open MPI (pkg-config ompi-c, mpirun) and ScaLAPACK and PARPACK (ARPACK-ng's
+# MPI build, libparpack2-dev) built on it; zlib for
 # .npz input; python3 for the hostile command-line suite (standard library only).
 # The Swift toolchain (6.0 or later) must already be on the PATH (https://swift.org/install).
 set -euo pipefail

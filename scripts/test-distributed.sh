@@ -3,33 +3,81 @@
 # (loopback/shared memory: --mca btl self,vader) with 1, 2, 3 and 4 ranks. Each run tries every grid shape its
 # rank count allows (1×4, 2×2, 4×1, …) and block sizes 7, 16, 64 (none divides QN = 69), compares the distributed
 # NTK, spectrum, D⁺g and a short adapted flow with the single-machine TangentFlow results to 1e-12 relative, and
-# checks that bad input on one rank fails every rank with one message. A `timeout` turns a hang into a failure.
+# checks that bad input on one rank fails every rank with one message; then the matrix-free 'ntk-spectrum' (PARPACK)
+# of tangentflow-mpi against tangentflow's on one process. A `timeout` turns a hang into a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1   # ranks oversubscribe the cores: one thread each
-swift build --product distributed-checks
-bin="$(swift build --product distributed-checks --show-bin-path)/distributed-checks"
+# SCRATCH_PATH=DIR builds in DIR instead of .build (a worktree sharing its builds).
+scratch=()
+[ -n "${SCRATCH_PATH:-}" ] && scratch=(--scratch-path "$SCRATCH_PATH")
+swift build "${scratch[@]}" --product distributed-checks
+bin="$(swift build "${scratch[@]}" --product distributed-checks --show-bin-path)/distributed-checks"
 for np in 1 2 3 4; do
   echo "--- mpirun -np $np distributed-checks"
   timeout --kill-after=10 300 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np "$np" "$bin"
 done
 # The command line under mpirun: a tiny measured run, and a missing input that must fail every rank (exit 66,
 # the contract's "input file missing").
-swift build --product tangentflow-mpi
-cli="$(swift build --product tangentflow-mpi --show-bin-path)/tangentflow-mpi"
+swift build "${scratch[@]}" --product tangentflow-mpi
+cli="$(swift build "${scratch[@]}" --product tangentflow-mpi --show-bin-path)/tangentflow-mpi"
 echo "--- mpirun -np 4 tangentflow-mpi measure (tiny)"
 timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 4 "$cli" measure \
   --widths 4,16,3 --samples 40 --block 7 --phases cholesky,spectrum,eigen
-echo "--- mpirun -np 3 tangentflow-mpi ntk-spectrum with a missing file (must fail, not hang)"
+echo "--- mpirun -np 3 tangentflow-mpi ntk-eigenvalues with a missing file (must fail, not hang)"
 set +e
-out=$(timeout --kill-after=10 60 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 3 "$cli" ntk-spectrum \
+out=$(timeout --kill-after=10 60 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 3 "$cli" ntk-eigenvalues \
   --widths 4,3 --theta /nonexistent/theta.npy --x /nonexistent/x.npy -o /dev/null 2>&1)
 rc=$?
 set -e
 echo "$out" | head -n 1
-if [ "$rc" -ne 66 ] || ! grep -q "^Error: reading inputs: rank 0:" <<<"$out"; then
+if [ "$rc" -ne 66 ] || ! grep -q "^Error: rank 0: --theta: /nonexistent/theta.npy: no such file" <<<"$out"; then
   echo "test-distributed: missing input did not fail with the agreed error (exit $rc; 124 = timeout)" >&2
   exit 1
 fi
+# The matrix-free spectrum (issue #27 item 4): 'tangentflow-mpi ntk-spectrum' on 2 and 3 ranks against
+# 'tangentflow ntk-spectrum' on one process, the same options: 11 samples (divisible by neither), both ends.
+swift build "${scratch[@]}" --product tangentflow
+one="$(swift build "${scratch[@]}" --product tangentflow --show-bin-path)/tangentflow"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 scripts/spectrum_check.py make-x "$work/X.npy" 11 4 7
+"$one" init --widths 4,16,16,3 --seed 3 -o "$work/theta.npy" >/dev/null
+args=(--widths 4,16,16,3 --theta "$work/theta.npy" --x "$work/X.npy" --quiet)
+for end in "largest --k 4" "smallest --k 3"; do
+  "$one" ntk-spectrum "${args[@]}" --which $end -o "$work/one" >/dev/null
+  for np in 2 3; do
+    echo "--- mpirun -np $np tangentflow-mpi ntk-spectrum --which $end vs tangentflow ntk-spectrum"
+    timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np "$np" "$cli" ntk-spectrum \
+      "${args[@]}" --which $end -o "$work/mpi$np" >/dev/null
+    python3 scripts/spectrum_check.py compare "$work/one" "$work/mpi$np"
+  done
+done
+echo "--- the same refusals and statuses: 11 samples on 12 ranks (65), not converged (75 on both tools)"
+set +e
+out=$(timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 12 "$cli" ntk-spectrum \
+  "${args[@]}" --k 2 -o "$work/too-many" 2>&1)
+rc=$?
+set -e
+echo "$out" | head -n 1
+if [ "$rc" -ne 65 ] || ! grep -q "fewer than the 12 ranks" <<<"$out"; then
+  echo "test-distributed: more ranks than samples was not refused with exit 65 (exit $rc)" >&2
+  exit 1
+fi
+for tool in one mpi; do
+  set +e
+  if [ "$tool" = one ]; then
+    "$one" ntk-spectrum "${args[@]}" --k 30 --which smallest --ncv 31 --max-iter 1 -o "$work/stop-$tool" >/dev/null 2>&1
+  else
+    timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
+      "${args[@]}" --k 30 --which smallest --ncv 31 --max-iter 1 -o "$work/stop-$tool" >/dev/null 2>&1
+  fi
+  rc=$?
+  set -e
+  if [ "$rc" -ne 75 ] || [ ! -f "$work/stop-$tool/stopped/eigenvalues.npy" ]; then
+    echo "test-distributed: unconverged ntk-spectrum ($tool) exited $rc without DIR/stopped/ (expected 75)" >&2
+    exit 1
+  fi
+done
 echo "test-distributed: all rank counts passed"

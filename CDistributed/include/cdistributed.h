@@ -129,6 +129,29 @@ int cd_ntk_pinv_apply(cd_ntk *t, const double *g, int route, double tol_rel, dou
  * pdsyevr asks for, for reporting memory. */
 size_t cd_ntk_eigen_workspace(const cd_ntk *t, int with_vectors);
 
+/* ---- eigs.c: the data-parallel operator's collectives and PARPACK -------------------------------------- */
+
+/* COLLECTIVE. buf (n doubles, plus one more entry the call uses as a flag) := Σ_ranks buf by one MPI_Allreduce,
+ * which also carries whether any rank's local_status is not CK_OK. Then every rank returns the status of the
+ * lowest failing rank, cd_last_error() holding "rank r: <its local_message>" (buf is not meaningful), or CK_OK. */
+int cd_sum_flagged(double *buf, size_t n, int local_status, const char *local_message);
+
+/* COLLECTIVE. Rank 0's global (ldg >= Σ nloc, cols columns) := the ranks' local row slices (nloc×cols, ldl)
+ * stacked in rank order; global is not used on the other ranks (may be NULL there). */
+int cd_gather_rows(const double *local, size_t nloc, size_t ldl, size_t cols, double *global, size_t ldg);
+
+/* COLLECTIVE. ck_eigs_symmetric (ckernels.h) for an operator whose n = Σ nloc rows are spread over the ranks in
+ * rank order, each rank owning nloc >= 1 consecutive rows starting at global row offset: PARPACK's pdsaupd/
+ * pdseupd (implicitly restarted Lanczos, mode 1) on a duplicate of MPI_COMM_WORLD, from the rows offset… of the
+ * same fixed start vector (ck_eigs_start_vector). apply computes this rank's rows of y = A x from this rank's
+ * rows of x; it must be collective and agreed (fail on every rank or none: cd_sum_flagged). values (nev) are
+ * the same on every rank; vectors (nloc×nev, ldv >= nloc) hold this rank's rows of the Ritz vectors. Returns
+ * CK_OK (also when fewer than nev converged: see rep), CK_EDIM, CK_EARG, CK_ENOMEM, CK_ESTOPPED (apply failed),
+ * CK_EARPACK (message in cd_last_error), CD_EMPI — the same on every rank. */
+int cd_eigs_symmetric(size_t nloc, size_t offset, size_t nev, size_t ncv, int largest, double tol, size_t max_iter,
+                      ck_linear_map apply, void *ctx, double *values, double *vectors, size_t ldv,
+                      ck_eigs_report *rep);
+
 #ifdef __cplusplus
 }
 #endif

@@ -285,6 +285,10 @@ int ck_eigs_symmetric(size_t n, size_t nev, size_t ncv, int largest, double tol,
                       ck_linear_map apply, void *ctx, double *values, double *vectors, size_t ldv,
                       ck_eigs_report *rep);
 
+/* r (n) := entries offset … offset+n−1 of the fixed start vector ck_eigs_symmetric uses when v0 is NULL (a
+ * splitmix64 stream in [−1, 1)), so that a distributed solve whose rank owns rows offset… starts alike. */
+void ck_eigs_start_vector(size_t offset, size_t n, double *r);
+
 /* ---- vmath.c: vectorised exp/log/tanh (glibc libmvec AVX-512/AVX2 variants, picked at run time) ---- */
 
 /* y[t] = exp(x[t]), log(x[t]), tanh(x[t]), t < n; y may equal x. At most 4 ulp (glibc's libmvec bound). */

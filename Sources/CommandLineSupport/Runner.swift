@@ -20,6 +20,27 @@ package struct CommandLineOutput: Sendable {
         writeError: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
 }
 
+/// How the runner works alongside the other processes of one job. `tangentflow` is one process (`.standalone`);
+/// in `tangentflow-mpi` every rank runs the runner, rank 0 alone checks and creates the output folders and writes
+/// `run.json`, and the checks before the run are agreed, so that a failure on one rank fails every rank with the
+/// same exit status instead of leaving the others waiting in a collective.
+package struct RunCoordination: Sendable {
+    /// Whether this process checks the input files (with `checkInputsFirst`), checks and creates output files and
+    /// folders, and writes `run.json`; the others only agree on its verdict.
+    package let writesOutputs: Bool
+    /// Runs the step it is given; if that throws on any process, it throws on every process.
+    package let agree: @Sendable (() throws -> Void) throws -> Void
+
+    /// Your own coordination.
+    package init(writesOutputs: Bool, agree: @escaping @Sendable (() throws -> Void) throws -> Void) {
+        self.writesOutputs = writesOutputs
+        self.agree = agree
+    }
+
+    /// One process: it writes, and its steps need no agreement.
+    package static let standalone = RunCoordination(writesOutputs: true, agree: { try $0() })
+}
+
 /// Options every runnable command of `tangentflow` takes (added by `runCommandLine` when `globalOptions` is on).
 package let globalOptionSpecs: [OptionSpec] = [
     OptionSpec(name: "json", help: "Print one JSON object on standard output: version, options, inputs, results, timings, status."),
@@ -31,10 +52,12 @@ package let globalOptionSpecs: [OptionSpec] = [
 /// Resolves the subcommand path, handles `help`, `-h/--help` and `--version`, parses, checks input and output
 /// paths before any work, runs, and maps errors to the exit statuses of `ExitStatus`:
 /// one `Error: …` line naming the option or file, and one `Hint: …` line.
-/// `checkInputsFirst: false` leaves input files to the command (the MPI tool reads them on rank 0 only and agrees
-/// on the outcome, so a per-rank check could split the ranks).
+/// `checkInputsFirst: false` leaves input files to the command. (The MPI tool checks them on rank 0 only, which
+/// reads them, and agrees on the outcome: see `RunCoordination`.)
+/// `coordination` says which process writes run folders and how pre-run failures are agreed (see `RunCoordination`).
 package func runCommandLine(_ root: CommandSpec, _ args: [String], output: CommandLineOutput = .console,
-                            globalOptions: Bool = true, checkInputsFirst: Bool = true) -> Int32 {
+                            globalOptions: Bool = true, checkInputsFirst: Bool = true,
+                            coordination: RunCoordination = .standalone) -> Int32 {
     let root = globalOptions ? withGlobalOptions(root) : root
     var spec = root
     var parents: [String] = []
@@ -69,7 +92,7 @@ package func runCommandLine(_ root: CommandSpec, _ args: [String], output: Comma
     }
     if rest.first == "help", !spec.subcommands.isEmpty {
         return runCommandLine(root, ["help"] + parents.dropFirst() + [spec.name] + rest.dropFirst(), output: output,
-                              globalOptions: false, checkInputsFirst: checkInputsFirst)
+                              globalOptions: false, checkInputsFirst: checkInputsFirst, coordination: coordination)
     }
     guard let run = spec.run else {
         if let first = rest.first {
@@ -120,12 +143,15 @@ package func runCommandLine(_ root: CommandSpec, _ args: [String], output: Comma
                              hint: "write the array to a file, or drop --json")
         }
         if let n: Int = try parsed.parsed("threads") { RuntimeInfo.setThreads(n) }
-        try preflight(parsed, inputs: checkInputsFirst)
-        let folders = try RunFolders(parsed, argv: [root.name] + args)
-        runFolders = folders
-        AtomicFile.willWrite = { path in
-            folders.willWrite(path)
-            report.output(path)
+        try coordination.agree {
+            guard coordination.writesOutputs else { return }
+            try preflight(parsed, inputs: checkInputsFirst, outputs: true)
+            let folders = try RunFolders(parsed, argv: [root.name] + args)
+            runFolders = folders
+            AtomicFile.willWrite = { path in
+                folders.willWrite(path)
+                report.output(path)
+            }
         }
         try run(parsed)
         if let key = report.firstNonFiniteResult {
@@ -219,7 +245,7 @@ private func withGlobalOptions(_ spec: CommandSpec) -> CommandSpec {
 }
 
 /// Input files exist and are regular files; output files and folders can be created — before any work.
-private func preflight(_ p: ParsedArguments, inputs: Bool) throws {
+private func preflight(_ p: ParsedArguments, inputs: Bool, outputs: Bool) throws {
     var checks: [(ValueKind, String, String)] = []
     for o in p.spec.options {
         if let v = p.values[o.name] ?? (o.kind == .outputFolder || o.kind == .outputFile ? o.defaultValue : nil) {
@@ -231,10 +257,12 @@ private func preflight(_ p: ParsedArguments, inputs: Bool) throws {
         switch kind {
         case .inputFile: if inputs { try checkInputFile(value, label) }
         case .outputFile:
+            guard outputs else { continue }
             do { try AtomicFile.checkWritable(value) } catch let e as TangentFlowError {
                 throw CommandFailure(.cannotCreate, "\(label): \(e.description)")
             }
         case .outputFolder:
+            guard outputs else { continue }
             do { try AtomicFile.checkWritableFolder(value) } catch let e as TangentFlowError {
                 throw CommandFailure(.cannotCreate, "\(label): \(e.description)")
             }

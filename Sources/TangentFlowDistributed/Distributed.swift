@@ -38,6 +38,23 @@ public enum Distributed {
         return result!
     }
 
+    /// COLLECTIVE. As `agree(_:_:)`, but a rank's failure carries `code(error)` (non-zero; a caller's own status,
+    /// e.g. an exit status), and every rank throws a `DistributedError` whose `status` is the lowest failing rank's
+    /// code and whose message is `"rank r: \(error)"`.
+    public static func agree<T>(_ operation: String, code: (any Error) -> Int32, _ body: () throws -> T) throws -> T {
+        var result: T?
+        var message = ""
+        var status: Int32 = 0
+        do { result = try body() } catch {
+            message = "\(error)"
+            status = code(error)
+            if status == 0 { status = Int32(CD_EINPUT) }
+        }
+        let st = cd_agree(status, message)
+        if st != 0 { throw DistributedError(status: Int(st), message: String(cString: cd_last_error()), operation: operation) }
+        return result!
+    }
+
     /// COLLECTIVE. `values` from rank `root` on every rank (the count must agree: send it first).
     public static func broadcast(_ values: inout [Double], root: Int = 0) throws {
         let n = values.count
@@ -59,6 +76,27 @@ public enum Distributed {
         var e = m?.elements ?? [Double](repeating: 0, count: shape[0] * shape[1])
         try broadcast(&e, root: root)
         return try Matrix(rows: shape[0], cols: shape[1], columnMajor: e)
+    }
+
+    /// COLLECTIVE. The element-wise sum of `values` over the ranks, bitwise the same on every rank (reduced at
+    /// rank 0, then broadcast). The count must agree.
+    public static func sum(_ values: [Double]) throws -> [Double] {
+        var out = [Double](repeating: 0, count: values.count)
+        try values.withUnsafeBufferPointer { pin in
+            try out.withUnsafeMutableBufferPointer { try check(cd_sum(pin.baseAddress, $0.baseAddress, values.count), "sum") }
+        }
+        return out
+    }
+
+    /// COLLECTIVE. Throws the same `DistributedError` on every rank unless `values` are bitwise identical on every
+    /// rank (a 64-bit hash compared): "`what` differs between ranks".
+    public static func requireSameEverywhere(_ values: [Double], _ what: String, operation: String) throws {
+        var same: Int32 = 0
+        try values.withUnsafeBufferPointer { try check(cd_same_everywhere($0.baseAddress, values.count, &same), operation) }
+        if same == 0 {
+            throw DistributedError(status: Int(CD_EINPUT), message: "\(what) differs between ranks (every rank must hold the same copy)",
+                                   operation: operation)
+        }
     }
 
     /// COLLECTIVE. Peak resident memory of every rank, bytes (`getrusage`), on every rank.

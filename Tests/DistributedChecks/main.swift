@@ -29,6 +29,7 @@ func grids(for p: Int) -> [(Int, Int)] {
 do {
     try Distributed.start()
     let p = Distributed.size
+    let last = p - 1
     // Well-conditioned full-rank problem: N = 23, Q = 3 (QN = 69), K = 2,003.
     let model = try MLP(widths: [16, 40, 30, 3], activation: .tanh)
     let data = try SyntheticData.gaussian(samples: 23, inputDimension: 16, outputs: 3, seed: 11)
@@ -100,10 +101,79 @@ do {
         expect(dF <= tolerance, "adapted flow, RK4 4 steps (grid \(r)×\(c), block 7)", String(format: "rel θ(1) %.2e", dF))
     }
 
+    // The matrix-free spectrum on PARPACK (issue #27 item 4): each rank owns a slice of the samples; against the
+    // single-process ARPACK spectrum (same start vector and stopping rule) and the dense eigenvalues of G.
+    // 13 samples (QN = 39) divide evenly over none of 2, 3, 4 ranks; K = 219 > QN, so G is positive definite.
+    say("matrix-free spectrum (PARPACK), \(p) rank(s)")
+    let sModel = try MLP(widths: [5, 12, 9, 3], activation: .tanh)
+    let sData = try SyntheticData.gaussian(samples: 13, inputDimension: 5, outputs: 3, seed: 3)
+    let sTheta = sModel.initialParameters(seed: 7)
+    let sGram = try TrainingProblem(model: sModel, inputs: sData.inputs, targets: sData.targets).ntk(sTheta)
+    let sDense = try GramPseudoinverse(gram: sGram, parameterCount: sModel.parameterCount, method: .eigen).eigen!.values.sorted()
+    let sMax = sDense.last!
+    let slices = (0..<p).map { DistributedNTKOperator.sampleRange(rank: $0, ranks: p, samples: 13).count }
+    for backend in KernelBackend.allCases {
+        for (which, count) in [(SpectrumEnd.largest, 4), (.smallest, 3)] {
+            let options = NTKSpectrumOptions(count: count, which: which)
+            let single = try ntkSpectrum(backend.kernels.mlpNTKOperator(sModel, theta: sTheta, inputs: sData.inputs, keepSensitivities: true),
+                                         options: options)
+            let op = try DistributedNTKOperator(model: sModel, theta: sTheta, inputs: sData.inputs, backend: backend, keepSensitivities: true)
+            let dist = try distributedNTKSpectrum(op, options: options)
+            let what = "\(which.rawValue) \(count), \(backend.rawValue) backend, samples per rank \(slices)"
+            let dense = which == .largest ? Array(sDense.reversed().prefix(count)) : Array(sDense.prefix(count))
+            let dSingle = dist.values.count == count ? zip(dist.values, single.values).map { abs($0 - $1) }.max()! / sMax : .infinity
+            let dDense = dist.values.count == count ? zip(dist.values, dense).map { abs($0 - $1) }.max()! / sMax : .infinity
+            expect(dist.converged && single.converged && dSingle <= 1e-9 && dDense <= 1e-9, "PARPACK eigenvalues (\(what))",
+                   String(format: "max|Δλ|/λ_max = %.2e vs one process, %.2e vs dense eigvalsh", dSingle, dDense))
+            let worst = zip(dist.residuals, dist.values).map { $0 / (dist.shift ?? abs($1)) }.max() ?? .infinity
+            expect(worst <= 10 * options.tolerance, "PARPACK residuals ‖Gv − λv‖ (\(what))", String(format: "max relative %.2e", worst))
+            // Eigenvectors up to sign: ‖v − s·v₁‖ with s = ±1, against the single-process vectors (rank 0 holds
+            // the gathered ones). Each solve leaves a residual ≤ tol·λ_max, which turns a vector by at most
+            // residual/gap (Davis–Kahan), gap the distance to the rest of the spectrum: bound 4·tol·λ_max/gap.
+            let gap = dense.map { l in sDense.filter { $0 != l }.map { abs($0 - l) }.min()! }.min()!
+            let bound = 4 * options.tolerance * sMax / gap
+            let gathered = try op.gather(dist.localVectors)
+            var dv = 0.0
+            if let g = gathered {
+                for j in 0..<Swift.min(g.cols, single.vectors.cols) {
+                    var plus = 0.0, minus = 0.0
+                    for i in 0..<g.rows {
+                        let a = g.elements[j * g.rows + i], b = single.vectors.elements[j * g.rows + i]
+                        plus = max(plus, abs(a - b))
+                        minus = max(minus, abs(a + b))
+                    }
+                    dv = max(dv, min(plus, minus))
+                }
+                if g.rows != single.vectors.rows || g.cols != count { dv = .infinity }
+            }
+            expect(dv <= bound, "PARPACK eigenvectors gathered in sample-major order (\(what))",
+                   String(format: "max|Δv| up to sign %.2e (bound %.1e, gap/λ_max %.1e)", dv, bound, gap / sMax))
+        }
+    }
+    if p > 1 {
+        // A rank with no samples is refused (before any work), on every rank, with a message that says why.
+        let few = try Matrix(rows: p - 1, cols: 5, columnMajor: (0..<(5 * (p - 1))).map { Double($0) / 10 })
+        do {
+            _ = try DistributedNTKOperator(model: sModel, theta: sTheta, inputs: few, keepSensitivities: false)
+            expect(false, "\(p - 1) samples on \(p) ranks", "no error")
+        } catch let e as DistributedError {
+            expect(e.message.contains("cannot be split over \(p) ranks"), "\(p - 1) samples on \(p) ranks refused everywhere", e.message)
+        }
+        // One rank's bad direction fails the product on every rank (the failure rides on the allreduce).
+        let op = try DistributedNTKOperator(model: sModel, theta: sTheta, inputs: sData.inputs, keepSensitivities: false)
+        var v = [Double](repeating: 1, count: op.localOrder)
+        if Distributed.rank == last { v[0] = .nan }
+        do {
+            _ = try op.apply(Matrix(uncheckedRows: op.localOrder, cols: 1, elements: v))
+            expect(false, "NaN direction on rank \(last)", "no error")
+        } catch let e as DistributedError {
+            expect(e.message.hasPrefix("rank \(last): "), "NaN direction on rank \(last) fails the product everywhere", e.message)
+        }
+    }
+
     // Bad input on one rank fails every rank with one message, and nobody hangs.
     say("bad input on one rank")
     let grid = try ProcessGrid(rows: 0, cols: 0, blockSize: 5)
-    let last = p - 1
     var badTheta = theta
     if Distributed.rank == last { badTheta[17] = .nan }
     do {

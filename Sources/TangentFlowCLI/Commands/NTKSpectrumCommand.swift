@@ -3,16 +3,6 @@ import Foundation
 import TangentFlow
 import TangentFlowIO
 
-/// Whether the matrix-free NTK keeps the sensitivities δ^ℓ of the layers ℓ ≤ L−2 (`--sensitivities`).
-enum SensitivityStorage: String, CaseIterable {
-    /// Keep them when the whole run then needs at most half the available memory.
-    case auto
-    /// Keep them (one GEMM per layer and product instead of two).
-    case keep
-    /// Recompute through the chain rule in every product (memory N·ΣM_ℓ only).
-    case chain
-}
-
 /// `tangentflow ntk-spectrum --widths … --theta … --x … --k K --which largest|smallest -o DIR`.
 let ntkSpectrumCommand = CommandSpec(
     name: "ntk-spectrum",
@@ -29,21 +19,7 @@ let ntkSpectrumCommand = CommandSpec(
         DIR/eigenvectors.npy (QN×K, rows sample-major i·Q+q as in 'ntk'), residuals ‖Θv − λv‖ in the summary
         and DIR/run.json.
         """,
-    options: ModelOptions.specs + [
-        OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
-        .choice("which", of: SpectrumEnd.self, help: "Which end of the spectrum.", default: .largest),
-        OptionSpec(name: "tol", value: "τ", help: "Relative residual tolerance of ARPACK's stopping test.", defaultValue: "1e-10",
-                   kind: .real(lower: 1e-15, upper: 1e-1)),
-        OptionSpec(name: "max-iter", value: "n", help: "Cap on Lanczos restarts (reaching it exits with status 75).", defaultValue: "300",
-                   kind: .integer(1...10_000_000)),
-        OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
-                   optional: true, kind: .integer(2...10_000_000)),
-        .choice("sensitivities", of: SensitivityStorage.self,
-                help: "Keep δ^ℓ of layers ℓ ≤ L−2 (N·Q·M_ℓ doubles each, faster products) or recompute by the chain rule.",
-                default: .auto),
-        OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder for eigenvalues.npy and eigenvectors.npy.",
-                   defaultValue: "tangentflow-ntk-spectrum", kind: .outputFolder),
-    ],
+    options: ModelOptions.specs + NTKSpectrumCommandOptions.specs(defaultFolder: "tangentflow-ntk-spectrum"),
     examples: [
         "tangentflow init --widths 16,512,512,10 --seed 1 -o theta.npy",
         "tangentflow ntk-spectrum --widths 16,512,512,10 --theta theta.npy --x X.npy --k 8 -o spectrum",
@@ -53,21 +29,9 @@ let ntkSpectrumCommand = CommandSpec(
         let net = try ModelOptions.model(p)
         let q = net.outputDimension, kParams = net.parameterCount
         let n = try p.shape("x").rows
-        guard let qn = MemoryBudget.product(n, q) else {
-            throw CommandFailure(.memory, "ntk-spectrum: --x has \(n) samples: N·Q overflows")
-        }
-        let count = try p.int("k")
-        var options = NTKSpectrumOptions(count: count, which: try p.choice(SpectrumEnd.self, "which"))
-        options.tolerance = try p.double("tol")
-        options.maxRestarts = try p.int("max-iter")
-        options.subspace = try p.parsed("ncv")
-        guard count < qn else {
-            throw UsageError.invalid("k", "\(count)", expected: "an integer below QN = \(qn) (\(n) samples × \(q) outputs)")
-        }
+        let options = try NTKSpectrumCommandOptions.options(p, samples: n, outputs: q)
+        let count = options.count, qn = n * q
         let ncv = options.subspaceSize(order: qn)
-        guard ncv > count, (options.subspace ?? 0) <= qn else {
-            throw UsageError.invalid("ncv", p.string("ncv") ?? "\(ncv)", expected: "an integer m with K = \(count) < m ≤ QN = \(qn)")
-        }
         // Memory before any allocation: the operator's record, the Lanczos basis, the eigenvectors and the
         // residual check (one block product of K columns).
         let backend = ModelOptions.backend(p)
@@ -117,11 +81,6 @@ let ntkSpectrumCommand = CommandSpec(
             throw CommandFailure(
                 .stopped, "ntk-spectrum: \(s.values.count) of \(count) eigenpairs converged within --max-iter \(options.maxRestarts) restarts"
                     + (s.values.isEmpty ? "; nothing was written" : "; those are in \(target)/"),
-                hint: qn > kParams && options.which == .smallest
-                    ? "Θ = D Dᵀ has rank ≤ K = \(kParams) < QN = \(qn): its \(qn - kParams) smallest eigenvalues are 0, "
-                        + "a repeated eigenvalue Lanczos resolves only slowly; ask for fewer samples or --which largest"
-                    : options.which == .smallest
-                        ? "the smallest eigenvalues are clustered (near rank loss); try a larger --ncv, a larger --max-iter or a looser --tol"
-                        : "try a larger --ncv or --max-iter, or a looser --tol")
+                hint: NTKSpectrumCommandOptions.notConvergedHint(options, rows: qn, parameters: kParams))
         }
     })

@@ -15,12 +15,15 @@ func writeOnRankZero(_ what: String, _ body: () throws -> Void) throws {
 
 func gridLine(_ g: ProcessGrid) -> String { "grid \(g.rows)x\(g.cols), block \(g.blockSize), \(Distributed.size) rank(s)" }
 
-let ntkSpectrumCommand = CommandSpec(
-    name: "ntk-spectrum",
-    abstract: "Eigenvalues of the NTK G = Θ(X, X) ∈ R^{QN×QN} on ScaLAPACK over MPI (pdsyevr), and its numerical rank.",
+/// `tangentflow-mpi ntk-eigenvalues`: every eigenvalue of the dense distributed `G` (named `ntk-spectrum` before
+/// that name went to the matrix-free command both tools share).
+let ntkEigenvaluesCommand = CommandSpec(
+    name: "ntk-eigenvalues",
+    abstract: "All eigenvalues of the NTK G = Θ(X, X) ∈ R^{QN×QN} on ScaLAPACK over MPI (pdsyevr), and its numerical rank.",
     discussion: """
         G is computed block-cyclically (each rank only its own blocks, from the per-layer factors of the samples
-        they touch) and never gathered. Writes the QN eigenvalues, ascending, as a float64 vector. The rank uses the
+        they touch) and never gathered: 8(QN)²/P bytes per rank. For a few eigenpairs of a larger G use
+        'ntk-spectrum', which never forms it. Writes the QN eigenvalues, ascending, as a float64 vector. The rank uses the
         rank cut-off tol_G = max(tol_D², QN·ε·λ_max), tol_D = max(QN, K)·ε·√λ_max. Rank 0 alone reads, writes
         and prints.
         """,

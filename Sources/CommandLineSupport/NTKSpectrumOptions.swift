@@ -1,0 +1,66 @@
+import TangentFlow
+
+/// Whether the matrix-free NTK keeps the sensitivities δ^ℓ of the layers ℓ ≤ L−2 (`--sensitivities`).
+package enum SensitivityStorage: String, CaseIterable, Sendable {
+    /// Keep them when the whole run then needs at most half the available memory.
+    case auto
+    /// Keep them (one GEMM per layer and product instead of two).
+    case keep
+    /// Recompute through the chain rule in every product (memory N·ΣM_ℓ only).
+    case chain
+}
+
+/// The options of `ntk-spectrum` after the model options, shared by `tangentflow ntk-spectrum` (one process,
+/// ARPACK) and `tangentflow-mpi ntk-spectrum` (ranks owning slices of the samples, PARPACK), so that the two
+/// commands take the same options with the same meanings, defaults and ranges.
+package enum NTKSpectrumCommandOptions {
+    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--sensitivities`, `-o/--output` (default folder `defaultFolder`).
+    package static func specs(defaultFolder: String) -> [OptionSpec] {
+        [
+            OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
+            .choice("which", of: SpectrumEnd.self, help: "Which end of the spectrum.", default: .largest),
+            OptionSpec(name: "tol", value: "τ", help: "Relative residual tolerance of ARPACK's stopping test.", defaultValue: "1e-10",
+                       kind: .real(lower: 1e-15, upper: 1e-1)),
+            OptionSpec(name: "max-iter", value: "n", help: "Cap on Lanczos restarts (reaching it exits with status 75).", defaultValue: "300",
+                       kind: .integer(1...10_000_000)),
+            OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
+                       optional: true, kind: .integer(2...10_000_000)),
+            .choice("sensitivities", of: SensitivityStorage.self,
+                    help: "Keep δ^ℓ of layers ℓ ≤ L−2 (N·Q·M_ℓ doubles each, faster products) or recompute by the chain rule.",
+                    default: .auto),
+            OptionSpec(name: "output", short: "o", value: "DIR", help: "Output folder for eigenvalues.npy and eigenvectors.npy.",
+                       defaultValue: defaultFolder, kind: .outputFolder),
+        ]
+    }
+
+    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv` for an NTK of order `QN = qn`
+    /// (`n` samples × `q` outputs), with the usage errors both tools give for `--k` and `--ncv` out of range.
+    package static func options(_ p: ParsedArguments, samples n: Int, outputs q: Int) throws -> NTKSpectrumOptions {
+        guard let qn = MemoryBudget.product(n, q) else {
+            throw CommandFailure(.memory, "ntk-spectrum: --x has \(n) samples: N·Q overflows")
+        }
+        let count = try p.int("k")
+        var options = NTKSpectrumOptions(count: count, which: try p.choice(SpectrumEnd.self, "which"))
+        options.tolerance = try p.double("tol")
+        options.maxRestarts = try p.int("max-iter")
+        options.subspace = try p.parsed("ncv")
+        guard count < qn else {
+            throw UsageError.invalid("k", "\(count)", expected: "an integer below QN = \(qn) (\(n) samples × \(q) outputs)")
+        }
+        let ncv = options.subspaceSize(order: qn)
+        guard ncv > count, (options.subspace ?? 0) <= qn else {
+            throw UsageError.invalid("ncv", p.string("ncv") ?? "\(ncv)", expected: "an integer m with K = \(count) < m ≤ QN = \(qn)")
+        }
+        return options
+    }
+
+    /// The hint of a run that did not converge.
+    package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
+        qn > k && options.which == .smallest
+            ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0, "
+                + "a repeated eigenvalue Lanczos resolves only slowly; ask for fewer samples or --which largest"
+            : options.which == .smallest
+                ? "the smallest eigenvalues are clustered (near rank loss); try a larger --ncv, a larger --max-iter or a looser --tol"
+                : "try a larger --ncv or --max-iter, or a looser --tol"
+    }
+}
