@@ -259,6 +259,25 @@ COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["j
                  ["truncation", "effective"], ["truncation", "general"], ["truncation", "collapsed"], ["truncation", "sector"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
                  ["experiment", "learning-rate"]]
+# The measure and distance commands of `wasserstein` (signed measures, the (r, η) PDE, sliced W₂, §9).
+BASE.update({
+    "wasserstein-sliced": ["wasserstein", "sliced", "-o", "outdir", "--neurons", "4", "--steps", "2", "--max-projections", "8",
+               "--repeats", "2"],
+    "wasserstein-sliced-own": ["wasserstein", "sliced", "-o", "outdir", "--steps", "2", "--max-projections", "4", "--repeats", "2",
+                   "--x", "Xw.npy", "--y", "Yw.npy", "--theta", "Ww.npy", "--signs", "Sw.npy"],
+    "wasserstein-pde": ["wasserstein", "pde", "-o", "outdir", "--cells", "16", "--particles", "32", "--time", "0.5"],
+    "wasserstein-pde-own": ["wasserstein", "pde", "-o", "outdir", "--cells", "16", "--time", "0.5", "--x", "Xw.npy", "--y", "Yw.npy",
+                "--theta", "Ww.npy"],
+    "wasserstein-signed": ["wasserstein", "signed", "-o", "outdir", "--neurons", "4", "--time", "1"],
+    "wasserstein-signed-own": ["wasserstein", "signed", "-o", "outdir", "--time", "1", "--x", "Xw.npy", "--y", "Yw.npy",
+                   "--theta", "Ww.npy", "--signs", "Sw.npy"],
+    "wasserstein-classic": ["wasserstein", "classic", "-o", "outdir", "--neurons", "4", "--time", "1"],
+    "wasserstein-classic-own": ["wasserstein", "classic", "-o", "outdir", "--time", "1", "--x", "Xw.npy", "--y", "Yw.npy",
+                    "--theta", "Ww.npy", "--signs", "Sw.npy"],
+})
+NEW_COMMANDS |= {"wasserstein-sliced", "wasserstein-sliced-own", "wasserstein-pde", "wasserstein-pde-own", "wasserstein-signed", "wasserstein-signed-own", "wasserstein-classic", "wasserstein-classic-own"}
+DIR_OUTPUT += ["wasserstein-sliced", "wasserstein-pde", "wasserstein-signed", "wasserstein-classic"]
+COMMAND_PATHS += [["wasserstein", "sliced"], ["wasserstein", "pde"], ["wasserstein", "signed"], ["wasserstein", "classic"]]
 
 
 def opt(cmd, name, value, argv=None):
@@ -396,6 +415,14 @@ SIZE_OPTIONS = [
     ("experiment-lr", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
+    ("wasserstein-sliced", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("wasserstein-sliced", "--max-projections", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("wasserstein-sliced", "--repeats", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("wasserstein-sliced", "--steps", USAGE, USAGE, USAGE),
+    ("wasserstein-pde", "--cells", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("wasserstein-pde", "--particles", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("wasserstein-signed", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("wasserstein-classic", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
 ]
 # value label → (text, which codes: 'zero' | 'huge' | 'big' | 'usage')
 SIZE_VALUES = [
@@ -802,6 +829,8 @@ def lies_cases():
         ("gd-vs-prox", "--tolerance"), ("gd-vs-prox", "--weight-decay"), ("init-scale", "--small"),
         ("init-scale", "--large"), ("init-scale", "--time"), ("jko", "--extent"), ("jko", "--gamma"), ("jko", "--tau"),
         ("jko", "--tolerance"), ("pinv", "--rtol"), ("pinv", "--atol"), ("rank", "--rtol"), ("rank", "--atol"),
+        ("wasserstein-sliced", "--gamma"), ("wasserstein-sliced", "--tolerance"), ("wasserstein-pde", "--time"), ("wasserstein-signed", "--time"), ("wasserstein-classic", "--time"),
+        ("wasserstein-classic", "--weight-decay"),
     ]
     for cmd, name in float_opts:
         base = BASE[cmd]
@@ -832,6 +861,7 @@ def _failing_variants(cmd):
         "truncation-effective": ("--step", "0"), "truncation-effective-own": ("--data", "bogus"), "truncation-general": ("--layers", "0"),
         "truncation-collapsed": ("--width", "1"), "truncation-collapsed-own": ("--until", "0"), "truncation-sector": ("--points", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
+        "wasserstein-sliced": ("--neurons", "1"), "wasserstein-pde": ("--cells", "4"), "wasserstein-signed": ("--neurons", "0"), "wasserstein-classic": ("--neurons", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -843,6 +873,7 @@ def _failing_variants(cmd):
         "truncation-effective": None, "truncation-effective-own": ("--theta", "Tt.npy"), "truncation-general": None,
         "truncation-collapsed": None, "truncation-collapsed-own": ("--x", "Xt.npy"), "truncation-sector": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
+        "wasserstein-sliced": None, "wasserstein-pde": None, "wasserstein-signed": None, "wasserstein-classic": None,
     }[cmd]
     if data_file:
         name, fixture = data_file
@@ -1119,6 +1150,10 @@ FILE_OPTIONS = [
     ("gd-vs-prox-own", "--x", "Xw.npy"), ("gd-vs-prox-own", "--y", "Yw.npy"), ("gd-vs-prox-own", "--theta", "Ww.npy"),
     ("gd-vs-prox-own", "--signs", "Sw.npy"), ("init-scale-own", "--theta", "Ww.npy"), ("jko-own", "--x", "Xw.npy"),
     ("jko-own", "--y", "Yw.npy"),
+    ("wasserstein-sliced-own", "--x", "Xw.npy"), ("wasserstein-sliced-own", "--y", "Yw.npy"), ("wasserstein-sliced-own", "--theta", "Ww.npy"),
+    ("wasserstein-sliced-own", "--signs", "Sw.npy"), ("wasserstein-pde-own", "--x", "Xw.npy"), ("wasserstein-pde-own", "--y", "Yw.npy"),
+    ("wasserstein-pde-own", "--theta", "Ww.npy"), ("wasserstein-signed-own", "--theta", "Ww.npy"), ("wasserstein-signed-own", "--signs", "Sw.npy"),
+    ("wasserstein-classic-own", "--x", "Xw.npy"), ("wasserstein-classic-own", "--theta", "Ww.npy"),
 ]
 VECTOR_FIXTURES = {"theta.npy", "a.npy", "b.npy", "Yw.npy", "Sw.npy"}
 

@@ -13,7 +13,7 @@ let wassersteinCommand = CommandSpec(
         (1/(2n)) Σ_j (f(x_j) − y_j)², trained by gradient descent, by proximal-point steps in the Frobenius and the
         W₂ distance, and as a mean-field measure on a parameter grid by entropic JKO steps.
         """,
-    subcommands: [gdVersusProxCommand, initScaleCommand, jkoCommand],
+    subcommands: [gdVersusProxCommand, initScaleCommand, jkoCommand] + wassersteinMeasureCommands,
     examples: ["tangentflow wasserstein gd-vs-prox -o gd-vs-prox", "tangentflow wasserstein jko --json -o jko"])
 
 /// `-o, --output DIR` and `--seed S`, shared by the experiments.
