@@ -225,6 +225,9 @@ BASE = {
     "init-scale-own": ["wasserstein", "init-scale", "-o", "outdir", "--time", "1", "--x", "Xw.npy", "--y", "Yw.npy",
                        "--theta", "Ww.npy"],
     "jko-own": ["wasserstein", "jko", "-o", "outdir", "--grid", "8", "--steps", "2", "--x", "Xw.npy", "--y", "Yw.npy"],
+    "neurons": ["wasserstein", "neurons", "-o", "outdir", "--grid", "2", "--steps", "1", "--max-inner", "200"],
+    "prox-stuck": ["wasserstein", "prox-stuck", "-o", "outdir", "--neurons", "3", "--steps", "2", "--max-inner", "2000"],
+    "chizat-bach": ["wasserstein", "chizat-bach", "-o", "outdir", "--widths", "2,4", "--time", "10"],
     "flow": ["flow", "--widths", "3,6,2", "--samples", "6", "-o", "outdir"],
     "flow-xy": ["flow", "--widths", "3,5,2", "--x", "X.npy", "--y", "Y.npy", "--theta", "theta.npy", "-o", "outdir"],
     "experiment-lr": ["experiment", "learning-rate", "-o", "outdir", "--samples", "4", "--width", "4", "--t", "0.5"],
@@ -233,16 +236,18 @@ BASE = {
     "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
 NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
-                "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf"}
+                "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf", "neurons", "prox-stuck", "chizat-bach"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
                "dln-flow-up"]
-DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf"]
+DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf",
+              "neurons", "prox-stuck", "chizat-bach"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
                  ["dln", "distance"], ["dln", "flow"], ["dln", "geodesic-vs-flow"],
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
-                 ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
+                 ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["wasserstein", "neurons"],
+                 ["wasserstein", "prox-stuck"], ["wasserstein", "chizat-bach"], ["experiment"],
                  ["experiment", "learning-rate"]]
 
 
@@ -375,6 +380,8 @@ SIZE_OPTIONS = [
     ("gd-vs-prox", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("init-scale", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--grid", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("neurons", "--grid", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("prox-stuck", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-lr", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-lr", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
@@ -783,7 +790,9 @@ def lies_cases():
         ("truncation", "--until"), ("truncation", "--step"), ("gd-vs-prox", "--time"), ("gd-vs-prox", "--gamma"),
         ("gd-vs-prox", "--tolerance"), ("gd-vs-prox", "--weight-decay"), ("init-scale", "--small"),
         ("init-scale", "--large"), ("init-scale", "--time"), ("jko", "--extent"), ("jko", "--gamma"), ("jko", "--tau"),
-        ("jko", "--tolerance"), ("pinv", "--rtol"), ("pinv", "--atol"), ("rank", "--rtol"), ("rank", "--atol"),
+        ("jko", "--tolerance"), ("neurons", "--gamma"), ("neurons", "--extent"), ("neurons", "--jitter"),
+        ("neurons", "--tolerance"), ("prox-stuck", "--gamma"), ("prox-stuck", "--tolerance"), ("chizat-bach", "--time"),
+        ("chizat-bach", "--radius"), ("pinv", "--rtol"), ("pinv", "--atol"), ("rank", "--rtol"), ("rank", "--atol"),
     ]
     for cmd, name in float_opts:
         base = BASE[cmd]
@@ -812,6 +821,7 @@ def _failing_variants(cmd):
         "dln-flow": ("--points", "1"), "dln-flow-up": ("--time", "0"), "dln-gvf": ("--depths", "0"),
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
+        "neurons": ("--grid", "0"), "prox-stuck": ("--neurons", "0"), "chizat-bach": ("--widths", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -821,6 +831,7 @@ def _failing_variants(cmd):
         "dln-gvf": None,
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
+        "neurons": None, "prox-stuck": None, "chizat-bach": None,
     }[cmd]
     if data_file:
         name, fixture = data_file

@@ -1,4 +1,6 @@
+import CommandLineSupport
 import Foundation
+import TangentFlowIO
 import TangentFlow
 import TangentFlowWasserstein
 import TangentFlowReporting
@@ -28,6 +30,13 @@ struct ExperimentOutput {
         let png = try SVGFile.write(text, to: path)  // atomic, plus the 2× PNG when rsvg-convert is installed
         files.append(name)
         if let png = png.fileName { files.append(png) }
+    }
+
+    /// The run's recorded results (the same object as `results` in `--json` and `run.json`) as `name`, a JSON
+    /// summary beside the tables and plots; written atomically.
+    mutating func writeSummary(_ report: RunReport, _ name: String) throws {
+        try AtomicFile.write(text: JSONValue.object(report.recordedResults).text + "\n", to: "\(directory)/\(name)")
+        files.append(name)
     }
 
     func printFiles(since start: Date) {
