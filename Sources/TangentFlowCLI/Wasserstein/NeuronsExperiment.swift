@@ -24,7 +24,7 @@ let neuronsCommand = CommandSpec(
     options: wassersteinCommonOptions("wasserstein-neurons") + wassersteinDataOptions + [
         OptionSpec(name: "grid", value: "q", help: "Grid points per axis (2q² neurons).", defaultValue: "6", kind: .integer(2...24)),
         OptionSpec(name: "extent", value: "R", help: "Grid half-width R.", defaultValue: "2", kind: .real(lower: 0, upper: 100, openLower: true)),
-        OptionSpec(name: "jitter", value: "j", help: "Jitter of each neuron, as a fraction of the grid spacing.", defaultValue: "0.1",
+        OptionSpec(name: "jitter", value: "j", help: "Jitter of each neuron, as a fraction of the grid spacing.", defaultValue: "0.02",
                    kind: .real(lower: 0, upper: 1)),
         OptionSpec(name: "gamma", value: "γ", help: "Proximal parameter γ (the notes' γ = 10).", defaultValue: "10",
                    kind: .real(lower: 0, upper: 1000, openLower: true)),
