@@ -236,6 +236,9 @@ BASE = {
     "init-scale-own": ["wasserstein", "init-scale", "-o", "outdir", "--time", "1", "--x", "Xw.npy", "--y", "Yw.npy",
                        "--theta", "Ww.npy"],
     "jko-own": ["wasserstein", "jko", "-o", "outdir", "--grid", "8", "--steps", "2", "--x", "Xw.npy", "--y", "Yw.npy"],
+    "neurons": ["wasserstein", "neurons", "-o", "outdir", "--grid", "2", "--steps", "1", "--max-inner", "200"],
+    "prox-stuck": ["wasserstein", "prox-stuck", "-o", "outdir", "--neurons", "3", "--steps", "2", "--max-inner", "2000"],
+    "chizat-bach": ["wasserstein", "chizat-bach", "-o", "outdir", "--widths", "2,4", "--time", "10"],
     "flow": ["flow", "--widths", "3,6,2", "--samples", "6", "-o", "outdir"],
     "flow-xy": ["flow", "--widths", "3,5,2", "--x", "X.npy", "--y", "Y.npy", "--theta", "theta.npy", "-o", "outdir"],
     "experiment-lr": ["experiment", "learning-rate", "-o", "outdir", "--samples", "4", "--width", "4", "--t", "0.5"],
@@ -245,19 +248,20 @@ BASE = {
 }
 NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
                 "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf", "truncation-effective", "truncation-effective-own",
-                "truncation-general", "truncation-collapsed", "truncation-collapsed-own", "truncation-sector"}
+                "truncation-general", "truncation-collapsed", "truncation-collapsed-own", "truncation-sector", "neurons", "prox-stuck", "chizat-bach"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
                "dln-flow-up"]
 DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf",
               "truncation-effective", "truncation-effective-own", "truncation-general", "truncation-collapsed", "truncation-collapsed-own",
-              "truncation-sector"]
+              "truncation-sector", "neurons", "prox-stuck", "chizat-bach"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
                  ["dln", "distance"], ["dln", "flow"], ["dln", "geodesic-vs-flow"],
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"],
                  ["truncation", "effective"], ["truncation", "general"], ["truncation", "collapsed"], ["truncation", "sector"], ["wasserstein"],
-                 ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
+                 ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["wasserstein", "neurons"],
+                 ["wasserstein", "prox-stuck"], ["wasserstein", "chizat-bach"], ["experiment"],
                  ["experiment", "learning-rate"]]
 # The measure and distance commands of `wasserstein` (signed measures, the (r, η) PDE, sliced W₂, §9).
 BASE.update({
@@ -411,6 +415,8 @@ SIZE_OPTIONS = [
     ("gd-vs-prox", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("init-scale", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--grid", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("neurons", "--grid", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("prox-stuck", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-lr", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-lr", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
@@ -831,6 +837,9 @@ def lies_cases():
         ("jko", "--tolerance"), ("pinv", "--rtol"), ("pinv", "--atol"), ("rank", "--rtol"), ("rank", "--atol"),
         ("wasserstein-sliced", "--gamma"), ("wasserstein-sliced", "--tolerance"), ("wasserstein-pde", "--time"), ("wasserstein-signed", "--time"), ("wasserstein-classic", "--time"),
         ("wasserstein-classic", "--weight-decay"),
+        ("neurons", "--gamma"), ("neurons", "--extent"), ("neurons", "--jitter"),
+        ("neurons", "--tolerance"), ("prox-stuck", "--gamma"), ("prox-stuck", "--tolerance"), ("chizat-bach", "--time"),
+        ("chizat-bach", "--radius"),
     ]
     for cmd, name in float_opts:
         base = BASE[cmd]
@@ -862,6 +871,7 @@ def _failing_variants(cmd):
         "truncation-collapsed": ("--width", "1"), "truncation-collapsed-own": ("--until", "0"), "truncation-sector": ("--points", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
         "wasserstein-sliced": ("--neurons", "1"), "wasserstein-pde": ("--cells", "4"), "wasserstein-signed": ("--neurons", "0"), "wasserstein-classic": ("--neurons", "0"),
+        "neurons": ("--grid", "0"), "prox-stuck": ("--neurons", "0"), "chizat-bach": ("--widths", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -874,6 +884,7 @@ def _failing_variants(cmd):
         "truncation-collapsed": None, "truncation-collapsed-own": ("--x", "Xt.npy"), "truncation-sector": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
         "wasserstein-sliced": None, "wasserstein-pde": None, "wasserstein-signed": None, "wasserstein-classic": None,
+        "neurons": None, "prox-stuck": None, "chizat-bach": None,
     }[cmd]
     if data_file:
         name, fixture = data_file

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import Foundation
+import TangentFlowIO
 import TangentFlow
 import TangentFlowIO
 import TangentFlowWasserstein
@@ -40,6 +41,13 @@ struct ExperimentOutput {
 
     /// Lists a file written by other means (e.g. `.npy` through `NpyFile`, which writes atomically).
     mutating func listFile(_ name: String) { files.append(name) }
+
+    /// The run's recorded results (the same object as `results` in `--json` and `run.json`) as `name`, a JSON
+    /// summary beside the tables and plots; written atomically.
+    mutating func writeSummary(_ report: RunReport, _ name: String) throws {
+        try AtomicFile.write(text: JSONValue.object(report.recordedResults).text + "\n", to: "\(directory)/\(name)")
+        files.append(name)
+    }
 
     func printFiles(since start: Date) {
         print("\nFiles written to \(directory)/:")

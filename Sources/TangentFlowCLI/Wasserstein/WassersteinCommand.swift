@@ -7,13 +7,15 @@ import TangentFlowWasserstein
 /// networks, MATH.md §6), each writing CSV files and SVG plots (PNG copies when rsvg-convert is installed).
 let wassersteinCommand = CommandSpec(
     name: "wasserstein",
-    abstract: "Wasserstein gradient flows of two-layer ReLU networks (Mercklé, Wasserstein gradient flow of two-layer ReLU networks, 2024): three experiments.",
+    abstract: "Wasserstein gradient flows of two-layer ReLU networks (Mercklé, Wasserstein gradient flow of two-layer ReLU networks, 2024): the notes' experiments.",
     discussion: """
         Two-layer ReLU networks f(x) = Σ_i α_i max(0, ⟨w_i, (x, 1)⟩) with fixed signs α_i = ±1 and the loss
         (1/(2n)) Σ_j (f(x_j) − y_j)², trained by gradient descent, by proximal-point steps in the Frobenius and the
-        W₂ distance, and as a mean-field measure on a parameter grid by entropic JKO steps.
+        W₂ distance, and as a mean-field measure on a parameter grid by entropic JKO steps. Every experiment takes
+        --seed, writes into its own default folder, and records its headline claims in run.json.
         """,
-    subcommands: [gdVersusProxCommand, initScaleCommand, jkoCommand] + wassersteinMeasureCommands,
+    subcommands: [gdVersusProxCommand, initScaleCommand, jkoCommand, neuronsCommand, proxStuckCommand, chizatBachCommand]
+        + wassersteinMeasureCommands,
     examples: ["tangentflow wasserstein gd-vs-prox -o gd-vs-prox", "tangentflow wasserstein jko --json -o jko"])
 
 /// `-o, --output DIR` and `--seed S`, shared by the experiments.

@@ -12,6 +12,15 @@
 /// `maxAssignmentRounds` first is reported (`converged == false`). At the result, `V` meets the Frobenius
 /// optimality condition `∇E(V) + (V − T_σ)/(hc) = 0` for an optimal `σ`. While the identity stays optimal (small
 /// `hc`) the step equals `ProximalPointStepper`'s. Order 1, no error estimate.
+///
+/// A local method. Stopping rule, round `r`: with `V_r` the inner solve's result for the kept `σ_r`, stop when
+/// `min_σ Σ_i |V_r,i − y_σ(i)|² ≥ Σ_i |V_r,i − y_σ_r(i)|² − 10⁻¹³·max(Σ_i |V_r,i − y_σ_r(i)|², 10⁻³⁰⁰)` (`σ_r` kept),
+/// else `σ_{r+1}` = the optimal assignment. What it returns is a partial minimum of `(V, σ) ↦ E(V) + Σ|V_i − y_σ(i)|²/(2hc)`:
+/// `σ` optimal for `V`, and `V` the inner solve's stationary point for `σ` reached by descent from the previous `V` —
+/// a local minimiser of the non-convex, piecewise-quadratic `V`-problem, not necessarily the global `argmin` over
+/// `(V, σ)`. In particular a start `y` that is a local minimiser of `E` is returned unchanged after one round with
+/// `σ = id` (no movement), however large `hc` is. `ProximalStepReport.rounds` records both costs of every round,
+/// `permutation` the final `σ`.
 public struct WassersteinProximalStepper: Stepper {
     /// Number of particles `m` (the state has `m·d` entries).
     public let particles: Int
@@ -64,6 +73,7 @@ public struct WassersteinProximalStepper: Stepper {
         var inner = ResolventSolution(point: y, iterations: 0, residual: 0, converged: true)
         var assignmentStable = true
         var potentials: [Double]? = nil
+        var history: [(keptCost: Double, assignedCost: Double)] = []
         while true {
             rounds += 1
             inner = try field.resolvent(
@@ -79,6 +89,7 @@ public struct WassersteinProximalStepper: Stepper {
             for i in 0..<m {
                 for k in 0..<d { let e = v[i + k * m] - y[permutation[i] + k * m]; current += e * e }
             }
+            history.append((current, assignment.totalCost))
             // Keep σ unless the new assignment lowers the transport cost beyond rounding.
             guard assignment.totalCost < current - 1e-13 * Swift.max(current, 1e-300) else { break }
             permutation = assignment.permutation
@@ -92,7 +103,8 @@ public struct WassersteinProximalStepper: Stepper {
         for k in 0..<(m * d) { moved += (v[k] - target[k]) * (v[k] - target[k]) }
         let report = ProximalStepReport(
             innerIterations: iterations, residual: inner.residual, assignmentRounds: rounds,
-            converged: inner.converged && assignmentStable, squaredDistance: moved)
+            converged: inner.converged && assignmentStable, squaredDistance: moved,
+            permutation: permutation, rounds: history)
         return StepResult(y: v, error: nil, fLast: nil, evaluations: iterations, report: report)
     }
 
