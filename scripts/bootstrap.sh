@@ -2,8 +2,8 @@
 # Installs what TangentFlow needs on Debian bookworm (idempotent): OpenBLAS (cblas), LAPACKE, LLVM's OpenMP
 # runtime 19 (libomp5.so; Debian's libomp 14 lacks symbols clang 21 emits), rsvg-convert for the plots, and for the
 # optional TangentFlowDistributed product Open MPI (pkg-config ompi-c, mpirun) and ScaLAPACK and PARPACK (ARPACK-ng's
-# MPI build, libparpack2-dev) built on it; zlib for
-# .npz input; python3 for the hostile command-line suite (standard library only).
+# MPI build, libparpack2-dev) built on it; zlib for .npz input; python3 for the hostile command-line suite
+# (standard library only).
 # The Swift toolchain (6.0 or later) must already be on the PATH (https://swift.org/install).
 set -euo pipefail
 packages=(libopenblas-dev liblapacke-dev libomp-19-dev librsvg2-bin libopenmpi-dev libscalapack-openmpi-dev openmpi-bin zlib1g-dev libarpack2-dev libparpack2-dev python3)

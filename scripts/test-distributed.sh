@@ -80,4 +80,13 @@ for tool in one mpi; do
     exit 1
   fi
 done
+# The hostile command-line cases of 'tangentflow ntk-spectrum' against tangentflow-mpi (one rank, started without
+# mpirun): the same options, statuses, messages and files. Left out: survive/ntk-spectrum/fsize-limit (under a
+# 200-byte file-size limit Open MPI's own start-up fails before any command runs) and refusal/ntk/* (no dense 'ntk'
+# in tangentflow-mpi).
+echo "--- hostile ntk-spectrum cases against tangentflow-mpi"
+filters=()
+for f in create help options refusal runjson stopped usage valid; do filters+=(--filter "$f/ntk-spectrum/"); done
+python3 Tests/HostileCLI/hostile.py --bin "$cli" --jobs 1 "${filters[@]}" \
+  --filter survive/ntk-spectrum/bad-option --filter survive/ntk-spectrum/bad-input --filter survive/ntk-spectrum/stopped-at-max-iter
 echo "test-distributed: all rank counts passed"

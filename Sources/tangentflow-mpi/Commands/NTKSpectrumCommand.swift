@@ -33,14 +33,13 @@ let ntkSpectrumCommand = CommandSpec(
     run: { p in
         let root = Distributed.rank == 0
         let ranks = Distributed.size
-        // Everything read on rank 0 (the other ranks may not see its files), checked there, then broadcast.
+        // Everything read on rank 0 (the other ranks may not see its files), checked there, then broadcast; in the
+        // order of 'tangentflow ntk-spectrum': the sample count from X's header, the options tied to it and the
+        // memory, and only then θ and X themselves.
         let net = try agreeKeepingStatus { try ModelOptions.model(p) }
-        let read: (theta: Matrix, x: Matrix)? = try agreeKeepingStatus {
-            root ? (Matrix.column(try ModelOptions.theta(p, for: net)), try ModelOptions.inputs(p, for: net)) : nil
-        }
-        let theta = try Distributed.broadcast(read?.theta).elements
-        let x = try Distributed.broadcast(read?.x)
-        let q = net.outputDimension, kParams = net.parameterCount, n = x.rows
+        var header = [try agreeKeepingStatus { root ? try p.shape("x").rows : 0 }]
+        try Distributed.broadcast(&header)
+        let q = net.outputDimension, kParams = net.parameterCount, n = header[0]
         let options = try NTKSpectrumCommandOptions.options(p, samples: n, outputs: q)
         let count = options.count, qn = n * q
         let ncv = options.subspaceSize(order: qn)
@@ -69,6 +68,11 @@ let ntkSpectrumCommand = CommandSpec(
         try agreeKeepingStatus {
             try MemoryBudget.require(bytes: need(keep), operation: "ntk-spectrum: \(qn)×\(qn) NTK operator over \(ranks) ranks, \(ncv) Lanczos vectors")
         }
+        let read: (theta: Matrix, x: Matrix)? = try agreeKeepingStatus {
+            root ? (Matrix.column(try ModelOptions.theta(p, for: net)), try ModelOptions.inputs(p, for: net)) : nil
+        }
+        let theta = try Distributed.broadcast(read?.theta).elements
+        let x = try Distributed.broadcast(read?.x)
         if root { Progress.shared.begin("ntk-spectrum", detail: "QN = \(qn), K = \(kParams), \(count) \(options.which.rawValue), \(ranks) ranks") }
         let t0 = Distributed.time
         let op = try DistributedNTKOperator(model: net, theta: theta, inputs: x, backend: backend, keepSensitivities: keep)
