@@ -70,7 +70,7 @@ int cd_gather_rows(const double *local, size_t nloc, size_t ldl, size_t cols, do
 
 int cd_eigs_symmetric(size_t nloc, size_t offset, size_t nev, size_t ncv, int largest, double tol, size_t max_iter,
                       ck_linear_map apply, void *ctx, double *values, double *vectors, size_t ldv,
-                      ck_eigs_report *rep) {
+                      cd_eigs_report *rep) {
     char msg[256] = "";
     int st = CK_OK;
     unsigned long long mine = nloc, n = 0;

@@ -140,6 +140,10 @@ int cd_sum_flagged(double *buf, size_t n, int local_status, const char *local_me
  * stacked in rank order; global is not used on the other ranks (may be NULL there). */
 int cd_gather_rows(const double *local, size_t nloc, size_t ldl, size_t cols, double *global, size_t ldg);
 
+/* What cd_eigs_symmetric reports: the same fields as ck_eigs_report (converged pairs, products, restarts, ARPACK's
+ * info), named in this layer so that the Swift side of the distributed product never names a CKernels symbol. */
+typedef ck_eigs_report cd_eigs_report;
+
 /* COLLECTIVE. ck_eigs_symmetric (ckernels.h) for an operator whose n = Σ nloc rows are spread over the ranks in
  * rank order, each rank owning nloc >= 1 consecutive rows starting at global row offset: PARPACK's pdsaupd/
  * pdseupd (implicitly restarted Lanczos, mode 1) on a duplicate of MPI_COMM_WORLD, from the rows offset… of the
@@ -150,7 +154,7 @@ int cd_gather_rows(const double *local, size_t nloc, size_t ldl, size_t cols, do
  * CK_EARPACK (message in cd_last_error), CD_EMPI — the same on every rank. */
 int cd_eigs_symmetric(size_t nloc, size_t offset, size_t nev, size_t ncv, int largest, double tol, size_t max_iter,
                       ck_linear_map apply, void *ctx, double *values, double *vectors, size_t ldv,
-                      ck_eigs_report *rep);
+                      cd_eigs_report *rep);
 
 #ifdef __cplusplus
 }

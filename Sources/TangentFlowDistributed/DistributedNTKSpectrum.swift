@@ -125,7 +125,7 @@ struct DistributedLanczosResult {
         }
         var values = [Double](repeating: 0, count: count)
         var vectors = [Double](repeating: 0, count: m * count)
-        var report = ck_eigs_report()
+        var report = cd_eigs_report()
         let status: Int32 = try withoutActuallyEscaping(apply) { f in
             let box = DistributedCallbackBox(f, rows: m)
             let callback: ck_linear_map = { x, y, ctx in
