@@ -82,7 +82,9 @@ func runSignedMeasure(output: String, data: (inputs: Matrix, targets: [Double]),
         let e = try flow.measure(measureRun.states[k]).energy(inputs: x, targets: y)
         let l = try ordered.loss(Matrix(uncheckedRows: m, cols: w0.cols, elements: networkRun.states[k]))
         let size = max(1, networkRun.states[k].map(abs).max()!)
-        let g = zip(measureRun.states[k], networkRun.states[k]).map { abs(q * $0 - $1) }.max()! / size
+        // The measure's state lists μ₊ then μ₋, each column-major: compare through the network it stands for.
+        let neuronsOfMeasure = try flow.measure(measureRun.states[k]).network.neurons.elements
+        let g = zip(neuronsOfMeasure, networkRun.states[k]).map { abs($0 - $1) }.max()! / size
         flowGap = max(flowGap, g)
         energies.append(e)
         losses.append(l)
