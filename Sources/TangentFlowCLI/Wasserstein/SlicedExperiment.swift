@@ -17,8 +17,10 @@ let slicedCommand = CommandSpec(
         exact W₂² (an assignment). SW₂² ≤ W₂² holds for every direction set; the Monte-Carlo error falls as L^{−1/2}.
         Descent: W ← argmin_V F(V) + SW₂²(V, W)/(2γ_s) with L fresh projections per step and γ_s = γ/d (so that its
         flow-time step, ≈ mγ_s·d for small moves, matches the W₂ step mγ), against W ← argmin_V F(V) + W₂²(V, W)/(2γ).
-        Every sliced step is proximal, so the loss never increases. Recorded: final loss, W₂² between the two
-        descents' final neurons, milliseconds per step. Writes sliced-gap.csv, sliced-descent.csv, sliced.svg (and
+        Every sliced step is proximal, so the loss never increases. The sliced inner solve is gradient descent with
+        Armijo backtracking: on a ReLU kink it stops above --tolerance, and such steps are reported as unconverged
+        with their ‖∇G‖ (the W₂ step uses the kink-aware solver of gd-vs-prox). Recorded: final loss, W₂² between
+        the two descents' final neurons, milliseconds per step. Writes sliced-gap.csv, sliced-descent.csv, sliced.svg (and
         .png), run.json.
         """,
     options: wassersteinCommonOptions("wasserstein-sliced") + wassersteinDataOptions + wassersteinNetworkOptions + [
@@ -113,13 +115,13 @@ struct SlicedStudy {
 
         // 2. The sliced descents, L = 1, 4, 16, … (every other power) and the cap.
         let gammaSliced = gamma / Double(d)
-        var descent = try CSVTable(columns: ["method", "projections", "step", "time", "loss", "step_distance_w2", "step_distance_sliced", "inner_iterations", "converged"],
-                                   kinds: [.text] + Array(repeating: .number, count: 8))
+        var descent = try CSVTable(columns: ["method", "projections", "step", "time", "loss", "step_distance_w2", "step_distance_sliced", "inner_iterations", "inner_gradient_norm", "converged"],
+                                   kinds: [.text] + Array(repeating: .number, count: 9))
         for r in w2Run.records {
             try descent.append(cells: [.text("W2 prox"), .number(0), .number(Double(r.step)), .number(r.time), .number(r.loss), .number(r.distance),
-                                       .number(0), .number(Double(r.innerIterations)), .number(r.converged ? 1 : 0)])
+                                       .number(0), .number(Double(r.innerIterations)), .number(r.innerGradientNorm), .number(r.converged ? 1 : 0)])
         }
-        struct Outcome { let count: Int; let finalLoss: Double; let gapToW2: Double; let msPerStep: Double; let unconverged: Int; let increase: Double; let losses: [Double] }
+        struct Outcome { let count: Int; let finalLoss: Double; let gapToW2: Double; let msPerStep: Double; let unconverged: Int; let increase: Double; let losses: [Double]; let residual: Double }
         var outcomes: [Outcome] = []
         for (k, count) in descentCounts.enumerated() {
             Progress.shared.update(fraction: 0.4 + 0.6 * Double(k) / Double(descentCounts.count), "sliced descent, L = \(count)")
@@ -131,11 +133,12 @@ struct SlicedStudy {
             for t in 1..<run.records.count { increase = max(increase, run.records[t].loss - run.records[t - 1].loss) }
             let finalGap = try EmpiricalWasserstein.squaredDistance(run.iterates.last!, end).value
             outcomes.append(Outcome(count: count, finalLoss: run.records.last!.loss, gapToW2: finalGap, msPerStep: ms,
-                                    unconverged: run.records.filter { !$0.converged }.count, increase: increase, losses: run.records.map(\.loss)))
+                                    unconverged: run.records.filter { !$0.converged }.count, increase: increase, losses: run.records.map(\.loss),
+                                    residual: run.records.map(\.innerGradientNorm).max()!))
             for r in run.records {
                 try descent.append(cells: [.text("sliced prox"), .number(Double(count)), .number(Double(r.step)), .number(Double(r.step) * Double(m) * gamma),
                                            .number(r.loss), .number(r.wassersteinDistance), .number(r.slicedDistance), .number(Double(r.innerIterations)),
-                                           .number(r.converged ? 1 : 0)])
+                                           .number(r.innerGradientNorm), .number(r.converged ? 1 : 0)])
             }
         }
 
@@ -148,8 +151,8 @@ struct SlicedStudy {
         print(String(format: "RMS error against L: slope %.3f on a log–log fit (Monte Carlo: −0.5); SW₂² > W₂² in %d of %d draws\n", slope, violations, repeats * counts.count))
         print(String(format: "W₂ proximal descent: final loss %.5e, %.2f ms per step", w2Run.records.last!.loss, 1000 * w2Cost))
         for o in outcomes {
-            print(String(format: "  sliced, L = %4d (γ/d): final loss %.5e, W₂² to the W₂ result %.3e, %.2f ms per step, unconverged steps %d",
-                         o.count, o.finalLoss, o.gapToW2, o.msPerStep, o.unconverged))
+            print(String(format: "  sliced, L = %4d (γ/d): final loss %.5e, W₂² to the W₂ result %.3e, %.2f ms per step, unconverged steps %d (largest ‖∇G‖ %.1e)",
+                         o.count, o.finalLoss, o.gapToW2, o.msPerStep, o.unconverged, o.residual))
         }
 
         var out = try ExperimentOutput(directory: output)
@@ -186,6 +189,7 @@ struct SlicedStudy {
         report.record("sliced_gap_to_w2_result", outcomes.map(\.gapToW2))
         report.record("sliced_ms_per_step", outcomes.map(\.msPerStep))
         report.record("sliced_unconverged_steps", outcomes.map(\.unconverged))
+        report.record("sliced_largest_inner_residual", outcomes.map(\.residual))
         let largestIncrease = outcomes.map(\.increase).max()!
         report.record(claims: [
             DemoClaim(name: "sliced_above_w2_draws", value: Double(violations), relation: .atMost, bound: 0,
