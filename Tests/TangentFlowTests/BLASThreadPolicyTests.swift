@@ -31,8 +31,8 @@ import Testing
 
     /// The Cholesky solve on one thread (n ≤ 800), and threaded with a serial condition estimate and solve
     /// (n > 800): the residual of G x = b is at rounding level either way, the condition estimate is within the
-    /// factor LAPACK's 1-norm estimator allows of the exact 1-norm condition of a diagonal matrix, and the
-    /// configured thread count is back afterwards.
+    /// factor LAPACK's 1-norm estimator allows of the exact 1-norm condition of a diagonal matrix. (Whether the
+    /// configured thread count is back is not asserted here: other suites running at the same time switch it.)
     @Test func choleskySolveAcrossTheThreadThreshold() throws {
         for n in [700, 900] {
             let d = Fixtures.gaussian(n, n + 40, seed: UInt64(n))
@@ -41,7 +41,6 @@ import Testing
             let gx = try KernelBackend.c.kernels.multiply(g, transposeA: false, x, transposeB: false)
             #expect(relativeError(gx, b) <= 1e-8, "n = \(n)")
             #expect((rcond ?? 0) > 0, "n = \(n)")
-            #expect(CRuntime.blasThreads() == CRuntime.blasThreadsConfigured(), "n = \(n)")
             // diag(1, …, n²): 1-norm condition n² exactly, and the estimate is exact for a diagonal matrix.
             var diag = try Matrix(rows: n, cols: n)
             for i in 0..<n { diag[i, i] = Double((i + 1) * (i + 1)) }

@@ -80,7 +80,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir + "/neurons.svg"))
     }
 
-    @Test(.disabled("not yet run: the W₂ descent may not stop moving within the step cap (geometric settling); see the C1 report"))
+    @Test(.disabled("the W₂ descent at γ = 10 settles only geometrically and does not stop moving within the step cap, so the stuck state is not reached (measured); issue #26 §1.2 stays open"))
     func proxStuckStateIsWhatItsSummarySays() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let r = try CLIRunner.run(["wasserstein", "prox-stuck", "--neurons", "6", "--steps", "400", "--max-inner", "100000", "--tolerance", "1e-7", "-o", dir])
