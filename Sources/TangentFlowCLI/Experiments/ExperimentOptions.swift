@@ -11,12 +11,13 @@ func integerList(_ p: ParsedArguments, _ name: String, range: ClosedRange<Int>, 
     return parts.map { $0! }
 }
 
-/// `--name a,b,c`: 1…`maxCount` comma-separated finite numbers in `(lower, upper]`, or a usage error naming the option.
-func positiveList(_ p: ParsedArguments, _ name: String, upper: Double, maxCount: Int) throws -> [Double] {
+/// `--name a,b,c`: 1…`maxCount` comma-separated finite numbers in `[lower, upper]` (`lower > 0`), or a usage error naming
+/// the option.
+func positiveList(_ p: ParsedArguments, _ name: String, lower: Double, upper: Double, maxCount: Int) throws -> [Double] {
     let text = try p.required(name)
     let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, parts.count <= maxCount, parts.allSatisfy({ $0 != nil && $0!.isFinite && $0! > 0 && $0! <= upper }) else {
-        throw UsageError.invalid(name, text, expected: "1 to \(maxCount) comma-separated numbers in (0, \(upper)]")
+    guard !parts.isEmpty, parts.count <= maxCount, parts.allSatisfy({ $0 != nil && $0!.isFinite && $0! >= lower && $0! <= upper }) else {
+        throw UsageError.invalid(name, text, expected: "1 to \(maxCount) comma-separated numbers in [\(lower), \(upper)]")
     }
     return parts.map { $0! }
 }
