@@ -230,16 +230,17 @@ BASE = {
     "experiment-lr": ["experiment", "learning-rate", "-o", "outdir", "--samples", "4", "--width", "4", "--t", "0.5"],
     "experiment-rvs": ["experiment", "relu-vs-softplus", "-o", "outdir", "--widths", "4", "--seeds", "1", "--time", "5", "--points", "3"],
     "experiment-is": ["experiment", "init-scale", "-o", "outdir", "--samples", "4", "--width", "4", "--scales", "1,4"],
+    "experiment-fibre": ["experiment", "fibre", "-o", "outdir", "--samples", "4", "--width", "6", "--walks", "2", "--moves", "2"],
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
     "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
-NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "experiment-rvs", "experiment-is", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "experiment-rvs", "experiment-is", "experiment-fibre", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
                 "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
                "dln-flow-up"]
 DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf",
-              "experiment-rvs", "experiment-is"]
+              "experiment-rvs", "experiment-is", "experiment-fibre"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
@@ -247,7 +248,7 @@ COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["j
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
                  ["experiment", "learning-rate"], ["experiment", "relu-vs-softplus"],
-                 ["experiment", "init-scale"]]
+                 ["experiment", "init-scale"], ["experiment", "fibre"]]
 
 
 def opt(cmd, name, value, argv=None):
@@ -386,6 +387,9 @@ SIZE_OPTIONS = [
     ("experiment-rvs", "--points", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-is", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-is", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-fibre", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-fibre", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-fibre", "--walks", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
 ]
@@ -769,6 +773,8 @@ def lies_cases():
              USAGE, new=True, max_seconds=5, mention=["--time"], note="hours of Euler steps are refused before any work"),
         Case("4-lies", "lies/experiment-is/scales-one", opt("experiment-is", "--scales", "2"), USAGE, new=True, mention=["--scales"]),
         Case("4-lies", "lies/experiment-is/scales-nan", opt("experiment-is", "--scales", "1,nan"), USAGE, new=True, mention=["--scales"]),
+        Case("4-lies", "lies/experiment-fibre/no-null-space", opt("experiment-fibre", "--width", "1", opt("experiment-fibre", "--samples", "20")),
+             USAGE, new=True, mention=["--width"], note="K ≤ QN: D has no null space to walk along"),
         Case("4-lies", "lies/experiment-is/scales-tiny", opt("experiment-is", "--scales", "1e-9,1"), USAGE, new=True, mention=["--scales"]),
         Case("4-lies", "lies/dln-distance/explicit-general", BASE["dln-distance"][:2] + ["--a", "S1.npy", "--b", "S2.npy", "--method", "explicit"],
              DATA, new=True, mention=["share singular vectors"]),
@@ -828,7 +834,7 @@ def _failing_variants(cmd):
         "dln-flow": ("--points", "1"), "dln-flow-up": ("--time", "0"), "dln-gvf": ("--depths", "0"),
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
-        "experiment-rvs": ("--widths", "0"), "experiment-is": ("--scales", "0"),
+        "experiment-rvs": ("--widths", "0"), "experiment-is": ("--scales", "0"), "experiment-fibre": ("--walks", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -838,7 +844,7 @@ def _failing_variants(cmd):
         "dln-gvf": None,
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
-        "experiment-rvs": None, "experiment-is": None,
+        "experiment-rvs": None, "experiment-is": None, "experiment-fibre": None,
     }[cmd]
     if data_file:
         name, fixture = data_file

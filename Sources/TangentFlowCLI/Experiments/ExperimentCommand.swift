@@ -6,5 +6,5 @@ import Foundation
 let experimentCommand = CommandSpec(
     name: "experiment",
     abstract: "Experiments suggested by Chen & Muñoz Ewald (arXiv 2408.01517): each writes a CSV, a plot and its headline claim.",
-    subcommands: [learningRateExperimentCommand, reluVersusSoftplusExperimentCommand, initScaleExperimentCommand],
+    subcommands: [learningRateExperimentCommand, reluVersusSoftplusExperimentCommand, initScaleExperimentCommand, fibreExperimentCommand],
     examples: ["tangentflow experiment learning-rate -o learning-rate"])

@@ -1,5 +1,6 @@
 import Foundation
 import TangentFlow
+import TangentFlowIO
 import TangentFlowWasserstein
 import TangentFlowReporting
 
@@ -21,6 +22,12 @@ struct ExperimentOutput {
 
     mutating func write(_ figure: SVGFigure, _ name: String) throws {
         try Demo(outputDirectory: directory, backend: .c).writePlot(figure, name, &files)
+    }
+
+    /// A matrix as `.npy` (atomic, through `NpyFile`).
+    mutating func write(npy m: Matrix, _ name: String) throws {
+        try NpyFile.write(m, to: "\(directory)/\(name)")
+        files.append(name)
     }
 
     mutating func write(svg text: String, _ name: String) throws {
