@@ -231,16 +231,17 @@ BASE = {
     "experiment-rvs": ["experiment", "relu-vs-softplus", "-o", "outdir", "--widths", "4", "--seeds", "1", "--time", "5", "--points", "3"],
     "experiment-is": ["experiment", "init-scale", "-o", "outdir", "--samples", "4", "--width", "4", "--scales", "1,4"],
     "experiment-fibre": ["experiment", "fibre", "-o", "outdir", "--samples", "4", "--width", "6", "--walks", "2", "--moves", "2"],
+    "experiment-ac": ["experiment", "adapted-cost", "-o", "outdir", "--sample-counts", "2,4", "--width", "8", "--max-steps", "5000"],
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
     "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
-NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "experiment-rvs", "experiment-is", "experiment-fibre", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "experiment-rvs", "experiment-is", "experiment-fibre", "experiment-ac", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
                 "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
                "dln-flow-up"]
 DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf",
-              "experiment-rvs", "experiment-is", "experiment-fibre"]
+              "experiment-rvs", "experiment-is", "experiment-fibre", "experiment-ac"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
@@ -248,7 +249,8 @@ COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["j
                  ["bw"], ["bw", "geodesic"], ["bw", "lyapunov"], ["bw", "mean"], ["truncation"], ["truncation", "demo"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["experiment"],
                  ["experiment", "learning-rate"], ["experiment", "relu-vs-softplus"],
-                 ["experiment", "init-scale"], ["experiment", "fibre"]]
+                 ["experiment", "init-scale"], ["experiment", "fibre"],
+                 ["experiment", "adapted-cost"]]
 
 
 def opt(cmd, name, value, argv=None):
@@ -390,6 +392,8 @@ SIZE_OPTIONS = [
     ("experiment-fibre", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-fibre", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-fibre", "--walks", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-ac", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-ac", "--max-steps", USAGE, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
 ]
@@ -775,6 +779,11 @@ def lies_cases():
         Case("4-lies", "lies/experiment-is/scales-nan", opt("experiment-is", "--scales", "1,nan"), USAGE, new=True, mention=["--scales"]),
         Case("4-lies", "lies/experiment-fibre/no-null-space", opt("experiment-fibre", "--width", "1", opt("experiment-fibre", "--samples", "20")),
              USAGE, new=True, mention=["--width"], note="K ≤ QN: D has no null space to walk along"),
+        Case("4-lies", "lies/experiment-ac/one-count", opt("experiment-ac", "--sample-counts", "4"), USAGE, new=True, mention=["--sample-counts"]),
+        Case("4-lies", "lies/experiment-ac/ntk-too-large", opt("experiment-ac", "--outputs", "16", opt("experiment-ac", "--sample-counts", "2,1024")),
+             USAGE, new=True, max_seconds=5, mention=["--sample-counts"]),
+        Case("4-lies", "lies/experiment-ac/max-steps-reached", opt("experiment-ac", "--max-steps", "100", opt("experiment-ac", "--sample-counts", "8,16")),
+             STOPPED, new=True, mention=["--max-steps"], note="the standard flow cannot reach the loss in 100 steps: 75, never a capped 0"),
         Case("4-lies", "lies/experiment-is/scales-tiny", opt("experiment-is", "--scales", "1e-9,1"), USAGE, new=True, mention=["--scales"]),
         Case("4-lies", "lies/dln-distance/explicit-general", BASE["dln-distance"][:2] + ["--a", "S1.npy", "--b", "S2.npy", "--method", "explicit"],
              DATA, new=True, mention=["share singular vectors"]),
@@ -835,6 +844,7 @@ def _failing_variants(cmd):
         "truncation": ("--points", "0"), "gd-vs-prox": ("--neurons", "0"), "init-scale": ("--neurons", "0"),
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
         "experiment-rvs": ("--widths", "0"), "experiment-is": ("--scales", "0"), "experiment-fibre": ("--walks", "0"),
+        "experiment-ac": ("--sample-counts", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -844,7 +854,7 @@ def _failing_variants(cmd):
         "dln-gvf": None,
         "sinkhorn": ("--a", "a.npy"), "flow": None, "init": None, "dln-sv": None, "truncation": None,
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
-        "experiment-rvs": None, "experiment-is": None, "experiment-fibre": None,
+        "experiment-rvs": None, "experiment-is": None, "experiment-fibre": None, "experiment-ac": None,
     }[cmd]
     if data_file:
         name, fixture = data_file

@@ -6,5 +6,6 @@ import Foundation
 let experimentCommand = CommandSpec(
     name: "experiment",
     abstract: "Experiments suggested by Chen & Muñoz Ewald (arXiv 2408.01517): each writes a CSV, a plot and its headline claim.",
-    subcommands: [learningRateExperimentCommand, reluVersusSoftplusExperimentCommand, initScaleExperimentCommand, fibreExperimentCommand],
+    subcommands: [learningRateExperimentCommand, reluVersusSoftplusExperimentCommand, initScaleExperimentCommand, fibreExperimentCommand,
+                  adaptedCostExperimentCommand],
     examples: ["tangentflow experiment learning-rate -o learning-rate"])
