@@ -29,7 +29,7 @@ let fibreExperimentCommand = CommandSpec(
         OptionSpec(name: "width", value: "m", help: "Hidden width.", defaultValue: "16", kind: .integer(1...256)),
         OptionSpec(name: "walks", value: "W", help: "Fibre points (independent walks from θ₀).", defaultValue: "8", kind: .integer(1...64)),
         OptionSpec(name: "moves", value: "k", help: "Null-space moves (each projected back) per walk.", defaultValue: "8", kind: .integer(1...100)),
-        OptionSpec(name: "step", value: "r", help: "Length of a walk's moves together, as a fraction of |θ₀|.", defaultValue: "0.5",
+        OptionSpec(name: "step", value: "r", help: "Length of a walk's moves together, as a fraction of |θ₀|.", defaultValue: "2",
                    kind: .real(lower: 0, upper: 10, openLower: true)),
     ],
     examples: ["tangentflow experiment fibre -o fibre", "tangentflow experiment fibre --width 32 --walks 16 --step 1 --json -o fibre-far"],
