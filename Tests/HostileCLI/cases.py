@@ -242,18 +242,23 @@ BASE = {
     "flow": ["flow", "--widths", "3,6,2", "--samples", "6", "-o", "outdir"],
     "flow-xy": ["flow", "--widths", "3,5,2", "--x", "X.npy", "--y", "Y.npy", "--theta", "theta.npy", "-o", "outdir"],
     "experiment-lr": ["experiment", "learning-rate", "-o", "outdir", "--samples", "4", "--width", "4", "--t", "0.5"],
+    "experiment-rvs": ["experiment", "relu-vs-softplus", "-o", "outdir", "--widths", "4", "--seeds", "1", "--time", "5", "--points", "3"],
+    "experiment-is": ["experiment", "init-scale", "-o", "outdir", "--samples", "4", "--width", "4", "--scales", "1,4"],
+    "experiment-fibre": ["experiment", "fibre", "-o", "outdir", "--samples", "4", "--width", "6", "--walks", "2", "--moves", "2"],
+    "experiment-ac": ["experiment", "adapted-cost", "-o", "outdir", "--sample-counts", "2,4", "--width", "8", "--max-steps", "5000"],
     "info": ["info"],
     "init": ["init", "--widths", "3,5,2", "--seed", "1", "-o", "out.npy"],  # new
     "ntk-spectrum": ["ntk-spectrum", "--widths", "3,5,2", "--theta", "theta.npy", "--x", "X.npy", "--k", "2", "-o", "outdir"],
 }
-NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
+NEW_COMMANDS = {"init", "bw-lyapunov", "bw-mean", "experiment-lr", "experiment-rvs", "experiment-is", "experiment-fibre", "experiment-ac", "gd-vs-prox-own", "init-scale-own", "jko-own", "dln-metric",
                 "dln-distance", "dln-flow", "dln-flow-up", "dln-gvf", "truncation-effective", "truncation-effective-own",
                 "truncation-general", "truncation-collapsed", "truncation-collapsed-own", "truncation-sector", "neurons", "prox-stuck", "chizat-bach"}
 FILE_OUTPUT = ["pinv", "gram", "jacobian", "ntk", "ot-assign", "dln-geodesic", "bw", "bw-lyapunov", "bw-mean", "init", "dln-flow",
                "dln-flow-up"]
 DIR_OUTPUT = ["sinkhorn", "dln-sv", "truncation", "gd-vs-prox", "init-scale", "jko", "flow", "experiment-lr", "ntk-spectrum", "dln-gvf",
               "truncation-effective", "truncation-effective-own", "truncation-general", "truncation-collapsed", "truncation-collapsed-own",
-              "truncation-sector", "neurons", "prox-stuck", "chizat-bach"]
+              "truncation-sector", "neurons", "prox-stuck", "chizat-bach",
+              "experiment-rvs", "experiment-is", "experiment-fibre", "experiment-ac"]
 # The command paths, for help cases.
 COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["jacobian"], ["ntk"], ["ntk-spectrum"], ["ot"],
                  ["ot", "assign"], ["ot", "sinkhorn-grid"], ["dln"], ["dln", "geodesic"], ["dln", "singular-values"], ["dln", "metric"],
@@ -262,7 +267,9 @@ COMMAND_PATHS = [["demo"], ["flow"], ["info"], ["pinv"], ["rank"], ["gram"], ["j
                  ["truncation", "effective"], ["truncation", "general"], ["truncation", "collapsed"], ["truncation", "sector"], ["wasserstein"],
                  ["wasserstein", "gd-vs-prox"], ["wasserstein", "init-scale"], ["wasserstein", "jko"], ["wasserstein", "neurons"],
                  ["wasserstein", "prox-stuck"], ["wasserstein", "chizat-bach"], ["experiment"],
-                 ["experiment", "learning-rate"]]
+                 ["experiment", "learning-rate"], ["experiment", "relu-vs-softplus"],
+                 ["experiment", "init-scale"], ["experiment", "fibre"],
+                 ["experiment", "adapted-cost"]]
 # The measure and distance commands of `wasserstein` (signed measures, the (r, η) PDE, sliced W₂, §9).
 BASE.update({
     "wasserstein-sliced": ["wasserstein", "sliced", "-o", "outdir", "--neurons", "4", "--steps", "2", "--max-projections", "8",
@@ -419,6 +426,16 @@ SIZE_OPTIONS = [
     ("prox-stuck", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-lr", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
     ("experiment-lr", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-rvs", "--seeds", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-rvs", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-rvs", "--points", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-is", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-is", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-fibre", "--samples", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-fibre", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-fibre", "--walks", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-ac", "--width", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
+    ("experiment-ac", "--max-steps", USAGE, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
     ("jko", "--steps", {0, USAGE}, USAGE, USAGE),
     ("wasserstein-sliced", "--neurons", USAGE, {USAGE, MEMORY}, {USAGE, MEMORY}),
@@ -804,6 +821,20 @@ def lies_cases():
              {0, STOPPED}, new=True, timeout=60, note="a long flow converges (0) or is capped (75), never a wrong 0"),
         Case("4-lies", "lies/dln-gvf/depths-bogus", opt("dln-gvf", "--depths", "1,,2"), USAGE, new=True, mention=["--depths"]),
         Case("4-lies", "lies/dln-gvf/depths-too-deep", opt("dln-gvf", "--depths", "65"), USAGE, new=True, mention=["--depths"]),
+        Case("4-lies", "lies/experiment-rvs/widths-bogus", opt("experiment-rvs", "--widths", "4,,5"), USAGE, new=True, mention=["--widths"]),
+        Case("4-lies", "lies/experiment-rvs/widths-too-wide", opt("experiment-rvs", "--widths", "513"), USAGE, new=True, mention=["--widths"]),
+        Case("4-lies", "lies/experiment-rvs/work-refused", opt("experiment-rvs", "--time", "2000", opt("experiment-rvs", "--seeds", "64", opt("experiment-rvs", "--widths", "512,512,512"))),
+             USAGE, new=True, max_seconds=5, mention=["--time"], note="hours of Euler steps are refused before any work"),
+        Case("4-lies", "lies/experiment-is/scales-one", opt("experiment-is", "--scales", "2"), USAGE, new=True, mention=["--scales"]),
+        Case("4-lies", "lies/experiment-is/scales-nan", opt("experiment-is", "--scales", "1,nan"), USAGE, new=True, mention=["--scales"]),
+        Case("4-lies", "lies/experiment-fibre/no-null-space", opt("experiment-fibre", "--width", "1", opt("experiment-fibre", "--samples", "20")),
+             USAGE, new=True, mention=["--width"], note="K ≤ QN: D has no null space to walk along"),
+        Case("4-lies", "lies/experiment-ac/one-count", opt("experiment-ac", "--sample-counts", "4"), USAGE, new=True, mention=["--sample-counts"]),
+        Case("4-lies", "lies/experiment-ac/ntk-too-large", opt("experiment-ac", "--outputs", "16", opt("experiment-ac", "--sample-counts", "2,1024")),
+             USAGE, new=True, max_seconds=5, mention=["--sample-counts"]),
+        Case("4-lies", "lies/experiment-ac/max-steps-reached", opt("experiment-ac", "--max-steps", "100", opt("experiment-ac", "--sample-counts", "8,16")),
+             STOPPED, new=True, mention=["--max-steps"], note="the standard flow cannot reach the loss in 100 steps: 75, never a capped 0"),
+        Case("4-lies", "lies/experiment-is/scales-tiny", opt("experiment-is", "--scales", "1e-9,1"), USAGE, new=True, mention=["--scales"]),
         Case("4-lies", "lies/dln-distance/explicit-general", BASE["dln-distance"][:2] + ["--a", "S1.npy", "--b", "S2.npy", "--method", "explicit"],
              DATA, new=True, mention=["share singular vectors"]),
         Case("4-lies", "lies/init-scale/large-1e200", opt("init-scale", "--large", "1e200"), {0, USAGE, DATA, STOPPED},
@@ -872,6 +903,8 @@ def _failing_variants(cmd):
         "jko": ("--grid", "0"), "flow": ("--samples", "0"), "experiment-lr": ("--width", "0"), "ntk-spectrum": ("--k", "0"),
         "wasserstein-sliced": ("--neurons", "1"), "wasserstein-pde": ("--cells", "4"), "wasserstein-signed": ("--neurons", "0"), "wasserstein-classic": ("--neurons", "0"),
         "neurons": ("--grid", "0"), "prox-stuck": ("--neurons", "0"), "chizat-bach": ("--widths", "0"),
+        "experiment-rvs": ("--widths", "0"), "experiment-is": ("--scales", "0"), "experiment-fibre": ("--walks", "0"),
+        "experiment-ac": ("--sample-counts", "0"),
     }[cmd]
     v.append(("bad-option", opt(cmd, usage_opt[0], usage_opt[1]), USAGE))
     data_file = {
@@ -885,6 +918,7 @@ def _failing_variants(cmd):
         "gd-vs-prox": None, "init-scale": None, "jko": None, "experiment-lr": None, "ntk-spectrum": ("--x", "X.npy"),
         "wasserstein-sliced": None, "wasserstein-pde": None, "wasserstein-signed": None, "wasserstein-classic": None,
         "neurons": None, "prox-stuck": None, "chizat-bach": None,
+        "experiment-rvs": None, "experiment-is": None, "experiment-fibre": None, "experiment-ac": None,
     }[cmd]
     if data_file:
         name, fixture = data_file

@@ -6,5 +6,8 @@ import Foundation
 let experimentCommand = CommandSpec(
     name: "experiment",
     abstract: "Experiments suggested by Chen & Muñoz Ewald (arXiv 2408.01517): each writes a CSV, a plot and its headline claim.",
-    subcommands: [learningRateExperimentCommand],
-    examples: ["tangentflow experiment learning-rate -o learning-rate"])
+    subcommands: [learningRateExperimentCommand, reluVersusSoftplusExperimentCommand, initScaleExperimentCommand, fibreExperimentCommand,
+                  adaptedCostExperimentCommand],
+    examples: ["tangentflow experiment learning-rate -o learning-rate", "tangentflow experiment relu-vs-softplus -o relu-vs-softplus",
+               "tangentflow experiment init-scale -o init-scale", "tangentflow experiment fibre -o fibre",
+               "tangentflow experiment adapted-cost -o adapted-cost"])

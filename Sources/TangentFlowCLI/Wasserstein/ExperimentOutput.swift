@@ -26,6 +26,12 @@ struct ExperimentOutput {
         try Demo(outputDirectory: directory, backend: .c).writePlot(figure, name, &files)
     }
 
+    /// A matrix as `.npy` (atomic, through `NpyFile`).
+    mutating func write(npy m: Matrix, _ name: String) throws {
+        try NpyFile.write(m, to: "\(directory)/\(name)")
+        files.append(name)
+    }
+
     mutating func write(svg text: String, _ name: String) throws {
         let path = "\(directory)/\(name)"
         let png = try SVGFile.write(text, to: path)  // atomic, plus the 2× PNG when rsvg-convert is installed
