@@ -108,7 +108,7 @@ public struct RankDeficientDistance: Sendable {
         let r0 = s0.filter { $0 > cut }.count, r1 = s1.filter { $0 > cut }.count
         guard r0 < d || r1 < d else {
             throw TangentFlowError.invalidArgument(
-                operation: op, reason: "both endpoints are invertible (ranks \(d) and \(d)): use DeepLinearDistance, no regularisation is needed")
+                operation: op, reason: "both endpoints are invertible (rank d = \(d)): there is nothing to regularise; use DeepLinearDistance (`dln distance` with --method auto, explicit or shooting)")
         }
         self.depth = depth
         ranks = (r0, r1)
