@@ -327,6 +327,7 @@ def baseline_cases():
         ("flow-matrix-free-prescribed", BASE["flow"] + ["--route", "matrix-free", "--field", "prescribed"]),
         ("dln-depth-inf", opt("dln-geodesic", "--depth", "inf")),
         ("dln-shooting", BASE["dln-shoot"]),
+        ("dln-distance-steps-above-4096", BASE["dln-distance"] + ["--method", "shooting", "--steps", "5000"]),
         ("pinv-rtol", BASE["pinv"] + ["--rtol", "1e-3"]),
         ("rank-atol", BASE["rank"] + ["--atol", "0.5"]),
         ("pinv-zero-matrix", ["pinv", "Z.npy", "-o", "out.npy"], write_fixture_variant("Z.npy", [0.0] * 12, (3, 4))),

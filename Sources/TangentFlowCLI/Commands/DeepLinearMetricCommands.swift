@@ -80,7 +80,7 @@ let dlnDistanceCommand = CommandSpec(
         depthOption,
         OptionSpec(name: "method", value: "method", help: "How the geodesic is found.", defaultValue: "auto",
                    values: ["auto", "explicit", "shooting", "regularized"]),
-        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method.", defaultValue: "64", kind: .integer(1...100_000)),
+        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method (doubled up to max(4096, n) until H is conserved).", defaultValue: "64", kind: .integer(1...100_000)),
         OptionSpec(name: "epsilons", value: "e,e,…", help: "Relative lifts ε of --method regularized (1 to 8, each in (0, 1]).",
                    defaultValue: "1e-1,1e-2,1e-3"),
     ],
@@ -104,7 +104,7 @@ let dlnDistanceCommand = CommandSpec(
         Progress.shared.begin("dln distance")
         defer { Progress.shared.end() }
         if p.string("method") == "regularized" {
-            let r = try RankDeficientDistance(from: a, to: b, depth: depth, epsilons: epsilons.map { $0! }, options: .init(steps: steps))
+            let r = try RankDeficientDistance(from: a, to: b, depth: depth, epsilons: epsilons.map { $0! }, options: .init(steps: steps, maxSteps: Swift.max(4096, steps)))
             let (lower, upper) = r.interval
             p.report.results([
                 "distance": r.levels.last!.length, "bound": r.levels.last!.bound, "method": "regularized", "depth": depth,
@@ -125,7 +125,7 @@ let dlnDistanceCommand = CommandSpec(
         }
         let distance: DeepLinearDistance
         do {
-            distance = try DeepLinearDistance(from: a, to: b, depth: depth, method: method, options: .init(steps: steps))
+            distance = try DeepLinearDistance(from: a, to: b, depth: depth, method: method, options: .init(steps: steps, maxSteps: Swift.max(4096, steps)))
         } catch let e as TangentFlowError where e.description.contains("must be full rank") {
             throw CommandFailure(.dataError, "--a \(p.string("a")!), --b \(p.string("b")!): \(e.description); endpoints of rank < d need --method regularized",
                                  hint: "tangentflow dln distance --a A.npy --b B.npy --method regularized --epsilons 1e-1,1e-2,1e-3")
