@@ -51,7 +51,7 @@ let dlnGeodesicCommand = CommandSpec(
         OptionSpec(name: "depth", value: "N", help: "Depth: an integer in 1…10000, or 'inf' (explicit method only).", defaultValue: "2"),
         pathOptions[2],
         OptionSpec(name: "method", value: "method", help: "How the geodesic is found.", defaultValue: "auto", values: ["auto", "explicit", "shooting"]),
-        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method.", defaultValue: "64", kind: .integer(1...100_000)),
+        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method (doubled up to max(4096, n) until H is conserved).", defaultValue: "64", kind: .integer(1...100_000)),
         pathOptions[3]],
     examples: [
         "python3 -c 'import numpy as np; np.save(\"A.npy\", np.diag([4., 1.])); np.save(\"B.npy\", np.diag([.25, 2.]))'",
@@ -92,7 +92,7 @@ let dlnGeodesicCommand = CommandSpec(
                                      hint: "give a finite --depth to use the shooting method")
             }
             Progress.shared.begin("dln geodesic", detail: "shooting, \(steps) RK4 steps")
-            let geo = try shootGeodesic(from: a, to: b, depth: n, points: points, options: .init(steps: steps))
+            let geo = try shootGeodesic(from: a, to: b, depth: n, points: points, options: .init(steps: steps, maxSteps: Swift.max(4096, steps)))
             Progress.shared.end()
             try p.write(stack: geo.points, to: "output")
             p.report.results(["method": "shooting", "depth": n, "points": points, "length": geo.length, "newton_iterations": geo.iterations,

@@ -59,39 +59,79 @@ let dlnMetricCommand = CommandSpec(
 /// `tangentflow dln distance --a A.npy --b B.npy --depth N`: the geodesic length.
 let dlnDistanceCommand = CommandSpec(
     name: "distance",
-    abstract: "Length of the DLN geodesic between two invertible d×d matrices (closed form or shooting).",
+    abstract: "Length of the DLN geodesic between two d×d matrices (closed form, shooting, or regularised for rank < d).",
     discussion: """
         Endpoints sharing singular vectors (A = UΣ₀Vᵀ, B = UΣ₁Vᵀ): the closed form √N‖Σ₁^{1/N} − Σ₀^{1/N}‖_F
         (Thm 2.3, (2.9)). Otherwise the geodesic equations (Thm 2.1) are solved by shooting (RK4 + Newton on the
         initial covector P₀) and the length is √(2H(A, P₀)). That is the Riemannian distance when the geodesic found
         is minimizing, and an upper bound of it otherwise. det A and det B must have the same sign.
-        Prints distance, method and, for shooting, Newton iterations, residual and the drift of H.
+        Method 'regularized' is for endpoints of rank < d (open problem 2 of *Geodesics in the Deep Linear
+        Network*): the null singular values are lifted to ε·s (s = the larger σ_max, each ε of --epsilons), the
+        lifted endpoints are joined as above, and each length L(ε) comes with the bar
+        |L(ε) − d(A, B)| ≤ √N(√k_A + √k_B)(εs)^{1/N} (k = d − rank); with the lower bound
+        √N‖σ↓(B)^{1/N} − σ↓(A)^{1/N}‖ this brackets the distance. The bar shrinks only like ε^{1/N}, and shooting
+        near a singular endpoint is stiff: small ε needs more --steps (at d = 3, 512 reach ε = 1e-4, 4096 ε = 1e-6)
+        and otherwise fails with the ε named.
+        Prints distance, method and, for shooting, Newton iterations, residual and the drift of H; for
+        'regularized', the last L(ε) as distance, the bracket, the extrapolated value (rate ε^{1/N}, no guarantee),
+        the closed form when the frames are shared, and every level in --json.
         """,
     options: [
-        OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d, invertible).", kind: .inputFile),
-        OptionSpec(name: "b", value: "B.npy", help: "End point (d×d, invertible).", kind: .inputFile),
+        OptionSpec(name: "a", value: "A.npy", help: "Start point (d×d; invertible unless --method regularized).", kind: .inputFile),
+        OptionSpec(name: "b", value: "B.npy", help: "End point (d×d; invertible unless --method regularized).", kind: .inputFile),
         depthOption,
-        OptionSpec(name: "method", value: "method", help: "How the geodesic is found.", defaultValue: "auto", values: ["auto", "explicit", "shooting"]),
-        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method.", defaultValue: "64", kind: .integer(1...100_000)),
+        OptionSpec(name: "method", value: "method", help: "How the geodesic is found.", defaultValue: "auto",
+                   values: ["auto", "explicit", "shooting", "regularized"]),
+        OptionSpec(name: "steps", value: "n", help: "RK4 steps of the shooting method (doubled up to max(4096, n) until H is conserved).", defaultValue: "64", kind: .integer(1...100_000)),
+        OptionSpec(name: "epsilons", value: "e,e,…", help: "Relative lifts ε of --method regularized (1 to 8, each in (0, 1]).",
+                   defaultValue: "1e-1,1e-2,1e-3"),
     ],
     examples: [
         "python3 -c 'import numpy as np; np.save(\"A.npy\", np.diag([4., 1.])); np.save(\"B.npy\", [[1., .3], [-.2, 2.]])'",
         "tangentflow dln distance --a A.npy --b B.npy --depth 3",
         "tangentflow dln distance --a A.npy --b B.npy --depth 3 --method shooting --json",
+        "python3 -c 'import numpy as np; np.save(\"S.npy\", np.diag([2., 0.]))'",
+        "tangentflow dln distance --a S.npy --b B.npy --depth 2 --method regularized --epsilons 1e-1,1e-2,1e-3",
     ],
     run: { p in
         let depth = try p.int("depth"), steps = try p.int("steps")
+        let epsilonsText = try p.required("epsilons")
+        let epsilons = epsilonsText.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !epsilons.isEmpty, epsilons.count <= 8, epsilons.allSatisfy({ $0 != nil && $0!.isFinite && $0! > 0 && $0! <= 1 }) else {
+            throw UsageError.invalid("epsilons", epsilonsText, expected: "1 to 8 comma-separated numbers in (0, 1]")
+        }
         let a = try squareMatrixOption(p, "a"), b = try squareMatrixOption(p, "b")
         try requireSameSize(b, "b", as: a, "a")
         try MemoryBudget.require(bytes: MemoryBudget.product(a.rows * a.rows, a.rows * a.rows, 8 * 4), operation: "shooting on \(a.rows)×\(a.rows)")
+        Progress.shared.begin("dln distance")
+        defer { Progress.shared.end() }
+        if p.string("method") == "regularized" {
+            let r = try RankDeficientDistance(from: a, to: b, depth: depth, epsilons: epsilons.map { $0! }, options: .init(steps: steps, maxSteps: Swift.max(4096, steps)))
+            let (lower, upper) = r.interval
+            p.report.results([
+                "distance": r.levels.last!.length, "bound": r.levels.last!.bound, "method": "regularized", "depth": depth,
+                "lower": lower, "upper": upper, "lower_bound": r.lowerBound, "rank_a": r.ranks.start, "rank_b": r.ranks.end,
+            ])
+            if let e = r.extrapolated { p.report.results(["extrapolated": e]) }
+            if let c = r.closedForm { p.report.results(["closed_form": c]) }
+            p.report.record("epsilons", r.levels.map(\.epsilon))
+            p.report.record("lengths", r.levels.map(\.length))
+            p.report.record("bounds", r.levels.map(\.bound))
+            p.report.record("level_methods", r.levels.map(\.method.rawValue))
+            return
+        }
         let method: DeepLinearDistance.Method? = switch p.string("method") {
         case "explicit": .explicit
         case "shooting": .shooting
         default: nil
         }
-        Progress.shared.begin("dln distance")
-        defer { Progress.shared.end() }
-        let distance = try DeepLinearDistance(from: a, to: b, depth: depth, method: method, options: .init(steps: steps))
+        let distance: DeepLinearDistance
+        do {
+            distance = try DeepLinearDistance(from: a, to: b, depth: depth, method: method, options: .init(steps: steps, maxSteps: Swift.max(4096, steps)))
+        } catch let e as TangentFlowError where e.description.contains("must be full rank") {
+            throw CommandFailure(.dataError, "--a \(p.string("a")!), --b \(p.string("b")!): \(e.description); endpoints of rank < d need --method regularized",
+                                 hint: "tangentflow dln distance --a A.npy --b B.npy --method regularized --epsilons 1e-1,1e-2,1e-3")
+        }
         if let shot = distance.shooting {
             p.report.results(["distance": distance.length, "method": "shooting", "depth": depth, "newton_iterations": shot.iterations,
                               "rk4_steps": shot.steps, "residual": shot.residual, "hamiltonian_drift": shot.hamiltonianDrift])

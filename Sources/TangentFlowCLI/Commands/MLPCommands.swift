@@ -69,16 +69,26 @@ let ntkCommand = CommandSpec(
     discussion: """
         structured: layer-factored formula, never forms D (fast, little memory). jacobian: D Dᵀ from the
         materialised Jacobian (a reference). With --x2, the cross-kernel Θ(X, X2) (QN×QN2).
+        --kernel adapted writes instead the adapted kernel K = D(DᵀD)⁺Dᵀ = P_ran(Θ) of the adapted flow, which is
+        δ_ij 1_Q on the data exactly when Θ is positive definite there ((3.16)–(3.17) of arXiv 2408.01517), and
+        prints that test: positive_definite, rank, λ_min, λ_max and the cut-off. --kernel alpha-metric --alpha A
+        writes the metric tensor (A·1 + (1−A)Θ)⁻¹ restricted to ran(Θ) whose gradient field is the interpolated
+        flow ((2.45)–(2.46)). Both take one eigendecomposition of Θ (O((QN)³), memory 3·8(QN)² bytes); not with --x2.
         """,
     options: ModelOptions.specs + [
         OptionSpec(name: "x2", value: "X2.npy", help: "Second input set for a cross-kernel.", optional: true, kind: .inputFile),
         .choice("method", of: NTKMethod.self, help: "How to compute Θ.", default: .structured),
+        OptionSpec(name: "kernel", value: "kernel", help: "What to write: Θ, the adapted kernel P_ran(Θ) (3.17) or the α-metric tensor (2.45).",
+                   defaultValue: "ntk", values: ["ntk", "adapted", "alpha-metric"]),
+        OptionSpec(name: "alpha", value: "A", help: "α of --kernel alpha-metric.", optional: true, kind: .real(lower: 0, upper: 1)),
         OptionSpec(name: "output", short: "o", value: "G.npy", help: "Where to write Θ (float64; '-': standard output).", kind: .outputFile),
     ],
     examples: [
         "tangentflow init --widths 16,256,256,10 --seed 1 -o theta.npy",
         "tangentflow ntk --widths 16,256,256,10 --theta theta.npy --x X.npy -o G.npy",
         "tangentflow ntk --widths 16,256,256,10 --theta theta.npy --x X.npy --x2 X2.npy --json -o G12.npy",
+        "tangentflow ntk --widths 16,256,256,10 --theta theta.npy --x X.npy --kernel adapted -o K.npy",
+        "tangentflow ntk --widths 16,256,256,10 --theta theta.npy --x X.npy --kernel alpha-metric --alpha 0.5 -o H.npy",
     ],
     run: { p in
         let net = try ModelOptions.model(p)
@@ -92,6 +102,19 @@ let ntkCommand = CommandSpec(
                                  hint: "ntk-spectrum takes the same model options and --k K --which largest|smallest")
         }
         let method = try p.choice(NTKMethod.self, "method")
+        let kernel = p.string("kernel") ?? "ntk"
+        if kernel != "ntk", p.values["x2"] != nil {
+            throw UsageError(message: "'--kernel \(kernel)' is defined on the training data only; it does not take '--x2'",
+                             hint: "drop --x2, or use --kernel ntk for the cross-kernel")
+        }
+        if (kernel == "alpha-metric") != (p.values["alpha"] != nil) {
+            throw UsageError(message: kernel == "alpha-metric" ? "'--kernel alpha-metric' needs '--alpha A' (A in [0, 1])"
+                                 : "'--alpha' is for '--kernel alpha-metric' only",
+                             hint: "tangentflow ntk … --kernel alpha-metric --alpha 0.5 -o H.npy")
+        }
+        if kernel != "ntk" {
+            try requireOutputMemory(rows: MemoryBudget.product(rows, 3), cols: cols, "ntk --kernel \(kernel): Θ, its eigenvectors and the result")
+        }
         if method == .jacobianContraction {
             try requireOutputMemory(rows: rows.flatMap { r in cols.map { max(r, $0) } }, cols: net.parameterCount, "ntk --method jacobian: D")
         }
@@ -104,6 +127,22 @@ let ntkCommand = CommandSpec(
         let dt = Date().timeIntervalSince(t0)
         Progress.shared.end()
         p.report.timing("compute_s", dt)
-        try p.write(g, to: "output")
-        p.report.results(["rows": g.rows, "cols": g.cols, "method": method.rawValue, "seconds": dt])
+        switch kernel {
+        case "adapted":
+            let backend = ModelOptions.backend(p)
+            let positivity = try NTKPositivity(gram: g, parameterCount: net.parameterCount, backend: backend)
+            let adapted = try AdaptedKernel(gram: g, outputDimension: q, parameterCount: net.parameterCount, backend: backend)
+            try p.write(adapted.matrix, to: "output")
+            p.report.results(["rows": g.rows, "cols": g.cols, "kernel": "adapted", "positive_definite": positivity.isPositiveDefinite,
+                              "rank": positivity.rank, "lambda_min": positivity.smallestEigenvalue, "lambda_max": positivity.largestEigenvalue,
+                              "threshold": positivity.threshold])
+        case "alpha-metric":
+            let alpha = try p.double("alpha")
+            let metric = try AlphaMetric(gram: g, alpha: alpha, parameterCount: net.parameterCount, backend: ModelOptions.backend(p))
+            try p.write(metric.tensor, to: "output")
+            p.report.results(["rows": g.rows, "cols": g.cols, "kernel": "alpha-metric", "alpha": alpha, "rank": metric.rank])
+        default:
+            try p.write(g, to: "output")
+            p.report.results(["rows": g.rows, "cols": g.cols, "method": method.rawValue, "seconds": dt])
+        }
     })
