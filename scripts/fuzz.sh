@@ -27,6 +27,7 @@ args_sources=(Tests/Fuzz/ArgsFuzz.swift Sources/CommandLineSupport/*.swift Sourc
               Sources/TangentFlow/Models/MLP.swift
               Sources/TangentFlow/Runtime/TangentFlowVersion.swift Sources/TangentFlow/Kernels/*.swift
               Sources/TangentFlow/Kernels/Swift/*.swift Sources/TangentFlow/Matrix/SymmetricMatrix.swift
+              Sources/TangentFlow/LinearAlgebra/NTKSpectrum.swift
               "${npy_sources[@]:1}")
 targets=(npy args)
 shopt -u nullglob
