@@ -77,7 +77,7 @@ final class DirectWriteStage {
                 throw TangentFlowError.io(path: path, reason: "cannot set the file's length: \(AtomicFile.errnoText())")
             }
         } else {
-            try AtomicFile.writeAll(fd: fd, path: path, UnsafeRawBufferPointer(start: block!, count: staged), at: blockStart)
+            try writeStagedOrdinarily()
         }
         blockStart += staged
         staged = 0
@@ -114,7 +114,7 @@ final class DirectWriteStage {
         guard wasDirect else { return }
         clearDirectFlag()
         if staged > 0 {
-            try AtomicFile.writeAll(fd: fd, path: path, UnsafeRawBufferPointer(start: block!, count: staged), at: blockStart)
+            try writeStagedOrdinarily()
         }
         blockStart += staged
         staged = 0
@@ -131,7 +131,7 @@ final class DirectWriteStage {
             if staged == Self.capacity {
                 if try !writeBlock(length: Self.capacity) {
                     route = .off
-                    try AtomicFile.writeAll(fd: fd, path: path, UnsafeRawBufferPointer(start: block!, count: staged), at: blockStart)
+                    try writeStagedOrdinarily()
                 }
                 blockStart += staged
                 staged = 0
@@ -171,6 +171,11 @@ final class DirectWriteStage {
             done += n
         }
         return true
+    }
+
+    /// Writes what is staged the ordinary way (after `O_DIRECT` was switched off or refused).
+    private func writeStagedOrdinarily() throws {
+        try AtomicFile.writeAll(fd: fd, path: path, UnsafeRawBufferPointer(start: block!, count: staged), at: blockStart)
     }
 
     private func clearDirectFlag() {
