@@ -83,6 +83,14 @@ int ck_runtime_blas_threads_configured(void) {
     return v;
 }
 
+int ck_runtime_blas_regions_open(int *current_threads) {
+    pthread_mutex_lock(&ck_blas_guard);
+    int depth = ck_blas_depth;
+    if (current_threads) *current_threads = openblas_get_num_threads();
+    pthread_mutex_unlock(&ck_blas_guard);
+    return depth;
+}
+
 /* ---- dynamic tasks with a thread id (per-thread workspace) ------------------------------------------ */
 
 typedef struct {

@@ -78,6 +78,8 @@ int ck_runtime_blas_idle_spin_log2(void);
 /* Threads OpenBLAS uses outside the package's parallel regions (inside one, BLAS is switched to one thread per
  * region thread and restored when the last region ends). */
 int ck_runtime_blas_threads_configured(void);
+/* Package regions now running on one BLAS thread, and (out) OpenBLAS's thread count, read together under the guard. */
+int ck_runtime_blas_regions_open(int *current_threads);
 
 /* Threads the OpenMP runtime gives a parallel region by default (honours OMP_NUM_THREADS). */
 int ck_runtime_omp_max_threads(void);

@@ -35,6 +35,13 @@ enum CRuntime {
     /// Threads OpenBLAS uses outside the package's parallel regions.
     static func blasThreadsConfigured() -> Int { Int(ck_runtime_blas_threads_configured()) }
 
+    /// Package regions running on one BLAS thread now, with OpenBLAS's current thread count, read atomically.
+    static func blasRegionsOpen() -> (regions: Int, threads: Int) {
+        var threads: Int32 = 0
+        let regions = ck_runtime_blas_regions_open(&threads)
+        return (Int(regions), Int(threads))
+    }
+
     /// Threads the OpenMP runtime gives a parallel region by default.
     static func openMPMaxThreads() -> Int { Int(ck_runtime_omp_max_threads()) }
 
