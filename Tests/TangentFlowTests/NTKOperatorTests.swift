@@ -5,10 +5,12 @@ import Testing
 
 /// The matrix-free NTK operator (`CKernels/ntk_operator.c` and its Swift twin) against the dense layer-factored
 /// `ntkGram` and the backends' own JVP/VJP kernels, on networks of 1–3 hidden layers, with and without the kept
-/// sensitivities, and with more samples than one chunk of the C operator (256).
+/// sensitivities, and with more samples than one chunk of the C operator (256): the last shape keeps δ of two
+/// layers over two full chunks and a short one (kept δ is stored chunk by chunk).
 @Suite struct NTKOperatorTests {
     static let shapes: [([Int], Activation, Int)] = [
         ([3, 6, 2], .tanh, 5), ([3, 7, 5, 2], .gelu, 9), ([4, 6, 5, 7, 3], .softplus, 11), ([2, 5, 4, 3], .relu, 300),
+        ([3, 6, 5, 4, 2], .tanh, 600),
     ]
 
     @Test(arguments: shapes.indices, [false, true])
