@@ -57,8 +57,8 @@ package enum NTKSpectrumCommandOptions {
     /// The hint of a run that did not converge.
     package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
         qn > k && options.which == .smallest
-            ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0, "
-                + "a repeated eigenvalue Lanczos resolves only slowly; ask for fewer samples or --which largest"
+            ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
+                + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"
             : options.which == .smallest
                 ? "the smallest eigenvalues are clustered (near rank loss); try a larger --ncv, a larger --max-iter or a looser --tol"
                 : "try a larger --ncv or --max-iter, or a looser --tol"

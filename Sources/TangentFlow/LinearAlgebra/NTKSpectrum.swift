@@ -68,6 +68,11 @@ public struct NTKSpectrum: Sendable {
 /// residuals below rounding; so Lanczos runs on `B = σI − G` (`'LA'`) with `σ` an estimate of `λ_max(G)` from a
 /// short Lanczos run (tolerance 1e-6), `λ = σ − μ`, and the test becomes `‖Gv − λv‖ ≤ tol·(σ − λ) ≤ tol·σ`:
 /// residuals relative to the top of the spectrum, the scale at which the eigenvalues are determined by the data.
+/// When `QN > K`, `G` has rank `≤ K` and `0` is an eigenvalue of multiplicity `≥ QN − K`, which a Krylov space
+/// cannot resolve (it holds one vector per distinct eigenvalue, and Lanczos then returns nonzero eigenvalues
+/// with small residuals in place of the missing copies of 0): the first `min(count, QN − K)` pairs are then
+/// null vectors from `NTKNullSpace` (least-squares residuals `z − DD⁺z` of random `z`, by LSMR), and Lanczos
+/// runs on `P(σI − G)P` with `P` the projector off them for the rest.
 /// Residuals are recomputed afterwards with the operator and returned, whatever ARPACK reported.
 ///
 /// - Throws: `.invalidArgument` for a count out of range; operator and ARPACK errors. Not converging is not an
@@ -87,6 +92,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     var shift: Double? = nil
     var shiftProducts = 0
     let result: LanczosResult
+    var nullPart: NTKNullSpace.Result? = nil
     switch options.which {
     case .largest:
         result = try MatrixFreeEigensolver.lanczos(
@@ -104,21 +110,55 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
         // σ slightly above the estimate (whose error is ≤ 1e-6·λ_max): B = σI − G is then positive semidefinite.
         let sigma = lmax * (1 + 1e-5)
         shift = sigma
-        result = try MatrixFreeEigensolver.lanczos(
-            order: n, count: k, subspace: ncv, largest: true, tolerance: options.tolerance, maxRestarts: options.maxRestarts
-        ) { x, y in
-            try op.apply(x, columns: 1, into: y)
-            for i in 0..<n { y[i] = sigma * x[i] - y[i] }
+        var z = [Double]()  // null vectors found, column-major QN × zc
+        var zc = 0
+        if n > op.parameterCount {
+            let ns = try NTKNullSpace.vectors(
+                op, count: Swift.min(k, n - op.parameterCount), tolerance: options.tolerance, scale: sigma,
+                maxIterations: options.maxRestarts * Swift.max(ncv - k, 1))
+            nullPart = ns
+            z = ns.vectors.elements
+            zc = ns.vectors.cols
+        }
+        let rest = k - zc
+        if rest == 0 || (nullPart?.unconverged ?? 0) > 0 || rest >= ncv {
+            result = LanczosResult(values: [], vectors: Matrix(uncheckedRows: n, cols: 0, elements: []), requested: rest,
+                                   products: 0, restarts: 0, arpackInfo: 0)
+        } else {
+            // y = P(σI − G)P x with P = I − Z Zᵀ: the null vectors found are deflated (eigenvalue 0 of this operator).
+            func project(_ v: UnsafeMutableBufferPointer<Double>) {
+                for j in 0..<zc {
+                    var d = 0.0
+                    for i in 0..<n { d += z[j * n + i] * v[i] }
+                    for i in 0..<n { v[i] -= d * z[j * n + i] }
+                }
+            }
+            var px = [Double](repeating: 0, count: n)
+            result = try MatrixFreeEigensolver.lanczos(
+                order: n, count: rest, subspace: ncv, largest: true, tolerance: options.tolerance, maxRestarts: options.maxRestarts
+            ) { x, y in
+                for i in 0..<n { px[i] = x[i] }
+                px.withUnsafeMutableBufferPointer { project($0) }
+                try px.withUnsafeBufferPointer { try op.apply($0, columns: 1, into: y) }
+                for i in 0..<n { y[i] = sigma * px[i] - y[i] }
+                project(y)
+            }
         }
     }
     // ARPACK returns ascending Ritz values of the operator it saw: reorder to the requested end first.
-    let c = result.values.count
-    let order: [Int] = Array((0..<c).reversed())  // largest μ first: largest λ (plain) or smallest λ = σ − μ (shifted)
-    let values = order.map { j in shift.map { s in s - result.values[j] } ?? result.values[j] }
-    var vec = [Double](repeating: 0, count: n * c)
+    let lanczosCount = result.values.count
+    let order: [Int] = Array((0..<lanczosCount).reversed())  // largest μ first: largest λ (plain) or smallest λ = σ − μ (shifted)
+    var values = order.map { j in shift.map { s in s - result.values[j] } ?? result.values[j] }
+    var vec = [Double](repeating: 0, count: n * lanczosCount)
     for (j, src) in order.enumerated() {
         for i in 0..<n { vec[j * n + i] = result.vectors.elements[src * n + i] }
     }
+    if let np = nullPart {  // the null vectors come first (ascending)
+        values = np.values + values
+        vec = np.vectors.elements + vec
+    }
+    let c = values.count
+    let converged = c >= k && result.converged
     let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
     var residuals = [Double]()
     if c > 0 {
@@ -134,7 +174,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     }
     let reference = shift ?? (values.first.map { abs($0) } ?? 0)
     return NTKSpectrum(
-        values: values, vectors: vectors, residuals: residuals, converged: result.converged, requested: k,
-        products: result.products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
+        values: values, vectors: vectors, residuals: residuals, converged: converged, requested: k,
+        products: result.products + (nullPart?.products ?? 0), shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
         referenceEigenvalue: reference)
 }

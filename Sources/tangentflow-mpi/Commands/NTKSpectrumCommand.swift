@@ -16,7 +16,8 @@ let ntkSpectrumCommand = CommandSpec(
         (the MPI build of ARPACK-ng, Lehoucq & Sorensen's implicitly restarted Lanczos method) keeps the Lanczos
         basis spread over the ranks alike, from the same start vector as the single-process ARPACK solve, so the
         results agree with 'tangentflow ntk-spectrum' to rounding. --which smallest runs Lanczos on σI − Θ with σ a
-        short-run estimate of λ_max. A run that does not converge exits with status 75 and writes the pairs that
+        short-run estimate of λ_max, and is refused when QN > K (Θ then has the eigenvalue 0 QN − K times or more,
+        which only the single-process command resolves). A run that does not converge exits with status 75 and writes the pairs that
         converged to DIR/stopped/. Rank 0 alone reads the inputs, writes DIR/eigenvalues.npy (K values,
         descending for largest, ascending for smallest), DIR/eigenvectors.npy (QN×K, gathered in the sample-major
         row order i·Q+q of 'ntk') and DIR/run.json, and prints; an error on any rank fails every rank. Every rank
@@ -46,6 +47,13 @@ let ntkSpectrumCommand = CommandSpec(
         guard n >= ranks else {
             throw CommandFailure(.dataError, "--x: \(p.string("x")!) has \(n) samples, fewer than the \(ranks) ranks: every rank needs at least one",
                                  hint: "run with at most \(n) ranks (mpirun -np \(n))")
+        }
+        // QN > K: 0 is an eigenvalue of multiplicity ≥ QN − K, which Lanczos on σI − Θ does not resolve (it would
+        // return nonzero eigenvalues with small residuals in place of the missing zeros). One process finds those
+        // null vectors by LSMR; the distributed command refuses rather than answer wrongly.
+        if options.which == .smallest && qn > kParams {
+            throw CommandFailure(.usage, "--which smallest: Θ has rank ≤ K = \(kParams) < QN = \(qn), so its \(qn - kParams) smallest eigenvalues are 0, a repeated eigenvalue the distributed Lanczos solve does not resolve",
+                                 hint: "run 'tangentflow ntk-spectrum' (one process finds the null vectors by LSMR), or --which largest")
         }
         // Memory of the largest rank before any allocation: its slice's record, its rows of the Lanczos basis, of
         // the eigenvectors and of the residual check, the replicated X, and on rank 0 the gathered eigenvectors.

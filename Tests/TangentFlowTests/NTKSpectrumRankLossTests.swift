@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@testable import TangentFlow
+
+/// The smallest end of `ntkSpectrum` when `QN > K`: `G = D Dᵀ` has rank `≤ K`, so `0` is an eigenvalue of
+/// multiplicity `≥ QN − K`, which single-vector Lanczos on `σI − G` cannot resolve (before the null vectors were
+/// found by LSMR it stopped unconverged, or returned nonzero eigenvalues in place of zeros with exit 0).
+@Suite struct NTKSpectrumRankLossTests {
+    /// MLPs with more outputs than parameters (QN > K): against the dense eigenvalues of `ntkGram`, with residuals
+    /// and orthonormality measured with the dense `G`.
+    static let cases: [([Int], Int, Int)] = [([3, 7, 5, 2], 60, 6), ([3, 10, 2], 100, 8), ([8, 32, 4], 300, 10)]
+
+    @Test(arguments: cases.indices)
+    func nullVectorsOfSingularNTKs(_ c: Int) throws {
+        let (widths, n, k) = Self.cases[c]
+        let (net, theta, x) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n, seed: 41 + UInt64(c))
+        #expect(n * widths.last! > net.parameterCount)
+        let g = try ntkGram(net, theta: theta, inputs: x)
+        let dense = try CBackend().symmetricEigen(g).values
+        let lmax = dense.last!
+        let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
+        let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: k, which: .smallest))
+        #expect(s.converged && s.values.count == k, "\(widths) N = \(n)")
+        try expectEigenpairs(s, of: g, dense: dense, scale: lmax)
+    }
+
+    /// A Jacobian with a designed spectrum: `D = U diag(s) Wᵀ` (60×50, orthonormal U, W), so `G` has the eigenvalue
+    /// 0 ten times and then s² = 1, 2, …, 50. The 13 smallest are ten zeros (null vectors) and 1, 2, 3 (Lanczos on
+    /// `σI − G` with the null vectors deflated).
+    @Test func zerosThenDeflatedLanczos() throws {
+        let qn = 60, kp = 50
+        let u = try orthonormalColumns(qn, kp, seed: 1), w = try orthonormalColumns(kp, kp, seed: 2)
+        var us = u
+        for j in 0..<kp { for i in 0..<qn { us[i, j] *= Double(j + 1).squareRoot() } }
+        let d = try CBackend().multiply(us, transposeA: false, w, transposeB: true)
+        let op = DenseJacobianOperator(d)
+        let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: 13, which: .smallest))
+        #expect(s.converged && s.values.count == 13)
+        let want = [Double](repeating: 0, count: 10) + [1, 2, 3]
+        for (a, b) in zip(s.values, want) { #expect(abs(a - b) <= 1e-9 * 50, "\(a) vs \(b)") }
+        let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
+        try expectEigenpairs(s, of: g, dense: [Double](repeating: 0, count: 10) + (1...50).map(Double.init), scale: 50)
+    }
+
+    private func expectEigenpairs(_ s: NTKSpectrum, of g: Matrix, dense: [Double], scale: Double) throws {
+        for j in 0..<s.values.count {
+            #expect(abs(s.values[j] - dense[j]) <= 1e-9 * scale, "λ\(j): \(s.values[j]) vs \(dense[j])")
+        }
+        let gv = try CBackend().multiply(g, transposeA: false, s.vectors, transposeB: false)
+        let vtv = try CBackend().multiply(s.vectors, transposeA: true, s.vectors, transposeB: false)
+        for a in 0..<s.values.count {
+            var r = 0.0
+            for i in 0..<g.rows { r += pow(gv[i, a] - s.values[a] * s.vectors[i, a], 2) }
+            #expect(r.squareRoot() <= 1e-9 * scale, "residual of pair \(a): \(r.squareRoot()), reported \(s.residuals)")
+            for b in 0..<s.values.count { #expect(abs(vtv[a, b] - (a == b ? 1 : 0)) <= 1e-10) }
+        }
+    }
+
+    private func orthonormalColumns(_ rows: Int, _ cols: Int, seed: UInt64) throws -> Matrix {
+        let a = Fixtures.gaussian(rows, cols, seed: seed)
+        return try CBackend().svd(a).u
+    }
+}
+
+/// `G = D Dᵀ` of an explicit `D` (QN×K, one output per sample), as an `NTKOperator`.
+private final class DenseJacobianOperator: NTKOperator {
+    let d: Matrix
+    init(_ d: Matrix) { self.d = d }
+    var samples: Int { d.rows }
+    var outputDimension: Int { 1 }
+    var parameterCount: Int { d.cols }
+    func pushforward(_ v: Matrix) throws -> Matrix { try CBackend().multiply(d, transposeA: false, v, transposeB: false) }
+    func pullback(_ u: Matrix) throws -> Matrix { try CBackend().multiply(d, transposeA: true, u, transposeB: false) }
+    func apply(_ x: UnsafeBufferPointer<Double>, columns: Int, into y: UnsafeMutableBufferPointer<Double>) throws {
+        let v = Matrix(uncheckedRows: d.rows, cols: columns, elements: Array(x))
+        let r = try pushforward(pullback(v))
+        for i in 0..<r.elements.count { y[i] = r.elements[i] }
+    }
+}
