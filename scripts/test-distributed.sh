@@ -80,6 +80,20 @@ for tool in one mpi; do
     exit 1
   fi
 done
+# QN > K (widths 4,3: K = 15 < QN = 33): 0 is an eigenvalue 18 times; one process finds those null vectors by
+# LSMR, the distributed Lanczos would miss copies, so tangentflow-mpi refuses --which smallest with status 64.
+"$one" init --widths 4,3 --seed 3 -o "$work/theta43.npy" >/dev/null
+"$one" ntk-spectrum --widths 4,3 --theta "$work/theta43.npy" --x "$work/X.npy" --k 4 --which smallest --quiet -o "$work/null-one" >/dev/null
+set +e
+out=$(timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
+  --widths 4,3 --theta "$work/theta43.npy" --x "$work/X.npy" --k 4 --which smallest --quiet -o "$work/null-mpi" 2>&1)
+rc=$?
+set -e
+echo "$out" | head -n 1
+if [ "$rc" -ne 64 ] || ! grep -q "rank ≤ K = 15 < QN = 33" <<<"$out" || [ -e "$work/null-mpi" ]; then
+  echo "test-distributed: --which smallest with QN > K was not refused with status 64 (exit $rc)" >&2
+  exit 1
+fi
 # The hostile command-line cases of 'tangentflow ntk-spectrum' against tangentflow-mpi (one rank, started without
 # mpirun): the same options, statuses, messages and files. Left out: survive/ntk-spectrum/fsize-limit (under a
 # 200-byte file-size limit Open MPI's own start-up fails before any command runs) and refusal/ntk/* (no dense 'ntk'
