@@ -68,10 +68,10 @@ fi
 for tool in one mpi; do
   set +e
   if [ "$tool" = one ]; then
-    "$one" ntk-spectrum "${args[@]}" --k 30 --which smallest --ncv 31 --max-iter 1 -o "$work/stop-$tool" >/dev/null 2>&1
+    "$one" ntk-spectrum "${args[@]}" --k 30 --which largest --ncv 31 --max-iter 1 -o "$work/stop-$tool" >/dev/null 2>&1
   else
     timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
-      "${args[@]}" --k 30 --which smallest --ncv 31 --max-iter 1 -o "$work/stop-$tool" >/dev/null 2>&1
+      "${args[@]}" --k 30 --which largest --ncv 31 --max-iter 1 -o "$work/stop-$tool" >/dev/null 2>&1
   fi
   rc=$?
   set -e

@@ -60,7 +60,8 @@ package enum NTKSpectrumCommandOptions {
             ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
                 + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"
             : options.which == .smallest
-                ? "the smallest eigenvalues are clustered (near rank loss); try a larger --ncv, a larger --max-iter or a looser --tol"
+                ? "the smallest eigenvalues are clustered (near rank loss, eigenvalues closer together than --tol·λ_max, which one Krylov "
+                    + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol"
                 : "try a larger --ncv or --max-iter, or a looser --tol"
     }
 }

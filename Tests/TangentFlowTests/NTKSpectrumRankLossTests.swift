@@ -20,8 +20,10 @@ import Testing
         let dense = try CBackend().symmetricEigen(g).values
         let lmax = dense.last!
         let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
-        let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: k, which: .smallest))
-        #expect(s.converged && s.values.count == k, "\(widths) N = \(n)")
+        var options = NTKSpectrumOptions(count: k, which: .smallest)
+        options.denseLimit = 0  // these orders are small enough for the dense route: test the Krylov one
+        let s = try ntkSpectrum(op, options: options)
+        #expect(s.converged && s.values.count == k && s.method == .lanczos, "\(widths) N = \(n)")
         try expectEigenpairs(s, of: g, dense: dense, scale: lmax)
     }
 
@@ -35,12 +37,51 @@ import Testing
         for j in 0..<kp { for i in 0..<qn { us[i, j] *= Double(j + 1).squareRoot() } }
         let d = try CBackend().multiply(us, transposeA: false, w, transposeB: true)
         let op = DenseJacobianOperator(d)
-        let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: 13, which: .smallest))
+        var options = NTKSpectrumOptions(count: 13, which: .smallest)
+        options.denseLimit = 0
+        let s = try ntkSpectrum(op, options: options)
         #expect(s.converged && s.values.count == 13)
         let want = [Double](repeating: 0, count: 10) + [1, 2, 3]
         for (a, b) in zip(s.values, want) { #expect(abs(a - b) <= 1e-9 * 50, "\(a) vs \(b)") }
         let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
         try expectEigenpairs(s, of: g, dense: [Double](repeating: 0, count: 10) + (1...50).map(Double.init), scale: 50)
+    }
+
+    /// A repeated small eigenvalue with `QN ≤ K`: `D = U diag(s) Wᵀ` (60×60) with s² = 0.5 three times, then
+    /// 1, 2, …, 57. A Krylov space holds one vector of the eigenvalue 0.5, so Lanczos alone returns 0.5, 1, 2, 3, 4
+    /// as the five smallest; the deflated restarts must find the two other copies and return 0.5, 0.5, 0.5, 1, 2.
+    @Test func deflatedRestartsFindRepeatedEigenvalues() throws {
+        let qn = 60
+        let spectrum = [0.5, 0.5, 0.5] + (1...57).map(Double.init)
+        let u = try orthonormalColumns(qn, qn, seed: 3), w = try orthonormalColumns(qn, qn, seed: 4)
+        var us = u
+        for j in 0..<qn { for i in 0..<qn { us[i, j] *= spectrum[j].squareRoot() } }
+        let d = try CBackend().multiply(us, transposeA: false, w, transposeB: true)
+        var options = NTKSpectrumOptions(count: 5, which: .smallest)
+        options.denseLimit = 0
+        let s = try ntkSpectrum(DenseJacobianOperator(d), options: options)
+        #expect(s.converged && s.values.count == 5 && s.method == .lanczos && s.probes >= 1)
+        let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
+        try expectEigenpairs(s, of: g, dense: spectrum, scale: 57)
+    }
+
+    /// The dense route (default at `QN ≤ 4096`) on NTKs whose smallest eigenvalues repeat: duplicated and zero
+    /// inputs (each duplicate adds Q copies of 0), ReLU and tanh; against `ntkGram`'s layer-factored kernel.
+    @Test(arguments: [Activation.relu, .tanh])
+    func denseRouteOnRepeatedInputs(_ activation: Activation) throws {
+        let (net, theta, x0) = Fixtures.smallMLP(widths: [3, 16, 2], activation: activation, samples: 30, seed: 7)
+        var x = x0
+        for j in 0..<x.cols {
+            for i in 1..<4 { x[i, j] = x[0, j] }  // samples 0–3 equal
+            for i in 10..<14 { x[i, j] = 0 }  // samples 10–13 zero
+        }
+        let g = try ntkGram(net, theta: theta, inputs: x)
+        let dense = try CBackend().symmetricEigen(g).values
+        let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
+        let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: 8, which: .smallest))
+        #expect(s.converged && s.method == .dense && s.values.count == 8)
+        #expect(dense[5] <= 1e-12 * dense.last!, "six zeros expected at least (2 × 3 duplicates)")
+        try expectEigenpairs(s, of: g, dense: dense, scale: dense.last!)
     }
 
     private func expectEigenpairs(_ s: NTKSpectrum, of g: Matrix, dense: [Double], scale: Double) throws {

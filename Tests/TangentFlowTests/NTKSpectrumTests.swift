@@ -75,6 +75,7 @@ import Testing
         var options = NTKSpectrumOptions(count: 6, which: .smallest)
         options.maxRestarts = 1
         options.subspace = 8
+        options.denseLimit = 0  // QN = 120 would take the dense route
         let s = try ntkSpectrum(try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true), options: options)
         #expect(!s.converged)
         #expect(s.values.count < 6)

@@ -25,13 +25,14 @@ public enum MatrixFreeEigensolver {
     /// by the implicitly restarted Lanczos method (Lehoucq & Sorensen, ARPACK-ng `dsaupd`/`dseupd`, mode 1) with a
     /// basis of `subspace` vectors (`count < subspace ≤ n`), stopping when every wanted Ritz pair `(θ, z)` has
     /// `‖A z − θ z‖ ≤ tolerance·|θ|` or after `maxRestarts` restarts (then `converged` is false and only the
-    /// pairs that met the tolerance are returned). Deterministic: the start vector is fixed.
+    /// pairs that met the tolerance are returned). Deterministic: the start vector is `start` (length `n`), or a
+    /// fixed pseudo-random one when `nil`.
     ///
     /// One solve runs at a time in a process (ARPACK keeps Fortran state); `apply` must not start another.
     /// - Throws: `.invalidArgument` for sizes out of range; whatever `apply` throws (the solve stops there);
     ///   `.lapackFailure(routine: "dsaupd/dseupd", …)` for an ARPACK error.
     public static func lanczos(
-        order n: Int, count: Int, subspace: Int, largest: Bool, tolerance: Double, maxRestarts: Int,
+        order n: Int, count: Int, subspace: Int, largest: Bool, tolerance: Double, maxRestarts: Int, start: [Double]? = nil,
         apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
     ) throws -> LanczosResult {
         let op = "lanczos"
@@ -41,6 +42,9 @@ public enum MatrixFreeEigensolver {
         }
         guard tolerance.isFinite, tolerance >= 0, maxRestarts >= 1 else {
             throw TangentFlowError.invalidArgument(operation: op, reason: "tolerance must be finite and ≥ 0 and maxRestarts ≥ 1")
+        }
+        if let start, start.count != n || !start.allSatisfy(\.isFinite) || !start.contains(where: { $0 != 0 }) {
+            throw TangentFlowError.invalidArgument(operation: op, reason: "the start vector must have \(n) finite entries, not all 0")
         }
         let basis = MemoryBudget.sum(MemoryBudget.product(n, subspace + count + 4), subspace * (subspace + 9))
         try MemoryBudget.require(bytes: MemoryBudget.product(basis, 8), operation: "lanczos: Lanczos basis of \(subspace) vectors of length \(n)")
@@ -61,8 +65,10 @@ public enum MatrixFreeEigensolver {
             }
             let st = values.withUnsafeMutableBufferPointer { pv in
                 vectors.withUnsafeMutableBufferPointer { pz in
-                    ck_eigs_symmetric(n, count, subspace, largest ? 1 : 0, tolerance, maxRestarts, nil, callback,
-                                      Unmanaged.passUnretained(box).toOpaque(), pv.baseAddress, pz.baseAddress, n, &report)
+                    (start ?? []).withUnsafeBufferPointer { v0 in
+                        ck_eigs_symmetric(n, count, subspace, largest ? 1 : 0, tolerance, maxRestarts, start == nil ? nil : v0.baseAddress,
+                                          callback, Unmanaged.passUnretained(box).toOpaque(), pv.baseAddress, pz.baseAddress, n, &report)
+                    }
                 }
             }
             if let e = box.error { throw e }

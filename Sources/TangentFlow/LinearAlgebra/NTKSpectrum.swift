@@ -22,6 +22,12 @@ public struct NTKSpectrumOptions: Sendable {
     /// Lanczos basis size; `nil`: `max(2·count + 1, 20)` for the largest end and `max(3·count, 40)` for the
     /// smallest, at most `QN`.
     public var subspace: Int? = nil
+    /// Largest order `QN` at which the smallest end forms `G` (from `QN` products with the columns of `I`, in
+    /// blocks) and takes its eigenpairs from LAPACK instead of Lanczos; `0`: never. Near 0 the spectrum of an
+    /// NTK is clustered or repeated (duplicate or zero inputs, `QN > K`, a smooth kernel's geometric decay), where
+    /// a Krylov method converges slowly, not at all, or to one copy of a repeated eigenvalue; at this order
+    /// (128 MiB for `G`) the `QN` products cost less than Lanczos needs, and the answer is exact.
+    public var denseLimit: Int = 4096
 
     /// Options for `count` eigenpairs at end `which`, other settings at their defaults.
     public init(count: Int, which: SpectrumEnd) {
@@ -34,6 +40,15 @@ public struct NTKSpectrumOptions: Sendable {
         let d = subspace ?? (which == .largest ? Swift.max(2 * count + 1, 20) : Swift.max(3 * count, 40))
         return Swift.min(d, n)
     }
+}
+
+/// How `ntkSpectrum` found the eigenpairs.
+public enum NTKSpectrumMethod: String, Sendable {
+    /// Implicitly restarted Lanczos (ARPACK-ng) on the operator, with LSMR null vectors when `QN > K` at the
+    /// smallest end; `G` is never formed.
+    case lanczos
+    /// `G` formed from `QN` products and decomposed by LAPACK (the smallest end, `QN ≤ denseLimit`).
+    case dense
 }
 
 /// Eigenpairs of an NTK computed without forming it (`ntkSpectrum`).
@@ -56,8 +71,18 @@ public struct NTKSpectrum: Sendable {
     public let restarts: Int
     /// The shift `σ` of `σI − G` for `.smallest` (an estimate of `λ_max`), `nil` for `.largest`.
     public let shift: Double?
-    /// The scale residuals are judged against: `λ₁` (largest end) or `σ` (smallest end).
+    /// The scale residuals are judged against: `λ₁` (largest end), `σ` (smallest end by Lanczos) or `λ_max`
+    /// (smallest end, dense).
     public let referenceEigenvalue: Double
+    /// Lanczos or the dense route.
+    public let method: NTKSpectrumMethod
+    /// Deflated restarts run at the smallest end after Lanczos converged (each a one-pair Lanczos solve on
+    /// `P(σI − G)P` from a new random start, `P` the projector off the pairs found), and how many of them found
+    /// an eigenvalue the first solve had missed (a further copy of a repeated one), which then replaced the
+    /// largest pair returned. Their products are included in `products`.
+    public let probes: Int
+    /// Missed eigenvalues the probes found (see `probes`).
+    public let missedFound: Int
 }
 
 /// The `count` largest or smallest eigenpairs of the NTK operator `G = D Dᵀ` (symmetric positive semidefinite)
@@ -72,7 +97,11 @@ public struct NTKSpectrum: Sendable {
 /// cannot resolve (it holds one vector per distinct eigenvalue, and Lanczos then returns nonzero eigenvalues
 /// with small residuals in place of the missing copies of 0): the first `min(count, QN − K)` pairs are then
 /// null vectors from `NTKNullSpace` (least-squares residuals `z − DD⁺z` of random `z`, by LSMR), and Lanczos
-/// runs on `P(σI − G)P` with `P` the projector off them for the rest.
+/// runs on `P(σI − G)P` with `P` the projector off them for the rest. Other repeated small eigenvalues
+/// (duplicate or zero inputs) are caught by deflated restarts (`NTKSpectrum.probes`): a one-pair Lanczos solve
+/// off the pairs found, from a new start; an eigenvalue it finds below the largest returned one replaces it, and
+/// the probe is repeated (at most `count + 4` times, else the run is reported unconverged). At the smallest end
+/// with `QN ≤ options.denseLimit`, `G` is formed from `QN` products and decomposed by LAPACK instead.
 /// Residuals are recomputed afterwards with the operator and returned, whatever ARPACK reported.
 ///
 /// - Throws: `.invalidArgument` for a count out of range; operator and ARPACK errors. Not converging is not an
@@ -81,6 +110,9 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     let n = op.order, k = options.count
     guard k >= 1, k < n else {
         throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "count must be in 1…\(n - 1) for QN = \(n) (got \(k))")
+    }
+    if options.which == .smallest, n <= options.denseLimit {
+        return try denseNTKSpectrum(op, count: k, which: options.which)
     }
     let ncv = options.subspaceSize(order: n)
     guard ncv > k else {
@@ -125,24 +157,8 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
             result = LanczosResult(values: [], vectors: Matrix(uncheckedRows: n, cols: 0, elements: []), requested: rest,
                                    products: 0, restarts: 0, arpackInfo: 0)
         } else {
-            // y = P(σI − G)P x with P = I − Z Zᵀ: the null vectors found are deflated (eigenvalue 0 of this operator).
-            func project(_ v: UnsafeMutableBufferPointer<Double>) {
-                for j in 0..<zc {
-                    var d = 0.0
-                    for i in 0..<n { d += z[j * n + i] * v[i] }
-                    for i in 0..<n { v[i] -= d * z[j * n + i] }
-                }
-            }
-            var px = [Double](repeating: 0, count: n)
-            result = try MatrixFreeEigensolver.lanczos(
-                order: n, count: rest, subspace: ncv, largest: true, tolerance: options.tolerance, maxRestarts: options.maxRestarts
-            ) { x, y in
-                for i in 0..<n { px[i] = x[i] }
-                px.withUnsafeMutableBufferPointer { project($0) }
-                try px.withUnsafeBufferPointer { try op.apply($0, columns: 1, into: y) }
-                for i in 0..<n { y[i] = sigma * px[i] - y[i] }
-                project(y)
-            }
+            result = try shiftedLanczos(op, sigma: sigma, deflating: z, count: rest, subspace: ncv, tolerance: options.tolerance,
+                                        maxRestarts: options.maxRestarts, start: nil)
         }
     }
     // ARPACK returns ascending Ritz values of the operator it saw: reorder to the requested end first.
@@ -157,24 +173,135 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
         values = np.values + values
         vec = np.vectors.elements + vec
     }
-    let c = values.count
-    let converged = c >= k && result.converged
-    let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
-    var residuals = [Double]()
-    if c > 0 {
-        let gv = try op.apply(vectors)
-        residuals = (0..<c).map { j in
-            var s = 0.0
-            for i in 0..<n {
-                let r = gv.elements[j * n + i] - values[j] * vec[j * n + i]
-                s += r * r
-            }
-            return s.squareRoot()
+    var converged = values.count >= k && result.converged
+    var products = result.products + (nullPart?.products ?? 0)
+    var probes = 0, missed = 0
+    if let sigma = shift, converged, n - k >= 2, let last = values.last, last > 2 * options.tolerance * sigma {
+        // Deflated restarts: a copy of a repeated eigenvalue that the Krylov space never held shows up as an
+        // eigenvalue of P(σI − G)P (P off the pairs found) below the largest one returned.
+        var rng = SeededGenerator(seed: 0x0DEF_1A7E)
+        let cap = Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10))
+        converged = false
+        while probes < k + 4 {
+            probes += 1
+            var start = (0..<n).map { _ in rng.nextGaussian() }
+            start.withUnsafeMutableBufferPointer { orthogonalise($0, against: vec, columns: values.count) }
+            let probe = try shiftedLanczos(op, sigma: sigma, deflating: vec, count: 1, subspace: Swift.min(n, 20),
+                                           tolerance: options.tolerance, maxRestarts: cap, start: start)
+            products += probe.products
+            guard let mu = probe.values.last else { converged = true; break }  // no evidence either way
+            let lambda = sigma - mu
+            guard lambda < values[values.count - 1] - 2 * options.tolerance * sigma else { converged = true; break }
+            var v = probe.vectors.elements
+            v.withUnsafeMutableBufferPointer { orthogonalise($0, against: vec, columns: values.count) }
+            let size = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard size > 0.5 else { break }  // not a new direction: report unconverged rather than guess
+            for i in 0..<n { v[i] /= size }
+            missed += 1
+            let at = values.firstIndex { $0 > lambda } ?? values.count
+            values.insert(lambda, at: at)
+            vec.insert(contentsOf: v, at: at * n)
+            values.removeLast()
+            vec.removeLast(n)
         }
     }
+    let c = values.count
+    let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
+    let residuals = try ntkResiduals(op, values: values, vectors: vectors)
     let reference = shift ?? (values.first.map { abs($0) } ?? 0)
     return NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: converged, requested: k,
-        products: result.products + (nullPart?.products ?? 0), shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
-        referenceEigenvalue: reference)
+        products: products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
+        referenceEigenvalue: reference, method: .lanczos, probes: probes, missedFound: missed)
+}
+
+/// `v ← v − V Vᵀ v`, twice (classical Gram–Schmidt with reorthogonalisation), for the first `columns` orthonormal
+/// columns of the column-major `V` (`v.count` rows).
+private func orthogonalise(_ v: UnsafeMutableBufferPointer<Double>, against basis: [Double], columns: Int) {
+    let n = v.count
+    for _ in 0..<2 {
+        for j in 0..<columns {
+            var d = 0.0
+            for i in 0..<n { d += basis[j * n + i] * v[i] }
+            for i in 0..<n { v[i] -= d * basis[j * n + i] }
+        }
+    }
+}
+
+/// Lanczos for the `count` largest eigenpairs of `y = P(σI − G)P x`, `P = I − Z Zᵀ` with `Z` the orthonormal
+/// columns of `deflating` (column-major, `QN` rows; none: `P = I`).
+private func shiftedLanczos(
+    _ op: any NTKOperator, sigma: Double, deflating z: [Double], count: Int, subspace: Int, tolerance: Double, maxRestarts: Int,
+    start: [Double]?
+) throws -> LanczosResult {
+    let n = op.order, zc = z.count / n
+    var px = [Double](repeating: 0, count: n)
+    return try MatrixFreeEigensolver.lanczos(
+        order: n, count: count, subspace: subspace, largest: true, tolerance: tolerance, maxRestarts: maxRestarts, start: start
+    ) { x, y in
+        for i in 0..<n { px[i] = x[i] }
+        px.withUnsafeMutableBufferPointer { orthogonalise($0, against: z, columns: zc) }
+        try px.withUnsafeBufferPointer { try op.apply($0, columns: 1, into: y) }
+        for i in 0..<n { y[i] = sigma * px[i] - y[i] }
+        orthogonalise(y, against: z, columns: zc)
+    }
+}
+
+/// `‖G v_j − λ_j v_j‖₂` of each pair, from one block product.
+private func ntkResiduals(_ op: any NTKOperator, values: [Double], vectors: Matrix) throws -> [Double] {
+    let n = vectors.rows, c = values.count
+    guard c > 0 else { return [] }
+    let gv = try op.apply(vectors)
+    return (0..<c).map { j in
+        var s = 0.0
+        for i in 0..<n {
+            let r = gv.elements[j * n + i] - values[j] * vectors.elements[j * n + i]
+            s += r * r
+        }
+        return s.squareRoot()
+    }
+}
+
+/// The dense route of `ntkSpectrum` (`QN ≤ denseLimit`): `G` from `QN` products with blocks of the identity's
+/// columns, symmetrised, and decomposed by LAPACK (`CBackend.symmetricEigen`); residuals recomputed with the
+/// operator, judged against `λ_max`.
+private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int, which: SpectrumEnd) throws -> NTKSpectrum {
+    let n = op.order
+    try MemoryBudget.require(doubles: MemoryBudget.product(n, n, 3) ?? Int.max, operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
+    var g = [Double](repeating: 0, count: n * n)
+    let block = 256
+    var e = [Double](repeating: 0, count: n * Swift.min(block, n))
+    var j0 = 0
+    while j0 < n {
+        let b = Swift.min(block, n - j0)
+        for i in 0..<(n * b) { e[i] = 0 }
+        for c in 0..<b { e[c * n + j0 + c] = 1 }
+        try e.withUnsafeBufferPointer { x in
+            try g.withUnsafeMutableBufferPointer { y in
+                try op.apply(UnsafeBufferPointer(rebasing: x[0..<(n * b)]), columns: b,
+                             into: UnsafeMutableBufferPointer(rebasing: y[(j0 * n)..<((j0 + b) * n)]))
+            }
+        }
+        j0 += b
+    }
+    for j in 0..<n {
+        for i in (j + 1)..<Swift.max(j + 1, n) {
+            let m = 0.5 * (g[j * n + i] + g[i * n + j])
+            g[j * n + i] = m
+            g[i * n + j] = m
+        }
+    }
+    guard g.allSatisfy(\.isFinite) else {
+        throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "the NTK has non-finite entries (overflow in the forward pass)")
+    }
+    let eig = try CBackend().symmetricEigen(Matrix(uncheckedRows: n, cols: n, elements: g))
+    let picked: [Int] = which == .smallest ? Array(0..<k) : Array(((n - k)..<n).reversed())
+    let values = picked.map { eig.values[$0] }
+    let vectors = Matrix(uncheckedRows: n, cols: k, elements: picked.flatMap { j in eig.vectors.elements[(j * n)..<((j + 1) * n)] })
+    let residuals = try ntkResiduals(op, values: values, vectors: vectors)
+    let lmax = Swift.max(eig.values.last ?? 0, 0)
+    return NTKSpectrum(
+        values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: n, shiftProducts: 0,
+        restarts: 0, shift: nil, referenceEigenvalue: which == .smallest ? lmax : abs(values.first ?? 0),
+        method: .dense, probes: 0, missedFound: 0)
 }

@@ -13,8 +13,12 @@ let ntkSpectrumCommand = CommandSpec(
         samples; memory O(N·width + K)), by ARPACK-ng's implicitly restarted Lanczos method (Lehoucq & Sorensen).
         --which smallest runs Lanczos on σI − Θ with σ a short-run estimate of λ_max, so that ARPACK's test
         ‖Θv − λv‖ ≤ tol·(σ − λ) is relative to the top of the spectrum (eigenvalues near 0 are determined only to
-        that scale). Clustered or repeated smallest eigenvalues (QN > K: Θ is singular) converge slowly or not
-        at all: such a run says so and exits with status 75, writing the pairs that converged to DIR/stopped/.
+        that scale). When QN > K, Θ is singular and the first pairs are null vectors from LSMR projections
+        (Fong & Saunders); repeated eigenvalues that Lanczos holds only once are caught by deflated restarts.
+        At QN ≤ 4096 the smallest end forms Θ from QN products and takes LAPACK's eigenpairs instead (exact where
+        Krylov methods stall: near 0 an NTK's spectrum is clustered). Small eigenvalues that are distinct but
+        closer than tol·λ_max converge slowly or not at all: such a run says so and exits with status 75,
+        writing the pairs that converged to DIR/stopped/.
         Writes DIR/eigenvalues.npy (K values, descending for largest, ascending for smallest) and
         DIR/eigenvectors.npy (QN×K, rows sample-major i·Q+q as in 'ntk'), residuals ‖Θv − λv‖ in the summary
         and DIR/run.json.
@@ -66,7 +70,7 @@ let ntkSpectrumCommand = CommandSpec(
             "converged_pairs": s.values.count, "requested": count, "which": options.which.rawValue, "products": s.products,
             "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
             "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
-            "seconds": seconds,
+            "method": s.method.rawValue, "probes": s.probes, "missed_found": s.missedFound, "seconds": seconds,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
         let target = s.converged ? dir : dir + "/stopped"
