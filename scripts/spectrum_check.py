@@ -5,8 +5,13 @@
     spectrum_check.py compare DIR1 DIR2       DIR*/eigenvalues.npy and DIR*/eigenvectors.npy of two ntk-spectrum
                                               runs: eigenvalues to 1e-9·λ_max, eigenvectors (same row order) up
                                               to sign to 1e-6; exits 1 on a mismatch
+    spectrum_check.py compare-values DIR1 DIR2
+                                              eigenvalues only, to 1e-9 of DIR1's reference eigenvalue (its
+                                              run.json): for repeated eigenvalues, whose eigenvectors are any
+                                              basis of their eigenspace
 """
 import ast
+import json
 import random
 import struct
 import sys
@@ -64,6 +69,19 @@ def compare(a, b):
     return 0 if ok else 1
 
 
+def compare_values(a, b):
+    (sa, la), (sb, lb) = read_npy(a + "/eigenvalues.npy"), read_npy(b + "/eigenvalues.npy")
+    with open(a + "/run.json") as f:
+        scale = json.load(f)["results"]["reference_eigenvalue"]
+    if sa != sb or not scale > 0:
+        print("FAIL  shapes %s vs %s, reference eigenvalue %r" % (sa, sb, scale))
+        return 1
+    dl = max(abs(x - y) for x, y in zip(la, lb)) / scale
+    ok = dl <= 1e-9
+    print("%s  max|Δλ|/λ_max = %.2e (%d values)" % ("ok  " if ok else "FAIL", dl, len(la)))
+    return 0 if ok else 1
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "make-x":
         n, m, seed = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
@@ -71,5 +89,7 @@ if __name__ == "__main__":
         write_npy(sys.argv[2], n, m, [rng.uniform(-1, 1) for _ in range(n * m)])
     elif len(sys.argv) == 4 and sys.argv[1] == "compare":
         sys.exit(compare(sys.argv[2], sys.argv[3]))
+    elif len(sys.argv) == 4 and sys.argv[1] == "compare-values":
+        sys.exit(compare_values(sys.argv[2], sys.argv[3]))
     else:
         raise SystemExit(__doc__)

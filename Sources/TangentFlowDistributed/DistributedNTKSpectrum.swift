@@ -23,8 +23,11 @@ public struct DistributedNTKSpectrum: Sendable {
     public let restarts: Int
     /// The shift `σ` of `σI − G` for `.smallest`, `nil` for `.largest`.
     public let shift: Double?
-    /// The scale residuals are judged against: `λ₁` (largest end) or `σ` (smallest end).
+    /// The scale residuals are judged against: `λ₁` (largest end), `σ` (smallest end by Lanczos) or `λ_max`
+    /// (smallest end, dense).
     public let referenceEigenvalue: Double
+    /// PARPACK's Lanczos or the dense route (as `ntkSpectrum`).
+    public let method: NTKSpectrumMethod
 }
 
 /// COLLECTIVE. The `count` largest or smallest eigenpairs of the distributed NTK `G = D Dᵀ` by PARPACK's
@@ -32,6 +35,10 @@ public struct DistributedNTKSpectrum: Sendable {
 /// algorithm, options, start vector and stopping rule as `ntkSpectrum` on one process, so the two agree to
 /// rounding. Largest end: Lanczos on `G` (`'LA'`), test `‖Gv − λv‖ ≤ tol·λ`. Smallest end: Lanczos on `σI − G`
 /// with `σ` an estimate of `λ_max` from a short run (tolerance 1e-6), `λ = σ − μ`, test `‖Gv − λv‖ ≤ tol·σ`.
+/// At the smallest end with `QN ≤ options.denseLimit`, `G` is formed instead, as `ntkSpectrum` does: each rank
+/// computes its rows from `QN` products with the identity's columns, rank 0 gathers and decomposes `G` (LAPACK)
+/// and broadcasts the `count` pairs (near 0 an NTK's spectrum is clustered or repeated, where Lanczos stalls or
+/// returns one copy of a repeated eigenvalue; one process also has deflated restarts, this solve does not).
 /// Residuals are recomputed with the operator afterwards, whatever PARPACK reported.
 ///
 /// - Throws: `.invalidArgument` for a count or basis size out of range (the same on every rank);
@@ -41,6 +48,9 @@ public func distributedNTKSpectrum(_ op: DistributedNTKOperator, options: NTKSpe
     let n = op.order, k = options.count
     guard k >= 1, k < n else {
         throw TangentFlowError.invalidArgument(operation: "distributedNTKSpectrum", reason: "count must be in 1…\(n - 1) for QN = \(n) (got \(k))")
+    }
+    if options.which == .smallest, n <= options.denseLimit {
+        return try distributedDenseSpectrum(op, count: k)
     }
     let ncv = options.subspaceSize(order: n)
     guard ncv > k else {
@@ -82,24 +92,86 @@ public func distributedNTKSpectrum(_ op: DistributedNTKOperator, options: NTKSpe
         for i in 0..<m { vec[j * m + i] = result.vectors[src * m + i] }
     }
     let vectors = Matrix(uncheckedRows: m, cols: c, elements: vec)
-    var residuals = [Double]()
-    if c > 0 {
-        let gv = try op.apply(vectors)
-        let local = (0..<c).map { j in
-            var s = 0.0
-            for i in 0..<m {
-                let r = gv.elements[j * m + i] - values[j] * vec[j * m + i]
-                s += r * r
-            }
-            return s
-        }
-        residuals = try Distributed.sum(local).map { $0.squareRoot() }
-    }
+    let residuals = try distributedResiduals(op, values: values, localVectors: vectors)
     let reference = shift ?? (values.first.map { abs($0) } ?? 0)
     return DistributedNTKSpectrum(
         values: values, localVectors: vectors, residuals: residuals, converged: result.values.count >= k, requested: k,
         products: result.products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
-        referenceEigenvalue: reference)
+        referenceEigenvalue: reference, method: .lanczos)
+}
+
+/// COLLECTIVE. `‖G v_j − λ_j v_j‖₂` of each pair from this rank's rows (`localOrder × values.count`), the same on
+/// every rank.
+private func distributedResiduals(_ op: DistributedNTKOperator, values: [Double], localVectors v: Matrix) throws -> [Double] {
+    let m = op.localOrder, c = values.count
+    guard c > 0 else { return [] }
+    let gv = try op.apply(v)
+    let local = (0..<c).map { j in
+        var s = 0.0
+        for i in 0..<m {
+            let r = gv.elements[j * m + i] - values[j] * v.elements[j * m + i]
+            s += r * r
+        }
+        return s
+    }
+    return try Distributed.sum(local).map { $0.squareRoot() }
+}
+
+/// COLLECTIVE. The dense route of `distributedNTKSpectrum` (smallest end, `QN ≤ denseLimit`): this rank's rows of
+/// `G` from `QN` products with blocks of the identity's columns, gathered on rank 0, symmetrised and decomposed
+/// there (`CBackend.symmetricEigen`), the `count` smallest pairs broadcast; residuals judged against `λ_max`.
+private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int) throws -> DistributedNTKSpectrum {
+    let n = op.order, m = op.localOrder, first = op.firstRow
+    let root = Distributed.rank == 0
+    try Distributed.agree("distributedNTKSpectrum") {
+        let need = root ? MemoryBudget.product(n, n, 3) : MemoryBudget.product(m, n, 2)
+        try MemoryBudget.require(doubles: need ?? Int.max, operation: "distributedNTKSpectrum: the \(n)×\(n) NTK of the dense route")
+    }
+    var rows = [Double](repeating: 0, count: m * n)  // this rank's rows of G, column-major m × n
+    let block = 256
+    var e = [Double](repeating: 0, count: m * Swift.min(block, n))
+    var j0 = 0
+    while j0 < n {
+        let b = Swift.min(block, n - j0)
+        for i in 0..<(m * b) { e[i] = 0 }
+        for c in 0..<b where (first..<(first + m)).contains(j0 + c) { e[c * m + (j0 + c - first)] = 1 }
+        try e.withUnsafeBufferPointer { x in
+            try rows.withUnsafeMutableBufferPointer { y in
+                try op.apply(UnsafeBufferPointer(rebasing: x[0..<(m * b)]), columns: b,
+                             into: UnsafeMutableBufferPointer(rebasing: y[(j0 * m)..<((j0 + b) * m)]))
+            }
+        }
+        j0 += b
+    }
+    let g = try op.gather(Matrix(uncheckedRows: m, cols: n, elements: rows))
+    rows = []
+    let picked: (values: [Double], vectors: Matrix, lmax: Double)? = try Distributed.agree("distributedNTKSpectrum (dense eigensolve on rank 0)") {
+        guard var gg = g?.elements else { return nil }
+        for j in 0..<n {
+            for i in (j + 1)..<Swift.max(j + 1, n) {
+                let a = 0.5 * (gg[j * n + i] + gg[i * n + j])
+                gg[j * n + i] = a
+                gg[i * n + j] = a
+            }
+        }
+        guard gg.allSatisfy(\.isFinite) else {
+            throw TangentFlowError.invalidArgument(operation: "distributedNTKSpectrum", reason: "the NTK has non-finite entries (overflow in the forward pass)")
+        }
+        let eig = try CBackend().symmetricEigen(Matrix(uncheckedRows: n, cols: n, elements: gg))
+        return (Array(eig.values.prefix(k)), Matrix(uncheckedRows: n, cols: k, elements: Array(eig.vectors.elements.prefix(n * k))),
+                Swift.max(eig.values.last ?? 0, 0))
+    }
+    var head = (picked?.values ?? [Double](repeating: 0, count: k)) + [picked?.lmax ?? 0]
+    try Distributed.broadcast(&head)
+    let vectors = try Distributed.broadcast(picked?.vectors)
+    let values = Array(head.prefix(k)), lmax = head[k]
+    var local = [Double](repeating: 0, count: m * k)
+    for j in 0..<k { for i in 0..<m { local[j * m + i] = vectors.elements[j * n + first + i] } }
+    let localVectors = Matrix(uncheckedRows: m, cols: k, elements: local)
+    let residuals = try distributedResiduals(op, values: values, localVectors: localVectors)
+    return DistributedNTKSpectrum(
+        values: values, localVectors: localVectors, residuals: residuals, converged: true, requested: k, products: n, shiftProducts: 0,
+        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense)
 }
 
 /// One PARPACK solve (`cd_eigs_symmetric`): ascending converged Ritz values, this rank's rows of their vectors.

@@ -16,8 +16,9 @@ let ntkSpectrumCommand = CommandSpec(
         (the MPI build of ARPACK-ng, Lehoucq & Sorensen's implicitly restarted Lanczos method) keeps the Lanczos
         basis spread over the ranks alike, from the same start vector as the single-process ARPACK solve, so the
         results agree with 'tangentflow ntk-spectrum' to rounding. --which smallest runs Lanczos on σI − Θ with σ a
-        short-run estimate of λ_max, and is refused when QN > K (Θ then has the eigenvalue 0 QN − K times or more,
-        which only the single-process command resolves). A run that does not converge exits with status 75 and writes the pairs that
+        short-run estimate of λ_max; at QN ≤ 4096 it forms Θ instead (each rank its rows, rank 0 decomposes it
+        with LAPACK), as the single-process command does, and above that it is refused when QN > K (Θ then has the
+        eigenvalue 0 QN − K times or more, which only the single-process command resolves). A run that does not converge exits with status 75 and writes the pairs that
         converged to DIR/stopped/. Rank 0 alone reads the inputs, writes DIR/eigenvalues.npy (K values,
         descending for largest, ascending for smallest), DIR/eigenvectors.npy (QN×K, gathered in the sample-major
         row order i·Q+q of 'ntk') and DIR/run.json, and prints; an error on any rank fails every rank. Every rank
@@ -50,10 +51,11 @@ let ntkSpectrumCommand = CommandSpec(
         }
         // QN > K: 0 is an eigenvalue of multiplicity ≥ QN − K, which Lanczos on σI − Θ does not resolve (it would
         // return nonzero eigenvalues with small residuals in place of the missing zeros). One process finds those
-        // null vectors by LSMR; the distributed command refuses rather than answer wrongly.
-        if options.which == .smallest && qn > kParams {
+        // null vectors by LSMR; above the dense route's order the distributed command refuses rather than answer
+        // wrongly.
+        if options.which == .smallest && qn > kParams && qn > options.denseLimit {
             throw CommandFailure(.usage, "--which smallest: Θ has rank ≤ K = \(kParams) < QN = \(qn), so its \(qn - kParams) smallest eigenvalues are 0, a repeated eigenvalue the distributed Lanczos solve does not resolve",
-                                 hint: "run 'tangentflow ntk-spectrum' (one process finds the null vectors by LSMR), or --which largest")
+                                 hint: "run 'tangentflow ntk-spectrum' (one process finds the null vectors by LSMR), or --which largest; at QN ≤ \(options.denseLimit) both tools form Θ and refuse nothing")
         }
         // Memory of the largest rank before any allocation: its slice's record, its rows of the Lanczos basis, of
         // the eigenvectors and of the residual check, the replicated X, and on rank 0 the gathered eigenvectors.
@@ -98,7 +100,7 @@ let ntkSpectrumCommand = CommandSpec(
             "converged_pairs": s.values.count, "requested": count, "which": options.which.rawValue, "products": s.products,
             "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
             "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
-            "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
+            "method": s.method.rawValue, "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
         let dir = try p.required("output")
