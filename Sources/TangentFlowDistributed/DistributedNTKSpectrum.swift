@@ -119,7 +119,7 @@ private func distributedResiduals(_ op: DistributedNTKOperator, values: [Double]
 
 /// COLLECTIVE. The dense route of `distributedNTKSpectrum` (smallest end, `QN ≤ denseLimit`): this rank's rows of
 /// `G` from `QN` products with blocks of the identity's columns, gathered on rank 0, symmetrised and decomposed
-/// there (`CBackend.symmetricEigen`), the `count` smallest pairs broadcast; residuals judged against `λ_max`.
+/// there (`NTKSpectrumDense.pairs`), the `count` smallest pairs broadcast; residuals judged against `λ_max`.
 private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int) throws -> DistributedNTKSpectrum {
     let n = op.order, m = op.localOrder, first = op.firstRow
     let root = Distributed.rank == 0
@@ -127,39 +127,11 @@ private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int
         let need = root ? MemoryBudget.product(n, n, 3) : MemoryBudget.product(m, n, 2)
         try MemoryBudget.require(doubles: need ?? Int.max, operation: "distributedNTKSpectrum: the \(n)×\(n) NTK of the dense route")
     }
-    var rows = [Double](repeating: 0, count: m * n)  // this rank's rows of G, column-major m × n
-    let block = 256
-    var e = [Double](repeating: 0, count: m * Swift.min(block, n))
-    var j0 = 0
-    while j0 < n {
-        let b = Swift.min(block, n - j0)
-        for i in 0..<(m * b) { e[i] = 0 }
-        for c in 0..<b where (first..<(first + m)).contains(j0 + c) { e[c * m + (j0 + c - first)] = 1 }
-        try e.withUnsafeBufferPointer { x in
-            try rows.withUnsafeMutableBufferPointer { y in
-                try op.apply(UnsafeBufferPointer(rebasing: x[0..<(m * b)]), columns: b,
-                             into: UnsafeMutableBufferPointer(rebasing: y[(j0 * m)..<((j0 + b) * m)]))
-            }
-        }
-        j0 += b
-    }
+    let rows = try NTKSpectrumDense.rows(order: n, rows: m, firstRow: first) { x, b, y in try op.apply(x, columns: b, into: y) }
     let g = try op.gather(Matrix(uncheckedRows: m, cols: n, elements: rows))
-    rows = []
     let picked: (values: [Double], vectors: Matrix, lmax: Double)? = try Distributed.agree("distributedNTKSpectrum (dense eigensolve on rank 0)") {
-        guard var gg = g?.elements else { return nil }
-        for j in 0..<n {
-            for i in (j + 1)..<Swift.max(j + 1, n) {
-                let a = 0.5 * (gg[j * n + i] + gg[i * n + j])
-                gg[j * n + i] = a
-                gg[i * n + j] = a
-            }
-        }
-        guard gg.allSatisfy(\.isFinite) else {
-            throw TangentFlowError.invalidArgument(operation: "distributedNTKSpectrum", reason: "the NTK has non-finite entries (overflow in the forward pass)")
-        }
-        let eig = try CBackend().symmetricEigen(Matrix(uncheckedRows: n, cols: n, elements: gg))
-        return (Array(eig.values.prefix(k)), Matrix(uncheckedRows: n, cols: k, elements: Array(eig.vectors.elements.prefix(n * k))),
-                Swift.max(eig.values.last ?? 0, 0))
+        guard let g else { return nil }
+        return try NTKSpectrumDense.pairs(of: g.elements, order: n, count: k, which: .smallest, operation: "distributedNTKSpectrum")
     }
     var head = (picked?.values ?? [Double](repeating: 0, count: k)) + [picked?.lmax ?? 0]
     try Distributed.broadcast(&head)

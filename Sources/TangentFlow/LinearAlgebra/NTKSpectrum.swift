@@ -263,43 +263,14 @@ private func ntkResiduals(_ op: any NTKOperator, values: [Double], vectors: Matr
 }
 
 /// The dense route of `ntkSpectrum` (`QN ≤ denseLimit`): `G` from `QN` products with blocks of the identity's
-/// columns, symmetrised, and decomposed by LAPACK (`CBackend.symmetricEigen`); residuals recomputed with the
-/// operator, judged against `λ_max`.
+/// columns, symmetrised, and decomposed by LAPACK (`NTKSpectrumDense`); residuals recomputed with the operator,
+/// judged against `λ_max`.
 private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int, which: SpectrumEnd) throws -> NTKSpectrum {
     let n = op.order
     try MemoryBudget.require(doubles: MemoryBudget.product(n, n, 3) ?? Int.max, operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
-    var g = [Double](repeating: 0, count: n * n)
-    let block = 256
-    var e = [Double](repeating: 0, count: n * Swift.min(block, n))
-    var j0 = 0
-    while j0 < n {
-        let b = Swift.min(block, n - j0)
-        for i in 0..<(n * b) { e[i] = 0 }
-        for c in 0..<b { e[c * n + j0 + c] = 1 }
-        try e.withUnsafeBufferPointer { x in
-            try g.withUnsafeMutableBufferPointer { y in
-                try op.apply(UnsafeBufferPointer(rebasing: x[0..<(n * b)]), columns: b,
-                             into: UnsafeMutableBufferPointer(rebasing: y[(j0 * n)..<((j0 + b) * n)]))
-            }
-        }
-        j0 += b
-    }
-    for j in 0..<n {
-        for i in (j + 1)..<Swift.max(j + 1, n) {
-            let m = 0.5 * (g[j * n + i] + g[i * n + j])
-            g[j * n + i] = m
-            g[i * n + j] = m
-        }
-    }
-    guard g.allSatisfy(\.isFinite) else {
-        throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "the NTK has non-finite entries (overflow in the forward pass)")
-    }
-    let eig = try CBackend().symmetricEigen(Matrix(uncheckedRows: n, cols: n, elements: g))
-    let picked: [Int] = which == .smallest ? Array(0..<k) : Array(((n - k)..<n).reversed())
-    let values = picked.map { eig.values[$0] }
-    let vectors = Matrix(uncheckedRows: n, cols: k, elements: picked.flatMap { j in eig.vectors.elements[(j * n)..<((j + 1) * n)] })
+    let g = try NTKSpectrumDense.rows(order: n, rows: n, firstRow: 0) { x, b, y in try op.apply(x, columns: b, into: y) }
+    let (values, vectors, lmax) = try NTKSpectrumDense.pairs(of: g, order: n, count: k, which: which, operation: "ntkSpectrum")
     let residuals = try ntkResiduals(op, values: values, vectors: vectors)
-    let lmax = Swift.max(eig.values.last ?? 0, 0)
     return NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: n, shiftProducts: 0,
         restarts: 0, shift: nil, referenceEigenvalue: which == .smallest ? lmax : abs(values.first ?? 0),
