@@ -177,33 +177,11 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     var products = result.products + (nullPart?.products ?? 0)
     var probes = 0, missed = 0
     if let sigma = shift, converged, n - k >= 2, let last = values.last, last > 2 * options.tolerance * sigma {
-        // Deflated restarts: a copy of a repeated eigenvalue that the Krylov space never held shows up as an
-        // eigenvalue of P(σI − G)P (P off the pairs found) below the largest one returned.
-        var rng = SeededGenerator(seed: 0x0DEF_1A7E)
-        let cap = Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10))
-        converged = false
-        while probes < k + 4 {
-            probes += 1
-            var start = (0..<n).map { _ in rng.nextGaussian() }
-            start.withUnsafeMutableBufferPointer { orthogonalise($0, against: vec, columns: values.count) }
-            let probe = try shiftedLanczos(op, sigma: sigma, deflating: vec, count: 1, subspace: Swift.min(n, 20),
-                                           tolerance: options.tolerance, maxRestarts: cap, start: start)
-            products += probe.products
-            guard let mu = probe.values.last else { converged = true; break }  // no evidence either way
-            let lambda = sigma - mu
-            guard lambda < values[values.count - 1] - 2 * options.tolerance * sigma else { converged = true; break }
-            var v = probe.vectors.elements
-            v.withUnsafeMutableBufferPointer { orthogonalise($0, against: vec, columns: values.count) }
-            let size = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            guard size > 0.5 else { break }  // not a new direction: report unconverged rather than guess
-            for i in 0..<n { v[i] /= size }
-            missed += 1
-            let at = values.firstIndex { $0 > lambda } ?? values.count
-            values.insert(lambda, at: at)
-            vec.insert(contentsOf: v, at: at * n)
-            values.removeLast()
-            vec.removeLast(n)
-        }
+        let r = try NTKDeflatedRestarts.run(
+            op, sigma: sigma, values: &values, vectors: &vec, tolerance: options.tolerance,
+            maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
+        (probes, missed, converged) = (r.probes, r.missed, r.complete)
+        products += r.products
     }
     let c = values.count
     let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
@@ -213,38 +191,6 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
         values: values, vectors: vectors, residuals: residuals, converged: converged, requested: k,
         products: products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
         referenceEigenvalue: reference, method: .lanczos, probes: probes, missedFound: missed)
-}
-
-/// `v ← v − V Vᵀ v`, twice (classical Gram–Schmidt with reorthogonalisation), for the first `columns` orthonormal
-/// columns of the column-major `V` (`v.count` rows).
-private func orthogonalise(_ v: UnsafeMutableBufferPointer<Double>, against basis: [Double], columns: Int) {
-    let n = v.count
-    for _ in 0..<2 {
-        for j in 0..<columns {
-            var d = 0.0
-            for i in 0..<n { d += basis[j * n + i] * v[i] }
-            for i in 0..<n { v[i] -= d * basis[j * n + i] }
-        }
-    }
-}
-
-/// Lanczos for the `count` largest eigenpairs of `y = P(σI − G)P x`, `P = I − Z Zᵀ` with `Z` the orthonormal
-/// columns of `deflating` (column-major, `QN` rows; none: `P = I`).
-private func shiftedLanczos(
-    _ op: any NTKOperator, sigma: Double, deflating z: [Double], count: Int, subspace: Int, tolerance: Double, maxRestarts: Int,
-    start: [Double]?
-) throws -> LanczosResult {
-    let n = op.order, zc = z.count / n
-    var px = [Double](repeating: 0, count: n)
-    return try MatrixFreeEigensolver.lanczos(
-        order: n, count: count, subspace: subspace, largest: true, tolerance: tolerance, maxRestarts: maxRestarts, start: start
-    ) { x, y in
-        for i in 0..<n { px[i] = x[i] }
-        px.withUnsafeMutableBufferPointer { orthogonalise($0, against: z, columns: zc) }
-        try px.withUnsafeBufferPointer { try op.apply($0, columns: 1, into: y) }
-        for i in 0..<n { y[i] = sigma * px[i] - y[i] }
-        orthogonalise(y, against: z, columns: zc)
-    }
 }
 
 /// `‖G v_j − λ_j v_j‖₂` of each pair, from one block product.
