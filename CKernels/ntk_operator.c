@@ -235,31 +235,20 @@ static inline __attribute__((always_inline)) void ck_expand_body(size_t c, size_
         for (size_t i = 0; i < c; i++) o[q * c + i] += d[q * c + i] * w[i];
 }
 
+/* One build of both loops per instruction set, picked at run time by ck_contract_select. */
+#define CK_CONTRACTIONS(isa, target)                                                                          \
+    target static void ck_contract_##isa(size_t c, size_t Q, const double *u, const double *d, double *e) {  \
+        ck_contract_body(c, Q, u, d, e);                                                                     \
+    }                                                                                                        \
+    target static void ck_expand_##isa(size_t c, size_t Q, const double *d, const double *w, double *o) {    \
+        ck_expand_body(c, Q, d, w, o);                                                                       \
+    }
 #if defined(__x86_64__)
-__attribute__((target("avx512f"))) static void ck_contract_avx512(size_t c, size_t Q, const double *u,
-                                                                    const double *d, double *e) {
-    ck_contract_body(c, Q, u, d, e);
-}
-__attribute__((target("avx512f"))) static void ck_expand_avx512(size_t c, size_t Q, const double *d,
-                                                                  const double *w, double *o) {
-    ck_expand_body(c, Q, d, w, o);
-}
-__attribute__((target("avx2,fma"))) static void ck_contract_avx2(size_t c, size_t Q, const double *u,
-                                                                   const double *d, double *e) {
-    ck_contract_body(c, Q, u, d, e);
-}
-__attribute__((target("avx2,fma"))) static void ck_expand_avx2(size_t c, size_t Q, const double *d,
-                                                                 const double *w, double *o) {
-    ck_expand_body(c, Q, d, w, o);
-}
+CK_CONTRACTIONS(avx512, __attribute__((target("avx512f"))))
+CK_CONTRACTIONS(avx2, __attribute__((target("avx2,fma"))))
 #endif
-
-static void ck_contract_generic(size_t c, size_t Q, const double *u, const double *d, double *e) {
-    ck_contract_body(c, Q, u, d, e);
-}
-static void ck_expand_generic(size_t c, size_t Q, const double *d, const double *w, double *o) {
-    ck_expand_body(c, Q, d, w, o);
-}
+CK_CONTRACTIONS(generic, )
+#undef CK_CONTRACTIONS
 
 typedef void (*ck_contract_fn)(size_t, size_t, const double *, const double *, double *);
 
