@@ -103,23 +103,14 @@ public func distributedNTKSpectrum(_ op: DistributedNTKOperator, options: NTKSpe
 /// COLLECTIVE. `‖G v_j − λ_j v_j‖₂` of each pair from this rank's rows (`localOrder × values.count`), the same on
 /// every rank.
 private func distributedResiduals(_ op: DistributedNTKOperator, values: [Double], localVectors v: Matrix) throws -> [Double] {
-    let m = op.localOrder, c = values.count
-    guard c > 0 else { return [] }
-    let gv = try op.apply(v)
-    let local = (0..<c).map { j in
-        var s = 0.0
-        for i in 0..<m {
-            let r = gv.elements[j * m + i] - values[j] * v.elements[j * m + i]
-            s += r * r
-        }
-        return s
-    }
+    guard !values.isEmpty else { return [] }
+    let local = ntkSquaredResiduals(try op.apply(v), values: values, vectors: v)
     return try Distributed.sum(local).map { $0.squareRoot() }
 }
 
 /// COLLECTIVE. The dense route of `distributedNTKSpectrum` (smallest end, `QN ≤ denseLimit`): this rank's rows of
 /// `G` from `QN` products with blocks of the identity's columns, gathered on rank 0, symmetrised and decomposed
-/// there (`NTKSpectrumDense.pairs`), the `count` smallest pairs broadcast; residuals judged against `λ_max`.
+/// there (`NTKSpectrumDense.smallestPairs`), the `count` smallest pairs broadcast; residuals judged against `λ_max`.
 private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int) throws -> DistributedNTKSpectrum {
     let n = op.order, m = op.localOrder, first = op.firstRow
     let root = Distributed.rank == 0
@@ -131,7 +122,7 @@ private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int
     let g = try op.gather(Matrix(uncheckedRows: m, cols: n, elements: rows))
     let picked: (values: [Double], vectors: Matrix, lmax: Double)? = try Distributed.agree("distributedNTKSpectrum (dense eigensolve on rank 0)") {
         guard let g else { return nil }
-        return try NTKSpectrumDense.pairs(of: g.elements, order: n, count: k, which: .smallest, operation: "distributedNTKSpectrum")
+        return try NTKSpectrumDense.smallestPairs(of: g.elements, order: n, count: k, operation: "distributedNTKSpectrum")
     }
     var head = (picked?.values ?? [Double](repeating: 0, count: k)) + [picked?.lmax ?? 0]
     try Distributed.broadcast(&head)

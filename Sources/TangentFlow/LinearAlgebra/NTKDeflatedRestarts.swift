@@ -56,7 +56,7 @@ enum NTKDeflatedRestarts {
 }
 
 /// `v ← v − V Vᵀ v`, twice (classical Gram–Schmidt with reorthogonalisation), for the first `columns` orthonormal
-/// columns of the column-major `V` (`v.count` rows).
+/// columns of the column-major `V` (`v.count` rows). Shared by the restarts, `shiftedLanczos` and `NTKNullSpace`.
 func orthogonalise(_ v: UnsafeMutableBufferPointer<Double>, against basis: [Double], columns: Int) {
     let n = v.count
     for _ in 0..<2 {

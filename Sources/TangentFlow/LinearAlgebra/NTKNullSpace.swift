@@ -35,22 +35,16 @@ enum NTKNullSpace {
         let n = op.order, kParams = op.parameterCount
         var products = 0
         var rng = SeededGenerator(seed: 0x0B11_5EED)
-        var found = [[Double]]()
+        var found = [Double]()  // orthonormal columns, column-major n × values.count
         var values = [Double]()
         var unconverged = 0
-        func orthogonalise(_ v: inout [Double]) {
-            for _ in 0..<2 {
-                for q in found {
-                    var d = 0.0
-                    for i in 0..<n { d += q[i] * v[i] }
-                    for i in 0..<n { v[i] -= d * q[i] }
-                }
-            }
+        func offFound(_ v: inout [Double]) {
+            v.withUnsafeMutableBufferPointer { orthogonalise($0, against: found, columns: values.count) }
         }
         func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         search: for _ in 0..<k {
             var z = (0..<n).map { _ in rng.nextGaussian() }
-            orthogonalise(&z)
+            offFound(&z)
             var atol = tolerance
             var accepted = false
             for _ in 0..<3 {
@@ -62,7 +56,7 @@ enum NTKNullSpace {
                 guard res.stop != .iterationLimit else { break }
                 let dx = try op.pushforward(Matrix(uncheckedRows: kParams, cols: 1, elements: res.solution)).elements
                 var r = zip(z, dx).map { $0 - $1 }
-                orthogonalise(&r)
+                offFound(&r)
                 let size = norm(r)
                 // Nothing of z left outside range(D) and the vectors found: the null space is exhausted.
                 guard size > 1e-8 * norm(z) else { break search }
@@ -71,7 +65,7 @@ enum NTKNullSpace {
                 products += 1
                 let rho = norm(gr)
                 if rho <= tolerance * scale / 2 {
-                    found.append(r)
+                    found += r
                     values.append(zip(r, gr).reduce(0) { $0 + $1.0 * $1.1 })
                     accepted = true
                     break
@@ -82,7 +76,8 @@ enum NTKNullSpace {
             if !accepted { unconverged += 1 }
         }
         let order = values.indices.sorted { values[$0] < values[$1] }
-        return Result(values: order.map { values[$0] }, vectors: Matrix(uncheckedRows: n, cols: found.count, elements: order.flatMap { found[$0] }),
-                      products: products, unconverged: unconverged + (k - found.count - unconverged))
+        return Result(values: order.map { values[$0] },
+                      vectors: Matrix(uncheckedRows: n, cols: values.count, elements: order.flatMap { found[($0 * n)..<(($0 + 1) * n)] }),
+                      products: products, unconverged: unconverged + (k - values.count - unconverged))
     }
 }

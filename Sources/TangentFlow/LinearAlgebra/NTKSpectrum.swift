@@ -112,7 +112,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
         throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "count must be in 1…\(n - 1) for QN = \(n) (got \(k))")
     }
     if options.which == .smallest, n <= options.denseLimit {
-        return try denseNTKSpectrum(op, count: k, which: options.which)
+        return try denseNTKSpectrum(op, count: k)
     }
     let ncv = options.subspaceSize(order: n)
     guard ncv > k else {
@@ -195,30 +195,34 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
 
 /// `‖G v_j − λ_j v_j‖₂` of each pair, from one block product.
 private func ntkResiduals(_ op: any NTKOperator, values: [Double], vectors: Matrix) throws -> [Double] {
-    let n = vectors.rows, c = values.count
-    guard c > 0 else { return [] }
-    let gv = try op.apply(vectors)
-    return (0..<c).map { j in
+    guard !values.isEmpty else { return [] }
+    return ntkSquaredResiduals(try op.apply(vectors), values: values, vectors: vectors).map { $0.squareRoot() }
+}
+
+/// `Σ_i (G v_j − λ_j v_j)_i²` of each pair over the rows held (`gv` and `vectors` with the same rows, one column
+/// per value): the squared residuals on one process, a rank's share of them in `tangentflow-mpi`.
+package func ntkSquaredResiduals(_ gv: Matrix, values: [Double], vectors: Matrix) -> [Double] {
+    let m = vectors.rows
+    return values.indices.map { j in
         var s = 0.0
-        for i in 0..<n {
-            let r = gv.elements[j * n + i] - values[j] * vectors.elements[j * n + i]
+        for i in 0..<m {
+            let r = gv.elements[j * m + i] - values[j] * vectors.elements[j * m + i]
             s += r * r
         }
-        return s.squareRoot()
+        return s
     }
 }
 
-/// The dense route of `ntkSpectrum` (`QN ≤ denseLimit`): `G` from `QN` products with blocks of the identity's
-/// columns, symmetrised, and decomposed by LAPACK (`NTKSpectrumDense`); residuals recomputed with the operator,
-/// judged against `λ_max`.
-private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int, which: SpectrumEnd) throws -> NTKSpectrum {
+/// The dense route of `ntkSpectrum` (smallest end, `QN ≤ denseLimit`): `G` from `QN` products with blocks of the
+/// identity's columns, symmetrised, and decomposed by LAPACK (`NTKSpectrumDense`); residuals recomputed with the
+/// operator, judged against `λ_max`.
+private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int) throws -> NTKSpectrum {
     let n = op.order
     try MemoryBudget.require(doubles: MemoryBudget.product(n, n, 3) ?? Int.max, operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
     let g = try NTKSpectrumDense.rows(order: n, rows: n, firstRow: 0) { x, b, y in try op.apply(x, columns: b, into: y) }
-    let (values, vectors, lmax) = try NTKSpectrumDense.pairs(of: g, order: n, count: k, which: which, operation: "ntkSpectrum")
+    let (values, vectors, lmax) = try NTKSpectrumDense.smallestPairs(of: g, order: n, count: k, operation: "ntkSpectrum")
     let residuals = try ntkResiduals(op, values: values, vectors: vectors)
     return NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: n, shiftProducts: 0,
-        restarts: 0, shift: nil, referenceEigenvalue: which == .smallest ? lmax : abs(values.first ?? 0),
-        method: .dense, probes: 0, missedFound: 0)
+        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
 }

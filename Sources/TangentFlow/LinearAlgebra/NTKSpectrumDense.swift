@@ -28,12 +28,12 @@ package enum NTKSpectrumDense {
         return g
     }
 
-    /// The `count` eigenpairs at end `which` of the symmetric part `(G + Gᵀ)/2` of the column-major `n × n` array
-    /// `g` (LAPACK through `CBackend.symmetricEigen`): values ascending (smallest) or descending (largest), their
-    /// orthonormal vectors as columns, and `λ_max` (at least 0).
+    /// The `count` smallest eigenpairs of the symmetric part `(G + Gᵀ)/2` of the column-major `n × n` array `g`
+    /// (LAPACK through `CBackend.symmetricEigen`): values ascending, their orthonormal vectors as columns, and
+    /// `λ_max` (at least 0).
     /// - Throws: `.invalidArgument` naming `operation` when `G` has a NaN or ±∞ entry; eigensolver errors.
-    package static func pairs(
-        of g: [Double], order n: Int, count k: Int, which: SpectrumEnd, operation: String
+    package static func smallestPairs(
+        of g: [Double], order n: Int, count k: Int, operation: String
     ) throws -> (values: [Double], vectors: Matrix, lmax: Double) {
         var g = g
         for j in 0..<n {
@@ -47,8 +47,7 @@ package enum NTKSpectrumDense {
             throw TangentFlowError.invalidArgument(operation: operation, reason: "the NTK has non-finite entries (overflow in the forward pass)")
         }
         let eig = try CBackend().symmetricEigen(Matrix(uncheckedRows: n, cols: n, elements: g))
-        let picked: [Int] = which == .smallest ? Array(0..<k) : Array(((n - k)..<n).reversed())
-        let vectors = Matrix(uncheckedRows: n, cols: k, elements: picked.flatMap { j in eig.vectors.elements[(j * n)..<((j + 1) * n)] })
-        return (picked.map { eig.values[$0] }, vectors, Swift.max(eig.values.last ?? 0, 0))
+        let vectors = Matrix(uncheckedRows: n, cols: k, elements: Array(eig.vectors.elements.prefix(n * k)))
+        return (Array(eig.values.prefix(k)), vectors, Swift.max(eig.values.last ?? 0, 0))
     }
 }
