@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Independent check of `tangentflow ntk-spectrum` on random small MLPs and hostile inputs (NumPy only).
 
-For each case: random widths, activation, θ (drawn here, not by `tangentflow init`) and inputs (Gaussian, with
-duplicated samples, or with zero samples, which give repeated eigenvalues), either end of the spectrum and a
+For each case: random widths, activation (identity among them: a linear model's NTK repeats eigenvalues at the top
+too), θ (drawn here, not by `tangentflow init`) and inputs (Gaussian, with duplicated samples, or with zero
+samples, which give repeated eigenvalues), either end of the spectrum and a
 random k. The NTK reference is G = J Jᵀ with J the Jacobian of this repository's plain-NumPy MLP
 (scripts/tf_mlp_numpy.py), not the package's kernels. Checked for every run that exits 0:
   * eigenvalues equal to NumPy's eigvalsh(G) to 1e-9·λ_max, in the promised order;
@@ -27,9 +28,12 @@ import tf_mlp_numpy as mlp  # noqa: E402
 
 
 def draw_case(rng):
-    depth = int(rng.integers(1, 4))
-    widths = [int(rng.integers(1, 9))] + [int(rng.integers(2, 41)) for _ in range(depth - 1)] + [int(rng.integers(1, 5))]
-    act = str(rng.choice(["tanh", "relu", "softplus", "sigmoid", "gelu"]))
+    act = str(rng.choice(["tanh", "relu", "softplus", "sigmoid", "gelu", "identity"]))
+    if act == "identity":  # linear models: one or two layers, Q ≥ 2 (one layer repeats every eigenvalue Q times)
+        widths = [int(rng.integers(2, 9))] + [int(rng.integers(2, 9)) for _ in range(int(rng.integers(0, 2)))] + [int(rng.integers(2, 6))]
+    else:
+        depth = int(rng.integers(1, 4))
+        widths = [int(rng.integers(1, 9))] + [int(rng.integers(2, 41)) for _ in range(depth - 1)] + [int(rng.integers(1, 5))]
     q, k_params = widths[-1], mlp.num_params(widths)
     low = max(2, 5 // q + 1)
     n = int(rng.integers(low, max(low + 2, min(600 // q, 2 * k_params // q)) + 1))

@@ -28,6 +28,10 @@ public struct DistributedNTKSpectrum: Sendable {
     public let referenceEigenvalue: Double
     /// PARPACK's Lanczos or the dense route (as `ntkSpectrum`).
     public let method: NTKSpectrumMethod
+    /// Deflated restarts run after Lanczos converged, as `NTKSpectrum.probes` (their products are in `products`).
+    public let probes: Int
+    /// Missed eigenvalues (further copies of repeated ones) the probes found, as `NTKSpectrum.missedFound`.
+    public let missedFound: Int
 }
 
 /// COLLECTIVE. The `count` largest or smallest eigenpairs of the distributed NTK `G = D Dᵀ` by PARPACK's
@@ -38,7 +42,8 @@ public struct DistributedNTKSpectrum: Sendable {
 /// At the smallest end with `QN ≤ options.denseLimit`, `G` is formed instead, as `ntkSpectrum` does: each rank
 /// computes its rows from `QN` products with the identity's columns, rank 0 gathers and decomposes `G` (LAPACK)
 /// and broadcasts the `count` pairs (near 0 an NTK's spectrum is clustered or repeated, where Lanczos stalls or
-/// returns one copy of a repeated eigenvalue; one process also has deflated restarts, this solve does not).
+/// returns one copy of a repeated eigenvalue). After Lanczos, the deflated restarts of `ntkSpectrum` run here too
+/// (`NTKDeflatedRestarts` over `DistributedSpace`: orthogonalisations and inner products summed over the ranks).
 /// Residuals are recomputed with the operator afterwards, whatever PARPACK reported.
 ///
 /// - Throws: `.invalidArgument` for a count or basis size out of range (the same on every rank);
@@ -86,18 +91,29 @@ public func distributedNTKSpectrum(_ op: DistributedNTKOperator, options: NTKSpe
     // PARPACK returns ascending Ritz values of the operator it saw: largest μ first (largest λ, or smallest σ − μ).
     let c = result.values.count
     let order: [Int] = Array((0..<c).reversed())
-    let values = order.map { j in shift.map { s in s - result.values[j] } ?? result.values[j] }
+    var values = order.map { j in shift.map { s in s - result.values[j] } ?? result.values[j] }
     var vec = [Double](repeating: 0, count: m * c)
     for (j, src) in order.enumerated() {
         for i in 0..<m { vec[j * m + i] = result.vectors[src * m + i] }
     }
-    let vectors = Matrix(uncheckedRows: m, cols: c, elements: vec)
+    var converged = c >= k
+    var products = result.products
+    var probes = 0, missed = 0
+    let scale = shift ?? (values.first.map { abs($0) } ?? 0)
+    if converged, n - k >= 2, let last = values.last, shift == nil || last > 2 * options.tolerance * scale {  // as ntkSpectrum
+        let r = try NTKDeflatedRestarts.run(
+            DistributedSpace(op: op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec,
+            tolerance: options.tolerance, maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
+        (probes, missed, converged) = (r.probes, r.missed, r.complete)
+        products += r.products
+    }
+    let vectors = Matrix(uncheckedRows: m, cols: values.count, elements: vec)
     let residuals = try distributedResiduals(op, values: values, localVectors: vectors)
     let reference = shift ?? (values.first.map { abs($0) } ?? 0)
     return DistributedNTKSpectrum(
-        values: values, localVectors: vectors, residuals: residuals, converged: result.values.count >= k, requested: k,
-        products: result.products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
-        referenceEigenvalue: reference, method: .lanczos)
+        values: values, localVectors: vectors, residuals: residuals, converged: converged, requested: k,
+        products: products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
+        referenceEigenvalue: reference, method: .lanczos, probes: probes, missedFound: missed)
 }
 
 /// COLLECTIVE. `‖G v_j − λ_j v_j‖₂` of each pair from this rank's rows (`localOrder × values.count`), the same on
@@ -134,7 +150,7 @@ private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int
     let residuals = try distributedResiduals(op, values: values, localVectors: localVectors)
     return DistributedNTKSpectrum(
         values: values, localVectors: localVectors, residuals: residuals, converged: true, requested: k, products: n, shiftProducts: 0,
-        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense)
+        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
 }
 
 /// One PARPACK solve (`cd_eigs_symmetric`): ascending converged Ritz values, this rank's rows of their vectors.
@@ -198,5 +214,26 @@ private final class DistributedCallbackBox {
     init(_ apply: @escaping (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void, rows: Int) {
         self.apply = apply
         self.rows = rows
+    }
+}
+
+/// The operator's rows on this rank as a `DeflationSpace`: sums are allreduces, Lanczos is PARPACK's (which draws
+/// its own start vector, as one process does without `start`).
+private struct DistributedSpace: DeflationSpace {
+    let op: DistributedNTKOperator
+    var order: Int { op.order }
+    var localRows: Int { op.localOrder }
+    var firstRow: Int { op.firstRow }
+    func sum(_ partial: [Double]) throws -> [Double] { try Distributed.sum(partial) }
+    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) throws {
+        try op.apply(x, columns: 1, into: y)
+    }
+    func lanczos(
+        count: Int, subspace: Int, tolerance: Double, maxRestarts: Int, start: [Double]?,
+        apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
+    ) throws -> (values: [Double], vectors: [Double], products: Int) {
+        let r = try DistributedLanczosResult.solve(op, count: count, subspace: subspace, largest: true, tolerance: tolerance,
+                                                   maxRestarts: maxRestarts, apply: apply)
+        return (r.values, r.vectors, r.products)
     }
 }

@@ -24,7 +24,7 @@ import Testing
         options.denseLimit = 0  // these orders are small enough for the dense route: test the Krylov one
         let s = try ntkSpectrum(op, options: options)
         #expect(s.converged && s.values.count == k && s.method == .lanczos, "\(widths) N = \(n)")
-        try expectEigenpairs(s, of: g, dense: dense, scale: lmax)
+        try expectNTKEigenpairs(s, of: g, dense: dense, scale: lmax)
     }
 
     /// A Jacobian with a designed spectrum: `D = U diag(s) Wᵀ` (60×50, orthonormal U, W), so `G` has the eigenvalue
@@ -32,7 +32,7 @@ import Testing
     /// `σI − G` with the null vectors deflated).
     @Test func zerosThenDeflatedLanczos() throws {
         let qn = 60, kp = 50
-        let u = try orthonormalColumns(qn, kp, seed: 1), w = try orthonormalColumns(kp, kp, seed: 2)
+        let u = try Fixtures.orthonormalColumns(qn, kp, seed: 1), w = try Fixtures.orthonormalColumns(kp, kp, seed: 2)
         var us = u
         for j in 0..<kp { for i in 0..<qn { us[i, j] *= Double(j + 1).squareRoot() } }
         let d = try CBackend().multiply(us, transposeA: false, w, transposeB: true)
@@ -44,7 +44,7 @@ import Testing
         let want = [Double](repeating: 0, count: 10) + [1, 2, 3]
         for (a, b) in zip(s.values, want) { #expect(abs(a - b) <= 1e-9 * 50, "\(a) vs \(b)") }
         let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
-        try expectEigenpairs(s, of: g, dense: [Double](repeating: 0, count: 10) + (1...50).map(Double.init), scale: 50)
+        try expectNTKEigenpairs(s, of: g, dense: [Double](repeating: 0, count: 10) + (1...50).map(Double.init), scale: 50)
     }
 
     /// A repeated small eigenvalue with `QN ≤ K`: `D = U diag(s) Wᵀ` (60×60) with s² = 0.5 three times, then
@@ -53,7 +53,7 @@ import Testing
     @Test func deflatedRestartsFindRepeatedEigenvalues() throws {
         let qn = 60
         let spectrum = [0.5, 0.5, 0.5] + (1...57).map(Double.init)
-        let u = try orthonormalColumns(qn, qn, seed: 3), w = try orthonormalColumns(qn, qn, seed: 4)
+        let u = try Fixtures.orthonormalColumns(qn, qn, seed: 3), w = try Fixtures.orthonormalColumns(qn, qn, seed: 4)
         var us = u
         for j in 0..<qn { for i in 0..<qn { us[i, j] *= spectrum[j].squareRoot() } }
         let d = try CBackend().multiply(us, transposeA: false, w, transposeB: true)
@@ -62,7 +62,7 @@ import Testing
         let s = try ntkSpectrum(DenseJacobianOperator(d), options: options)
         #expect(s.converged && s.values.count == 5 && s.method == .lanczos && s.probes >= 1)
         let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
-        try expectEigenpairs(s, of: g, dense: spectrum, scale: 57)
+        try expectNTKEigenpairs(s, of: g, dense: spectrum, scale: 57)
     }
 
     /// The dense route (default at `QN ≤ 4096`) on NTKs whose smallest eigenvalues repeat: duplicated and zero
@@ -81,41 +81,6 @@ import Testing
         let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: 8, which: .smallest))
         #expect(s.converged && s.method == .dense && s.values.count == 8)
         #expect(dense[5] <= 1e-12 * dense.last!, "six zeros expected at least (2 × 3 duplicates)")
-        try expectEigenpairs(s, of: g, dense: dense, scale: dense.last!)
-    }
-
-    private func expectEigenpairs(_ s: NTKSpectrum, of g: Matrix, dense: [Double], scale: Double) throws {
-        for j in 0..<s.values.count {
-            #expect(abs(s.values[j] - dense[j]) <= 1e-9 * scale, "λ\(j): \(s.values[j]) vs \(dense[j])")
-        }
-        let gv = try CBackend().multiply(g, transposeA: false, s.vectors, transposeB: false)
-        let vtv = try CBackend().multiply(s.vectors, transposeA: true, s.vectors, transposeB: false)
-        for a in 0..<s.values.count {
-            var r = 0.0
-            for i in 0..<g.rows { r += pow(gv[i, a] - s.values[a] * s.vectors[i, a], 2) }
-            #expect(r.squareRoot() <= 1e-9 * scale, "residual of pair \(a): \(r.squareRoot()), reported \(s.residuals)")
-            for b in 0..<s.values.count { #expect(abs(vtv[a, b] - (a == b ? 1 : 0)) <= 1e-10) }
-        }
-    }
-
-    private func orthonormalColumns(_ rows: Int, _ cols: Int, seed: UInt64) throws -> Matrix {
-        let a = Fixtures.gaussian(rows, cols, seed: seed)
-        return try CBackend().svd(a).u
-    }
-}
-
-/// `G = D Dᵀ` of an explicit `D` (QN×K, one output per sample), as an `NTKOperator`.
-private final class DenseJacobianOperator: NTKOperator {
-    let d: Matrix
-    init(_ d: Matrix) { self.d = d }
-    var samples: Int { d.rows }
-    var outputDimension: Int { 1 }
-    var parameterCount: Int { d.cols }
-    func pushforward(_ v: Matrix) throws -> Matrix { try CBackend().multiply(d, transposeA: false, v, transposeB: false) }
-    func pullback(_ u: Matrix) throws -> Matrix { try CBackend().multiply(d, transposeA: true, u, transposeB: false) }
-    func apply(_ x: UnsafeBufferPointer<Double>, columns: Int, into y: UnsafeMutableBufferPointer<Double>) throws {
-        let v = Matrix(uncheckedRows: d.rows, cols: columns, elements: Array(x))
-        let r = try pushforward(pullback(v))
-        for i in 0..<r.elements.count { y[i] = r.elements[i] }
+        try expectNTKEigenpairs(s, of: g, dense: dense, scale: dense.last!)
     }
 }

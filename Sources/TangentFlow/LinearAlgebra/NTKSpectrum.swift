@@ -97,10 +97,11 @@ public struct NTKSpectrum: Sendable {
 /// cannot resolve (it holds one vector per distinct eigenvalue, and Lanczos then returns nonzero eigenvalues
 /// with small residuals in place of the missing copies of 0): the first `min(count, QN − K)` pairs are then
 /// null vectors from `NTKNullSpace` (least-squares residuals `z − DD⁺z` of random `z`, by LSMR), and Lanczos
-/// runs on `P(σI − G)P` with `P` the projector off them for the rest. Other repeated small eigenvalues
-/// (duplicate or zero inputs) are caught by deflated restarts (`NTKSpectrum.probes`): a one-pair Lanczos solve
-/// off the pairs found, from a new start; an eigenvalue it finds below the largest returned one replaces it, and
-/// the probe is repeated (at most `count + 4` times, else the run is reported unconverged). At the smallest end
+/// runs on `P(σI − G)P` with `P` the projector off them for the rest. Other repeated eigenvalues
+/// (duplicate or zero inputs at the smallest end; a linear model's `Q`-fold ones at either) are caught by
+/// deflated restarts (`NTKSpectrum.probes`): a one-pair Lanczos solve off the pairs found, from a new start; an
+/// eigenvalue it finds beyond the last one returned replaces it, and the probe is repeated (at most `count + 4`
+/// times, else the run is reported unconverged). At the smallest end
 /// with `QN ≤ options.denseLimit`, `G` is formed from `QN` products and decomposed by LAPACK instead.
 /// Residuals are recomputed afterwards with the operator and returned, whatever ARPACK reported.
 ///
@@ -157,7 +158,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
             result = LanczosResult(values: [], vectors: Matrix(uncheckedRows: n, cols: 0, elements: []), requested: rest,
                                    products: 0, restarts: 0, arpackInfo: 0)
         } else {
-            result = try shiftedLanczos(op, sigma: sigma, deflating: z, count: rest, subspace: ncv, tolerance: options.tolerance,
+            result = try deflatedLanczos(op, sigma: sigma, deflating: z, count: rest, subspace: ncv, tolerance: options.tolerance,
                                         maxRestarts: options.maxRestarts, start: nil)
         }
     }
@@ -176,9 +177,11 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     var converged = values.count >= k && result.converged
     var products = result.products + (nullPart?.products ?? 0)
     var probes = 0, missed = 0
-    if let sigma = shift, converged, n - k >= 2, let last = values.last, last > 2 * options.tolerance * sigma {
+    let scale = shift ?? (values.first.map { abs($0) } ?? 0)
+    // At the smallest end, pairs at 0 (within the tolerance) cannot be beaten; at the largest, any can.
+    if converged, n - k >= 2, let last = values.last, shift == nil || last > 2 * options.tolerance * scale {
         let r = try NTKDeflatedRestarts.run(
-            op, sigma: sigma, values: &values, vectors: &vec, tolerance: options.tolerance,
+            NTKOperatorSpace(op: op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec, tolerance: options.tolerance,
             maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
         (probes, missed, converged) = (r.probes, r.missed, r.complete)
         products += r.products
@@ -186,7 +189,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     let c = values.count
     let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
     let residuals = try ntkResiduals(op, values: values, vectors: vectors)
-    let reference = shift ?? (values.first.map { abs($0) } ?? 0)
+    let reference = shift ?? (values.first.map { abs($0) } ?? 0)  // the first value may have changed in the probes
     return NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: converged, requested: k,
         products: products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,

@@ -18,8 +18,10 @@ let ntkSpectrumCommand = CommandSpec(
         results agree with 'tangentflow ntk-spectrum' to rounding. --which smallest runs Lanczos on σI − Θ with σ a
         short-run estimate of λ_max; at QN ≤ 4096 it forms Θ instead (each rank its rows, rank 0 decomposes it
         with LAPACK), as the single-process command does, and above that it is refused when QN > K (Θ then has the
-        eigenvalue 0 QN − K times or more, which only the single-process command resolves). A run that does not converge exits with status 75 and writes the pairs that
-        converged to DIR/stopped/. Rank 0 alone reads the inputs, writes DIR/eigenvalues.npy (K values,
+        eigenvalue 0 QN − K times or more, which only the single-process command resolves). Copies of repeated
+        eigenvalues that Lanczos holds once are caught by the same deflated restarts as the single-process
+        command's. A run that does not converge exits with status 75 and writes the pairs that converged to
+        DIR/stopped/. Rank 0 alone reads the inputs, writes DIR/eigenvalues.npy (K values,
         descending for largest, ascending for smallest), DIR/eigenvectors.npy (QN×K, gathered in the sample-major
         row order i·Q+q of 'ntk') and DIR/run.json, and prints; an error on any rank fails every rank. Every rank
         needs at least one sample. (The dense full spectrum on ScaLAPACK, this command's name before, is
@@ -100,7 +102,7 @@ let ntkSpectrumCommand = CommandSpec(
             "converged_pairs": s.values.count, "requested": count, "which": options.which.rawValue, "products": s.products,
             "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
             "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
-            "method": s.method.rawValue, "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
+            "method": s.method.rawValue, "probes": s.probes, "missed_found": s.missedFound, "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
         let dir = try p.required("output")
