@@ -43,7 +43,7 @@ public struct DistributedNTKSpectrum: Sendable {
 /// computes its rows from `QN` products with the identity's columns, rank 0 gathers and decomposes `G` (LAPACK)
 /// and broadcasts the `count` pairs (near 0 an NTK's spectrum is clustered or repeated, where Lanczos stalls or
 /// returns one copy of a repeated eigenvalue). After Lanczos, the deflated restarts of `ntkSpectrum` run here too
-/// (`NTKDeflatedRestarts` over `DistributedSpace`: orthogonalisations and inner products summed over the ranks).
+/// (`NTKDeflatedRestarts` over `distributedSpace`: orthogonalisations and inner products summed over the ranks).
 /// Residuals are recomputed with the operator afterwards, whatever PARPACK reported.
 ///
 /// - Throws: `.invalidArgument` for a count or basis size out of range (the same on every rank);
@@ -102,7 +102,7 @@ public func distributedNTKSpectrum(_ op: DistributedNTKOperator, options: NTKSpe
     let scale = shift ?? (values.first.map { abs($0) } ?? 0)
     if converged, n - k >= 2, let last = values.last, shift == nil || last > 2 * options.tolerance * scale {  // as ntkSpectrum
         let r = try NTKDeflatedRestarts.run(
-            DistributedSpace(op: op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec,
+            distributedSpace(op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec,
             tolerance: options.tolerance, maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
         (probes, missed, converged) = (r.probes, r.missed, r.complete)
         products += r.products
@@ -219,21 +219,13 @@ private final class DistributedCallbackBox {
 
 /// The operator's rows on this rank as a `DeflationSpace`: sums are allreduces, Lanczos is PARPACK's (which draws
 /// its own start vector, as one process does without `start`).
-private struct DistributedSpace: DeflationSpace {
-    let op: DistributedNTKOperator
-    var order: Int { op.order }
-    var localRows: Int { op.localOrder }
-    var firstRow: Int { op.firstRow }
-    func sum(_ partial: [Double]) throws -> [Double] { try Distributed.sum(partial) }
-    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) throws {
-        try op.apply(x, columns: 1, into: y)
-    }
-    func lanczos(
-        count: Int, subspace: Int, tolerance: Double, maxRestarts: Int, start: [Double]?,
-        apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
-    ) throws -> (values: [Double], vectors: [Double], products: Int) {
-        let r = try DistributedLanczosResult.solve(op, count: count, subspace: subspace, largest: true, tolerance: tolerance,
-                                                   maxRestarts: maxRestarts, apply: apply)
-        return (r.values, r.vectors, r.products)
-    }
+private func distributedSpace(_ op: DistributedNTKOperator) -> DeflationSpace {
+    DeflationSpace(
+        order: op.order, localRows: op.localOrder, firstRow: op.firstRow, sum: { try Distributed.sum($0) },
+        apply: { x, y in try op.apply(x, columns: 1, into: y) },
+        lanczos: { count, subspace, tolerance, restarts, _, f in
+            let r = try DistributedLanczosResult.solve(op, count: count, subspace: subspace, largest: true, tolerance: tolerance,
+                                                       maxRestarts: restarts, apply: f)
+            return (r.values, r.vectors, r.products)
+        })
 }

@@ -26,7 +26,7 @@ package enum NTKDeflatedRestarts {
     /// for `.smallest`; `vectors` this process's rows of the orthonormal eigenvectors, column-major), at most
     /// `count + 4` times. `sigma` is the shift of the smallest end (the probe runs on `P(σI − G)P` and finds
     /// `λ = σ − μ`), `nil` at the largest (`PGP`); `scale` is the reference eigenvalue residuals are judged
-    /// against (`σ`, or `λ₁`). COLLECTIVE over `space` (one process: `NTKOperatorSpace`).
+    /// against (`σ`, or `λ₁`). COLLECTIVE over `space` (one process: `DeflationSpace.single`).
     ///
     /// Smallest end: each probe is Lanczos (ARPACK) for 1 pair, basis `min(QN, 20)`, at `tolerance`, at most
     /// `maxRestarts` restarts. Largest end: each probe is `largestProbeSteps` plain Lanczos steps (`lanczosTop`);
@@ -36,7 +36,7 @@ package enum NTKDeflatedRestarts {
     /// above `λ_K` shows within a few steps; a converged probe (to the next eigenvalue `λ_{K+1}`) would add 51–81
     /// products to the 119 of the top 8 of 16-512-512-10 on N = 5,000 (measured), these steps add 12.
     package static func run(
-        _ space: some DeflationSpace, end: SpectrumEnd, sigma: Double?, scale: Double, values: inout [Double],
+        _ space: DeflationSpace, end: SpectrumEnd, sigma: Double?, scale: Double, values: inout [Double],
         vectors vec: inout [Double], tolerance: Double, maxRestarts: Int
     ) throws -> Outcome {
         let n = space.order, m = space.localRows, k = values.count
@@ -87,15 +87,14 @@ package enum NTKDeflatedRestarts {
 
     /// One pair of `P(σI − G)P` (`sigma` given) or `PGP`, `P = I − ZZᵀ`, by `space.lanczos` (basis `min(QN, 20)`).
     private static func deflatedSolve(
-        _ space: some DeflationSpace, sigma: Double?, deflating z: [Double], tolerance: Double, maxRestarts: Int, start: [Double]
+        _ space: DeflationSpace, sigma: Double?, deflating z: [Double], tolerance: Double, maxRestarts: Int, start: [Double]
     ) throws -> (values: [Double], vectors: [Double], products: Int) {
         let m = space.localRows, zc = z.count / Swift.max(m, 1)
         var px = [Double](repeating: 0, count: m)
-        return try space.lanczos(count: 1, subspace: Swift.min(space.order, 20), tolerance: tolerance, maxRestarts: maxRestarts,
-                                 start: start) { x, y in
+        return try space.lanczos(1, Swift.min(space.order, 20), tolerance, maxRestarts, start) { x, y in
             for i in 0..<m { px[i] = x[i] }
             try orthogonalise(&px, against: z, columns: zc, in: space)
-            try px.withUnsafeBufferPointer { try space.apply($0, into: y) }
+            try px.withUnsafeBufferPointer { try space.apply($0, y) }
             if let sigma { for i in 0..<m { y[i] = sigma * px[i] - y[i] } }
             var w = Array(y)
             try orthogonalise(&w, against: z, columns: zc, in: space)
@@ -106,7 +105,7 @@ package enum NTKDeflatedRestarts {
     /// The largest Ritz value of `PGP` (`P = I − ZZᵀ`, `Z` the orthonormal columns of `deflating`) and this
     /// process's rows of its Ritz vector after `steps` Lanczos steps from `start` (orthogonal to `Z`), with full
     /// reorthogonalisation; `nil` value when the start is 0. Stops early when the Krylov space becomes invariant.
-    static func lanczosTop(_ space: some DeflationSpace, deflating z: [Double], steps: Int, start: [Double]) throws
+    static func lanczosTop(_ space: DeflationSpace, deflating z: [Double], steps: Int, start: [Double]) throws
         -> (value: Double?, vector: [Double], products: Int)
     {
         let m = space.localRows, zc = z.count / Swift.max(m, 1)
@@ -120,7 +119,7 @@ package enum NTKDeflatedRestarts {
         for _ in 0..<steps {
             for i in 0..<m { q[i] /= norm }
             basis += q
-            try q.withUnsafeBufferPointer { x in try w.withUnsafeMutableBufferPointer { try space.apply(x, into: $0) } }
+            try q.withUnsafeBufferPointer { x in try w.withUnsafeMutableBufferPointer { try space.apply(x, $0) } }
             products += 1
             try orthogonalise(&w, against: z, columns: zc, in: space)
             var a = 0.0
@@ -151,7 +150,7 @@ package enum NTKDeflatedRestarts {
 
     /// `v ← v − V Vᵀ v` twice (classical Gram–Schmidt with reorthogonalisation, one global sum per pass) for the
     /// first `columns` orthonormal columns of `V` (this process's rows, column-major).
-    static func orthogonalise(_ v: inout [Double], against basis: [Double], columns: Int, in space: some DeflationSpace) throws {
+    static func orthogonalise(_ v: inout [Double], against basis: [Double], columns: Int, in space: DeflationSpace) throws {
         let m = v.count
         guard columns > 0 else { return }
         for _ in 0..<2 {
@@ -171,44 +170,41 @@ package enum NTKDeflatedRestarts {
 }
 
 /// The rows of an NTK operator's vectors one process holds, and the collective operations the deflated restarts
-/// need: all of them on one process (`NTKOperatorSpace`), a slice per MPI rank in `tangentflow-mpi`.
-package protocol DeflationSpace {
+/// need: all of them on one process (`DeflationSpace.single`), a slice per MPI rank in `tangentflow-mpi`.
+package struct DeflationSpace {
+    /// `y = A x` on this process's rows (collective where the rows are spread).
+    package typealias Map = (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
     /// Order `QN` of the operator.
-    var order: Int { get }
-    /// Rows held by this process.
-    var localRows: Int { get }
-    /// Global index of the first row held here.
-    var firstRow: Int { get }
-    /// COLLECTIVE. Elementwise global sums of every process's `partial` (the identity on one process).
-    func sum(_ partial: [Double]) throws -> [Double]
+    package let order: Int
+    /// Rows held by this process, from global row `firstRow` on.
+    package let localRows: Int, firstRow: Int
+    /// COLLECTIVE. Elementwise global sums of every process's partial sums (the identity on one process).
+    package let sum: ([Double]) throws -> [Double]
     /// COLLECTIVE. This process's rows of `G x` from its rows of `x`.
-    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) throws
-    /// COLLECTIVE. The `count` largest eigenpairs of the symmetric operator `apply` (this process's rows) by
-    /// implicitly restarted Lanczos: converged values ascending, this process's rows of their vectors.
-    func lanczos(
-        count: Int, subspace: Int, tolerance: Double, maxRestarts: Int, start: [Double]?,
-        apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
-    ) throws -> (values: [Double], vectors: [Double], products: Int)
-}
+    package let apply: Map
+    /// COLLECTIVE. The `count` largest eigenpairs of a symmetric operator (this process's rows) by implicitly
+    /// restarted Lanczos, from `(count, subspace, tolerance, maxRestarts, start, operator)`: converged values
+    /// ascending, this process's rows of their vectors, and the products made.
+    package let lanczos: (Int, Int, Double, Int, [Double]?, Map) throws -> (values: [Double], vectors: [Double], products: Int)
 
-/// One process holds every row: sums are the identity, Lanczos is ARPACK's.
-struct NTKOperatorSpace: DeflationSpace {
-    let op: any NTKOperator
-    var order: Int { op.order }
-    var localRows: Int { op.order }
-    var firstRow: Int { 0 }
-    func sum(_ partial: [Double]) throws -> [Double] { partial }
-    func apply(_ x: UnsafeBufferPointer<Double>, into y: UnsafeMutableBufferPointer<Double>) throws {
-        try op.apply(x, columns: 1, into: y)
+    /// A space from its parts (`tangentflow-mpi` builds one over its ranks).
+    package init(
+        order: Int, localRows: Int, firstRow: Int, sum: @escaping ([Double]) throws -> [Double], apply: @escaping Map,
+        lanczos: @escaping (Int, Int, Double, Int, [Double]?, Map) throws -> (values: [Double], vectors: [Double], products: Int)
+    ) {
+        (self.order, self.localRows, self.firstRow, self.sum, self.apply, self.lanczos) = (order, localRows, firstRow, sum, apply, lanczos)
     }
-    func lanczos(
-        count: Int, subspace: Int, tolerance: Double, maxRestarts: Int, start: [Double]?,
-        apply: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void
-    ) throws -> (values: [Double], vectors: [Double], products: Int) {
-        let r = try MatrixFreeEigensolver.lanczos(
-            order: op.order, count: count, subspace: subspace, largest: true, tolerance: tolerance, maxRestarts: maxRestarts,
-            start: start, apply: apply)
-        return (r.values, r.vectors.elements, r.products)
+
+    /// One process holds every row: sums are the identity, Lanczos is ARPACK's.
+    static func single(_ op: any NTKOperator) -> DeflationSpace {
+        DeflationSpace(
+            order: op.order, localRows: op.order, firstRow: 0, sum: { $0 }, apply: { x, y in try op.apply(x, columns: 1, into: y) },
+            lanczos: { count, subspace, tolerance, restarts, start, f in
+                let r = try MatrixFreeEigensolver.lanczos(
+                    order: op.order, count: count, subspace: subspace, largest: true, tolerance: tolerance, maxRestarts: restarts,
+                    start: start, apply: f)
+                return (r.values, r.vectors.elements, r.products)
+            })
     }
 }
 

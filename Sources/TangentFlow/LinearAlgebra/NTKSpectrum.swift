@@ -181,7 +181,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     // At the smallest end, pairs at 0 (within the tolerance) cannot be beaten; at the largest, any can.
     if converged, n - k >= 2, let last = values.last, shift == nil || last > 2 * options.tolerance * scale {
         let r = try NTKDeflatedRestarts.run(
-            NTKOperatorSpace(op: op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec, tolerance: options.tolerance,
+            DeflationSpace.single(op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec, tolerance: options.tolerance,
             maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
         (probes, missed, converged) = (r.probes, r.missed, r.complete)
         products += r.products
