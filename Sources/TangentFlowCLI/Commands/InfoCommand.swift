@@ -10,7 +10,8 @@ let infoCommand = CommandSpec(
         Debian's OpenBLAS 0.3.21 falls back to generic 'Prescott' kernels on some AVX-512 CPUs; TangentFlow
         detects that at first use and switches to the fastest core the CPU supports (unless OPENBLAS_CORETYPE
         is set). --check-fallback forces the Prescott fallback in-process and shows that the selection
-        switches it back (exit 1 if it cannot).
+        switches it back (exit 1 if it cannot; refused with status 64 while OPENBLAS_CORETYPE is set, since the
+        selection then never acts).
         """,
     options: [OptionSpec(name: "check-fallback", help: "Force the generic fallback, re-run the selection, report both.")],
     examples: [
@@ -30,6 +31,10 @@ let infoCommand = CommandSpec(
         p.report.record("lapack_version", info.lapackVersion)
         p.report.record("cpu_features", info.cpuFeatures)
         if p.has("check-fallback") {
+            if let user = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"], !user.isEmpty {
+                throw CommandFailure(
+                    .usage, "info --check-fallback: OPENBLAS_CORETYPE=\(user) is set, and the selection never overrides a user's choice, so there is nothing to check; run it as 'env -u OPENBLAS_CORETYPE tangentflow info --check-fallback'")
+            }
             guard RuntimeInfo.forceBLASCore("Prescott") else {
                 throw CommandFailure(.internalError, "info --check-fallback: this OpenBLAS cannot switch kernels (no gotoblas_dynamic_init)")
             }
