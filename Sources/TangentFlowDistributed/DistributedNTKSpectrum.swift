@@ -99,11 +99,10 @@ public func distributedNTKSpectrum(_ op: DistributedNTKOperator, options: NTKSpe
     var converged = c >= k
     var products = result.products
     var probes = 0, missed = 0
-    let scale = shift ?? (values.first.map { abs($0) } ?? 0)
-    if converged, n - k >= 2, let last = values.last, shift == nil || last > 2 * options.tolerance * scale {  // as ntkSpectrum
-        let r = try NTKDeflatedRestarts.run(
-            distributedSpace(op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec,
-            tolerance: options.tolerance, maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
+    if let r = try NTKDeflatedRestarts.afterLanczos(
+        distributedSpace(op), options: options, shift: shift, converged: converged, restarts: result.restarts, values: &values,
+        vectors: &vec)
+    {
         (probes, missed, converged) = (r.probes, r.missed, r.complete)
         products += r.products
     }

@@ -82,6 +82,21 @@ package enum NTKDeflatedRestarts {
         return out
     }
 
+    /// The restarts as both spectrum solvers run them after Lanczos: only when it `converged` with room left
+    /// (`QN − K ≥ 2`), and at the smallest end only when the last pair is not already at 0 within the tolerance
+    /// (nothing is below it); restart cap `min(--max-iter, max(20, 2·restarts + 10))` per probe, `restarts` those
+    /// of the first solve. `nil` when they do not run. COLLECTIVE over `space`.
+    package static func afterLanczos(
+        _ space: DeflationSpace, options: NTKSpectrumOptions, shift: Double?, converged: Bool, restarts: Int,
+        values: inout [Double], vectors: inout [Double]
+    ) throws -> Outcome? {
+        let scale = shift ?? (values.first.map { abs($0) } ?? 0)
+        guard converged, space.order - options.count >= 2, let last = values.last,
+              shift == nil || last > 2 * options.tolerance * scale else { return nil }
+        return try run(space, end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vectors,
+                       tolerance: options.tolerance, maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * restarts + 10)))
+    }
+
     /// Lanczos steps of one largest-end probe.
     static let largestProbeSteps = 12
 

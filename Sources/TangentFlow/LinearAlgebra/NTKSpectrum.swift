@@ -177,12 +177,9 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     var converged = values.count >= k && result.converged
     var products = result.products + (nullPart?.products ?? 0)
     var probes = 0, missed = 0
-    let scale = shift ?? (values.first.map { abs($0) } ?? 0)
-    // At the smallest end, pairs at 0 (within the tolerance) cannot be beaten; at the largest, any can.
-    if converged, n - k >= 2, let last = values.last, shift == nil || last > 2 * options.tolerance * scale {
-        let r = try NTKDeflatedRestarts.run(
-            DeflationSpace.single(op), end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vec, tolerance: options.tolerance,
-            maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * result.restarts + 10)))
+    if let r = try NTKDeflatedRestarts.afterLanczos(
+        .single(op), options: options, shift: shift, converged: converged, restarts: result.restarts, values: &values, vectors: &vec)
+    {
         (probes, missed, converged) = (r.probes, r.missed, r.complete)
         products += r.products
     }
