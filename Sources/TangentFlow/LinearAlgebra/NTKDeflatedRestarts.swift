@@ -50,7 +50,7 @@ package enum NTKDeflatedRestarts {
             out.probes += 1
             let global = (0..<n).map { _ in rng.nextGaussian() }  // the same vector on every process: its rows here
             var start = Array(global[space.firstRow..<(space.firstRow + m)])
-            try orthogonalise(&start, against: vec, columns: k, in: space)
+            try space.orthogonalise(&start, against: vec, columns: k)
             var refineFrom = start
             if largest {
                 let top = try lanczosTop(space, deflating: vec, steps: Swift.min(largestProbeSteps, n - k), start: start)
@@ -68,7 +68,7 @@ package enum NTKDeflatedRestarts {
             let lambda = sigma.map { $0 - mu } ?? mu
             guard isBeyond(lambda) else { out.complete = true; break }
             var v = pair.vectors
-            try orthogonalise(&v, against: vec, columns: k, in: space)
+            try space.orthogonalise(&v, against: vec, columns: k)
             let size = try space.sum([v.reduce(0) { $0 + $1 * $1 }])[0].squareRoot()
             guard size > 0.5 else { break }  // not a new direction: report unconverged rather than guess
             for i in 0..<m { v[i] /= size }
@@ -104,17 +104,7 @@ package enum NTKDeflatedRestarts {
     private static func deflatedSolve(
         _ space: DeflationSpace, sigma: Double?, deflating z: [Double], tolerance: Double, maxRestarts: Int, start: [Double]
     ) throws -> (values: [Double], vectors: [Double], products: Int) {
-        let m = space.localRows, zc = z.count / Swift.max(m, 1)
-        var px = [Double](repeating: 0, count: m)
-        return try space.lanczos(1, Swift.min(space.order, 20), tolerance, maxRestarts, start) { x, y in
-            for i in 0..<m { px[i] = x[i] }
-            try orthogonalise(&px, against: z, columns: zc, in: space)
-            try px.withUnsafeBufferPointer { try space.apply($0, y) }
-            if let sigma { for i in 0..<m { y[i] = sigma * px[i] - y[i] } }
-            var w = Array(y)
-            try orthogonalise(&w, against: z, columns: zc, in: space)
-            for i in 0..<m { y[i] = w[i] }
-        }
+        try space.lanczos(1, Swift.min(space.order, 20), tolerance, maxRestarts, start, space.deflated(sigma: sigma, deflating: z))
     }
 
     /// The largest Ritz value of `PGP` (`P = I − ZZᵀ`, `Z` the orthonormal columns of `deflating`) and this
@@ -136,12 +126,12 @@ package enum NTKDeflatedRestarts {
             basis += q
             try q.withUnsafeBufferPointer { x in try w.withUnsafeMutableBufferPointer { try space.apply(x, $0) } }
             products += 1
-            try orthogonalise(&w, against: z, columns: zc, in: space)
+            try space.orthogonalise(&w, against: z, columns: zc)
             var a = 0.0
             for i in 0..<m { a += q[i] * w[i] }
             a = try space.sum([a])[0]
             alpha.append(a)
-            try orthogonalise(&w, against: basis, columns: alpha.count, in: space)
+            try space.orthogonalise(&w, against: basis, columns: alpha.count)
             norm = try space.sum([w.reduce(0) { $0 + $1 * $1 }])[0].squareRoot()
             if norm <= 1e-12 * (alpha.map(abs).max() ?? 0) { break }
             beta.append(norm)
@@ -161,26 +151,6 @@ package enum NTKDeflatedRestarts {
             for i in 0..<m { y[i] += coef * basis[c * m + i] }
         }
         return (theta, y, products)
-    }
-
-    /// `v ← v − V Vᵀ v` twice (classical Gram–Schmidt with reorthogonalisation, one global sum per pass) for the
-    /// first `columns` orthonormal columns of `V` (this process's rows, column-major).
-    static func orthogonalise(_ v: inout [Double], against basis: [Double], columns: Int, in space: DeflationSpace) throws {
-        let m = v.count
-        guard columns > 0 else { return }
-        for _ in 0..<2 {
-            var d = [Double](repeating: 0, count: columns)
-            for j in 0..<columns {
-                var s = 0.0
-                for i in 0..<m { s += basis[j * m + i] * v[i] }
-                d[j] = s
-            }
-            d = try space.sum(d)
-            for j in 0..<columns {
-                let c = d[j]
-                for i in 0..<m { v[i] -= c * basis[j * m + i] }
-            }
-        }
     }
 }
 
@@ -223,34 +193,49 @@ package struct DeflationSpace {
     }
 }
 
-/// `v ← v − V Vᵀ v`, twice (classical Gram–Schmidt with reorthogonalisation), for the first `columns` orthonormal
-/// columns of the column-major `V` (`v.count` rows). Shared by `deflatedLanczos` and `NTKNullSpace`.
-func orthogonalise(_ v: UnsafeMutableBufferPointer<Double>, against basis: [Double], columns: Int) {
-    let n = v.count
+/// `v ← v − V Vᵀ v`, twice (classical Gram–Schmidt with reorthogonalisation, one `sum` of the `columns` inner
+/// products per pass), for the first `columns` orthonormal columns of the column-major `V` (`v.count` rows, this
+/// process's; `sum` adds every process's partial inner products, the identity on one process). The one
+/// Gram–Schmidt of the spectrum code: the deflated operators, the restart probes and `NTKNullSpace`.
+func orthogonalise(
+    _ v: UnsafeMutableBufferPointer<Double>, against basis: [Double], columns: Int, sum: ([Double]) throws -> [Double]
+) rethrows {
+    let m = v.count
+    guard columns > 0, m > 0 else { return }
     for _ in 0..<2 {
+        var d = [Double](repeating: 0, count: columns)
         for j in 0..<columns {
-            var d = 0.0
-            for i in 0..<n { d += basis[j * n + i] * v[i] }
-            for i in 0..<n { v[i] -= d * basis[j * n + i] }
+            var s = 0.0
+            for i in 0..<m { s += basis[j * m + i] * v[i] }
+            d[j] = s
+        }
+        d = try sum(d)
+        for j in 0..<columns {
+            let c = d[j]
+            for i in 0..<m { v[i] -= c * basis[j * m + i] }
         }
     }
 }
 
-/// Lanczos for the `count` largest eigenpairs of `y = P(σI − G)P x` (`sigma` given) or `y = PGPx` (`nil`),
-/// `P = I − Z Zᵀ` with `Z` the orthonormal columns of `deflating` (column-major, `QN` rows; none: `P = I`).
-func deflatedLanczos(
-    _ op: any NTKOperator, sigma: Double?, deflating z: [Double], count: Int, subspace: Int, tolerance: Double, maxRestarts: Int,
-    start: [Double]?
-) throws -> LanczosResult {
-    let n = op.order, zc = z.count / n
-    var px = [Double](repeating: 0, count: n)
-    return try MatrixFreeEigensolver.lanczos(
-        order: n, count: count, subspace: subspace, largest: true, tolerance: tolerance, maxRestarts: maxRestarts, start: start
-    ) { x, y in
-        for i in 0..<n { px[i] = x[i] }
-        px.withUnsafeMutableBufferPointer { orthogonalise($0, against: z, columns: zc) }
-        try px.withUnsafeBufferPointer { try op.apply($0, columns: 1, into: y) }
-        if let sigma { for i in 0..<n { y[i] = sigma * px[i] - y[i] } }
-        orthogonalise(y, against: z, columns: zc)
+extension DeflationSpace {
+    /// `orthogonalise` of this process's rows `v` with this space's global sum. COLLECTIVE.
+    func orthogonalise(_ v: inout [Double], against basis: [Double], columns: Int) throws {
+        try v.withUnsafeMutableBufferPointer { try TangentFlow.orthogonalise($0, against: basis, columns: columns, sum: sum) }
+    }
+
+    /// The deflated operator `y = P(σI − G)P x` (`sigma` given) or `y = PGPx` (`nil`), `P = I − Z Zᵀ` with `Z` the
+    /// orthonormal columns of `deflating` (this process's rows, column-major; none: `P = I`), on this process's
+    /// rows. The one operator behind the smallest end's main solve (`ntkSpectrum`, after the null vectors) and
+    /// every restart probe. COLLECTIVE.
+    func deflated(sigma: Double?, deflating z: [Double]) -> Map {
+        let m = localRows, zc = z.count / Swift.max(m, 1)
+        var px = [Double](repeating: 0, count: m)
+        return { [self] x, y in
+            for i in 0..<m { px[i] = x[i] }
+            try px.withUnsafeMutableBufferPointer { try TangentFlow.orthogonalise($0, against: z, columns: zc, sum: sum) }
+            try px.withUnsafeBufferPointer { try apply($0, y) }
+            if let sigma { for i in 0..<m { y[i] = sigma * px[i] - y[i] } }
+            try TangentFlow.orthogonalise(y, against: z, columns: zc, sum: sum)
+        }
     }
 }

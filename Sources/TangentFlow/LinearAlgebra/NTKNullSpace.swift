@@ -39,7 +39,7 @@ enum NTKNullSpace {
         var values = [Double]()
         var unconverged = 0
         func offFound(_ v: inout [Double]) {
-            v.withUnsafeMutableBufferPointer { orthogonalise($0, against: found, columns: values.count) }
+            v.withUnsafeMutableBufferPointer { orthogonalise($0, against: found, columns: values.count, sum: { $0 }) }
         }
         func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
         search: for _ in 0..<k {

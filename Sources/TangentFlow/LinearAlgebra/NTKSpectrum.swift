@@ -158,8 +158,9 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
             result = LanczosResult(values: [], vectors: Matrix(uncheckedRows: n, cols: 0, elements: []), requested: rest,
                                    products: 0, restarts: 0, arpackInfo: 0)
         } else {
-            result = try deflatedLanczos(op, sigma: sigma, deflating: z, count: rest, subspace: ncv, tolerance: options.tolerance,
-                                        maxRestarts: options.maxRestarts, start: nil)
+            result = try MatrixFreeEigensolver.lanczos(
+                order: n, count: rest, subspace: ncv, largest: true, tolerance: options.tolerance, maxRestarts: options.maxRestarts,
+                apply: DeflationSpace.single(op).deflated(sigma: sigma, deflating: z))
         }
     }
     // ARPACK returns ascending Ritz values of the operator it saw: reorder to the requested end first.
