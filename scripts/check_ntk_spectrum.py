@@ -12,7 +12,7 @@ random k. The NTK reference is G = J Jᵀ with J the Jacobian of this repository
     above λ_k·(1 + 1e-9) + 1e-12·λ_max.
 A run that exits 75 is counted as stopped (honest, but no answer); any other status, or a failed check, fails.
 
-    python3 scripts/check_ntk_spectrum.py --bin .build/release/tangentflow [--cases 60] [--seed 1]
+    python3 scripts/check_ntk_spectrum.py --bin .build/release/tangentflow [--cases 60] [--seed 1] [--probe converged]
 """
 import argparse
 import json
@@ -57,7 +57,7 @@ def check(args, case, work):
     r = subprocess.run(
         [args.bin, "ntk-spectrum", "--widths", ",".join(map(str, widths)), "--activation", act,
          "--theta", os.path.join(work, "theta.npy"), "--x", os.path.join(work, "X.npy"), "--k", str(k),
-         "--which", which, "--json", "-o", out, "-q"], capture_output=True, text=True, timeout=900)
+         "--which", which, "--probe", args.probe, "--json", "-o", out, "-q"], capture_output=True, text=True, timeout=900)
     label = "%s %s %s N=%d QN=%d K=%d %s k=%d" % (
         "-".join(map(str, widths)), act, kind, x.shape[0], x.shape[0] * widths[-1], mlp.num_params(widths), which, k)
     if r.returncode == 75:
@@ -103,6 +103,7 @@ def main():
     ap.add_argument("--bin", required=True)
     ap.add_argument("--cases", type=int, default=60)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--probe", choices=["steps", "converged"], default="steps", help="ntk-spectrum's --probe")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     counts = {"ok": 0, "stopped": 0, "fail": 0}

@@ -14,7 +14,8 @@ package enum SensitivityStorage: String, CaseIterable, Sendable {
 /// ARPACK) and `tangentflow-mpi ntk-spectrum` (ranks owning slices of the samples, PARPACK), so that the two
 /// commands take the same options with the same meanings, defaults and ranges.
 package enum NTKSpectrumCommandOptions {
-    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--sensitivities`, `-o/--output` (default folder `defaultFolder`).
+    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--sensitivities`, `-o/--output` (default folder
+    /// `defaultFolder`).
     package static func specs(defaultFolder: String) -> [OptionSpec] {
         [
             OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
@@ -25,6 +26,11 @@ package enum NTKSpectrumCommandOptions {
                        kind: .integer(1...10_000_000)),
             OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
                        optional: true, kind: .integer(2...10_000_000)),
+            .choice("probe", of: LargestEndProbe.self,
+                    help: "Largest end: after Lanczos, test for a missed copy of a repeated eigenvalue by 12 Lanczos steps (steps, +12 products) "
+                        + "or by also converging the top eigenpair of G deflated off the K found (converged: also finds a copy just above λ_K "
+                        + "with a cluster below it, at the cost of that solve).",
+                    default: .steps),
             .choice("sensitivities", of: SensitivityStorage.self,
                     help: "Keep δ^ℓ of layers ℓ ≤ L−2 (N·Q·M_ℓ doubles each, faster products) or recompute by the chain rule.",
                     default: .auto),
@@ -33,7 +39,7 @@ package enum NTKSpectrumCommandOptions {
         ]
     }
 
-    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv` for an NTK of order `QN = qn`
+    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe` for an NTK of order `QN = qn`
     /// (`n` samples × `q` outputs), with the usage errors both tools give for `--k` and `--ncv` out of range.
     package static func options(_ p: ParsedArguments, samples n: Int, outputs q: Int) throws -> NTKSpectrumOptions {
         guard let qn = MemoryBudget.product(n, q) else {
@@ -44,6 +50,7 @@ package enum NTKSpectrumCommandOptions {
         options.tolerance = try p.double("tol")
         options.maxRestarts = try p.int("max-iter")
         options.subspace = try p.parsed("ncv")
+        options.probe = try p.choice(LargestEndProbe.self, "probe")
         guard count < qn else {
             throw UsageError.invalid("k", "\(count)", expected: "an integer below QN = \(qn) (\(n) samples × \(q) outputs)")
         }

@@ -35,6 +35,26 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir + "/s/run.json"))
     }
 
+    /// `--probe converged` on a linear model (every eigenvalue of `Θ = (XXᵀ + 1) ⊗ I_Q` repeated Q = 5 times):
+    /// the top 9 against the dense eigenvalues of `ntkGram`, the mode in the summary; a misspelt mode is a usage
+    /// error naming the option.
+    @Test func convergedProbeOnALinearModel() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let (net, theta, x) = Fixtures.smallMLP(widths: [4, 5], activation: .identity, samples: 60, seed: 17)
+        try NpyFile.write(vector: theta, to: dir + "/theta.npy")
+        try NpyFile.write(x, to: dir + "/X.npy")
+        let base = ["ntk-spectrum", "--widths", "4,5", "--activation", "identity", "--theta", dir + "/theta.npy", "--x", dir + "/X.npy",
+                    "--k", "9", "--json", "-o", dir + "/s"]
+        let r = try CLIRunner.run(base + ["--probe", "converged"])
+        #expect(r.status == 0 && r.stdout.contains("\"probe\": \"converged\""), "\(r.stderr)")
+        let values = try NpyFile.readVector(from: dir + "/s/eigenvalues.npy")
+        let dense = Array(try CBackend().symmetricEigen(try ntkGram(net, theta: theta, inputs: x)).values.reversed())
+        #expect(values.count == 9)
+        for j in 0..<values.count { #expect(abs(values[j] - dense[j]) <= 1e-9 * dense[0], "λ\(j): \(values[j]) vs \(dense[j])") }
+        let bad = try CLIRunner.run(base + ["--probe", "fast"])
+        #expect(bad.status == 64 && bad.stderr.contains("--probe"), "\(bad.stderr)")
+    }
+
     @Test func notConvergingExits75AndKeepsTheFolderClean() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let (_, theta, x) = Fixtures.smallMLP(widths: [3, 8, 6, 2], samples: 40, seed: 4)

@@ -20,6 +20,23 @@ import Testing
         try expectNTKEigenpairs(s, of: g, dense: spectrum, scale: 50)
     }
 
+    /// A repeated eigenvalue only just above `λ_K`, with a cluster right below: s² = 50, 20, 20, then 120 values
+    /// from 19.99 down by 0.01, top 3. Lanczos returns 50, 20, 19.99; the missed 20 is the top of `PGP`, 0.01
+    /// above the last pair. The 12 steps of `.steps` reach θ ≈ 19.5 there and return 19.99 as λ₃ (8 of 8
+    /// seeds, also with 30 steps); `.converged` converges the top pair of `PGP` and finds the copy.
+    @Test(arguments: [1, 4, 7] as [UInt64]) func convergedProbeFindsACopyJustAboveTheLastPair(_ seed: UInt64) throws {
+        let cluster: [Double] = (1...120).map { 20.0 - 0.01 * Double($0) }
+        let tail: [Double] = (1...30).reversed().map { Double($0) * 0.5 }
+        let spectrum: [Double] = [50.0, 20, 20] + cluster + tail
+        let d = try Fixtures.designedJacobian(rows: 200, spectrum: spectrum, seed: seed)
+        var options = NTKSpectrumOptions(count: 3, which: .largest)
+        options.probe = .converged
+        let s = try ntkSpectrum(DenseJacobianOperator(d), options: options)
+        #expect(s.converged && s.values.count == 3 && s.method == .lanczos && s.missedFound == 1)
+        let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
+        try expectNTKEigenpairs(s, of: g, dense: spectrum, scale: 50)
+    }
+
     /// A generic spectrum (no repeats): the restarts run one probe, find nothing and leave the pairs alone.
     @Test func oneProbeOnDistinctEigenvalues() throws {
         let spectrum = (1...40).reversed().map { Double($0) * 1.5 }

@@ -32,12 +32,12 @@ package enum NTKDeflatedRestarts {
     /// `maxRestarts` restarts. Largest end: each probe is `largestProbeSteps` plain Lanczos steps (`lanczosTop`);
     /// its top Ritz value is a Rayleigh quotient of `PGP`, never above that operator's largest eigenvalue, so a
     /// value beyond the last pair proves a missed one, whose pair is then converged to `tolerance` by Lanczos
-    /// (it is the top of `PGP`). At the top of an NTK's spectrum, which decays fast, a missed copy of `λ_j` well
+    /// (it is the top of `PGP`); with `probe == .converged` that pair is converged and judged in every probe. At the top of an NTK's spectrum, which decays fast, a missed copy of `λ_j` well
     /// above `λ_K` shows within a few steps; a converged probe (to the next eigenvalue `λ_{K+1}`) would add 51–81
     /// products to the 119 of the top 8 of 16-512-512-10 on N = 5,000 (measured), these steps add 12.
     package static func run(
         _ space: DeflationSpace, end: SpectrumEnd, sigma: Double?, scale: Double, values: inout [Double],
-        vectors vec: inout [Double], tolerance: Double, maxRestarts: Int
+        vectors vec: inout [Double], tolerance: Double, maxRestarts: Int, probe: LargestEndProbe = .steps
     ) throws -> Outcome {
         let n = space.order, m = space.localRows, k = values.count
         let largest = end == .largest
@@ -55,8 +55,9 @@ package enum NTKDeflatedRestarts {
             if largest {
                 let top = try lanczosTop(space, deflating: vec, steps: Swift.min(largestProbeSteps, n - k), start: start)
                 out.products += top.products
-                guard let theta = top.value, isBeyond(theta) else { out.complete = true; break }
-                refineFrom = top.vector
+                guard let theta = top.value else { out.complete = true; break }
+                if !isBeyond(theta) && probe == .steps { out.complete = true; break }
+                refineFrom = top.vector  // beyond λ_K, or `.converged`: converge the top pair of PGP and judge it
             }
             let pair = try deflatedSolve(space, sigma: sigma, deflating: vec, tolerance: tolerance, maxRestarts: maxRestarts,
                                          start: refineFrom)
@@ -94,7 +95,8 @@ package enum NTKDeflatedRestarts {
         guard converged, space.order - options.count >= 2, let last = values.last,
               shift == nil || last > 2 * options.tolerance * scale else { return nil }
         return try run(space, end: options.which, sigma: shift, scale: scale, values: &values, vectors: &vectors,
-                       tolerance: options.tolerance, maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * restarts + 10)))
+                       tolerance: options.tolerance, maxRestarts: Swift.min(options.maxRestarts, Swift.max(20, 2 * restarts + 10)),
+                       probe: options.probe)
     }
 
     /// Lanczos steps of one largest-end probe.

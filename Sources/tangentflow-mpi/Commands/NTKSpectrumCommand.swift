@@ -102,7 +102,8 @@ let ntkSpectrumCommand = CommandSpec(
             "converged_pairs": s.values.count, "requested": count, "which": options.which.rawValue, "products": s.products,
             "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
             "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
-            "method": s.method.rawValue, "probes": s.probes, "missed_found": s.missedFound, "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
+            "method": s.method.rawValue, "probes": s.probes, "probe": options.probe.rawValue, "missed_found": s.missedFound,
+            "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
         let dir = try p.required("output")
