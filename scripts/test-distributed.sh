@@ -97,6 +97,11 @@ python3 scripts/spectrum_check.py make-x "$work/X60.npy" 60 4 5
 timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
   --widths 4,5 --activation identity --theta "$work/theta45.npy" --x "$work/X60.npy" --k 9 --quiet -o "$work/lin-mpi" >/dev/null
 python3 scripts/spectrum_check.py compare-values "$work/lin-one" "$work/lin-mpi"
+# The same with --probe converged (the deflated operator's top pair converged by PARPACK on the ranks).
+timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
+  --widths 4,5 --activation identity --theta "$work/theta45.npy" --x "$work/X60.npy" --k 9 --probe converged --quiet \
+  -o "$work/lin-mpi-converged" >/dev/null
+python3 scripts/spectrum_check.py compare-values "$work/lin-one" "$work/lin-mpi-converged"
 # Above that order one process finds the null vectors by LSMR; the distributed Lanczos would miss copies of 0, so
 # tangentflow-mpi refuses --which smallest with status 64 (1,400 samples: QN = 4,200 > 4,096 and > K).
 python3 scripts/spectrum_check.py make-x "$work/X1400.npy" 1400 4 9
