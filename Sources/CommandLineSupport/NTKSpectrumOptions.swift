@@ -1,3 +1,4 @@
+import Foundation
 import TangentFlow
 
 /// Whether the matrix-free NTK keeps the sensitivities δ^ℓ of the layers ℓ ≤ L−2 (`--sensitivities`).
@@ -14,8 +15,8 @@ package enum SensitivityStorage: String, CaseIterable, Sendable {
 /// ARPACK) and `tangentflow-mpi ntk-spectrum` (ranks owning slices of the samples, PARPACK), so that the two
 /// commands take the same options with the same meanings, defaults and ranges.
 package enum NTKSpectrumCommandOptions {
-    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--sensitivities`, `-o/--output` (default folder
-    /// `defaultFolder`).
+    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--dense-limit`, `--probe`, `--sensitivities`, `-o/--output`
+    /// (default folder `defaultFolder`).
     package static func specs(defaultFolder: String) -> [OptionSpec] {
         [
             OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
@@ -26,6 +27,10 @@ package enum NTKSpectrumCommandOptions {
                        kind: .integer(1...10_000_000)),
             OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
                        optional: true, kind: .integer(2...10_000_000)),
+            OptionSpec(name: "dense-limit", value: "n",
+                       help: "Smallest end: form Θ from QN products and take LAPACK's eigenpairs when QN ≤ n (exact where Lanczos stalls on "
+                           + "clustered or repeated small eigenvalues; about 48·QN² bytes), Lanczos above; 0: always Lanczos.",
+                       defaultValue: "4096", kind: .integer(0...46_340)),
             .choice("probe", of: LargestEndProbe.self,
                     help: "Largest end: after Lanczos, test for a missed copy of a repeated eigenvalue by 12 Lanczos steps (steps, +12 products) "
                         + "or by also converging the top eigenpair of G deflated off the K found (converged: also finds a copy just above λ_K "
@@ -39,7 +44,7 @@ package enum NTKSpectrumCommandOptions {
         ]
     }
 
-    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe` for an NTK of order `QN = qn`
+    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--dense-limit` for an NTK of order `QN = qn`
     /// (`n` samples × `q` outputs), with the usage errors both tools give for `--k` and `--ncv` out of range.
     package static func options(_ p: ParsedArguments, samples n: Int, outputs q: Int) throws -> NTKSpectrumOptions {
         guard let qn = MemoryBudget.product(n, q) else {
@@ -51,6 +56,7 @@ package enum NTKSpectrumCommandOptions {
         options.maxRestarts = try p.int("max-iter")
         options.subspace = try p.parsed("ncv")
         options.probe = try p.choice(LargestEndProbe.self, "probe")
+        options.denseLimit = try p.int("dense-limit")
         guard count < qn else {
             throw UsageError.invalid("k", "\(count)", expected: "an integer below QN = \(qn) (\(n) samples × \(q) outputs)")
         }
@@ -61,14 +67,23 @@ package enum NTKSpectrumCommandOptions {
         return options
     }
 
+    /// The peak memory of the dense route at order `qn` (`NTKSpectrumDense.peakDoubles`), in GiB with one decimal.
+    static func denseGiB(_ qn: Int) -> String {
+        String(format: "%.1f", 8 * Double(NTKSpectrumDense.peakDoubles(order: qn) ?? Int.max) / Double(1 << 30))
+    }
+
     /// The hint of a run that did not converge.
     package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
         qn > k && options.which == .smallest
             ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
                 + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"
+                + (qn <= 46_340 && qn > options.denseLimit
+                    ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : "")
             : options.which == .smallest
                 ? "the smallest eigenvalues are clustered (near rank loss, eigenvalues closer together than --tol·λ_max, which one Krylov "
                     + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol"
+                    + (qn <= 46_340 && qn > options.denseLimit
+                        ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : "")
                 : "try a larger --ncv or --max-iter, or a looser --tol"
     }
 }

@@ -130,7 +130,7 @@ private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int
     let n = op.order, m = op.localOrder, first = op.firstRow
     let root = Distributed.rank == 0
     try Distributed.agree("distributedNTKSpectrum") {
-        let need = root ? MemoryBudget.product(n, n, 3) : MemoryBudget.product(m, n, 2)
+        let need = root ? NTKSpectrumDense.peakDoubles(order: n) : MemoryBudget.product(m, n, 2)
         try MemoryBudget.require(doubles: need ?? Int.max, operation: "distributedNTKSpectrum: the \(n)×\(n) NTK of the dense route")
     }
     let rows = try NTKSpectrumDense.rows(order: n, rows: m, firstRow: first) { x, b, y in try op.apply(x, columns: b, into: y) }

@@ -1560,6 +1560,8 @@ def spectrum_cases():
         Case("8-spectrum", "valid/ntk-spectrum/smallest", b + ["--which", "smallest"], 0, post=_run_json_complete("outdir"),
              **fast),
         Case("8-spectrum", "valid/ntk-spectrum/chain", b + ["--sensitivities", "chain"], 0, **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/probe-converged", b + ["--probe", "converged"], 0, **fast),
+        Case("8-spectrum", "valid/ntk-spectrum/smallest-lanczos", b + ["--which", "smallest", "--dense-limit", "0"], 0, **fast),
         Case("8-spectrum", "valid/ntk-spectrum/keep-deep", ["ntk-spectrum", "--widths", "3,4,4,2", "--theta", "th442.npy",
                                                              "--x", "X.npy", "--k", "3", "--sensitivities", "keep", "-o", "outdir"],
              0, setup=write_fixture_variant("th442.npy", _theta_values([3, 4, 4, 2], 5), (3 * 4 + 4 + 4 * 4 + 4 + 4 * 2 + 2,)),
@@ -1580,7 +1582,9 @@ def spectrum_cases():
         ("ncv-above-qn", ["--ncv", "13"]), ("ncv-zero", ["--ncv", "0"]), ("tol-0", ["--tol", "0"]), ("tol-nan", ["--tol", "nan"]),
         ("tol-1", ["--tol", "1"]), ("tol-negative", ["--tol", "-1e-8"]), ("max-iter-0", ["--max-iter", "0"]),
         ("max-iter-inf", ["--max-iter", "inf"]), ("which-bogus", ["--which", "middle"]),
-        ("sensitivities-bogus", ["--sensitivities", "sometimes"]),
+        ("sensitivities-bogus", ["--sensitivities", "sometimes"]), ("probe-bogus", ["--probe", "fast"]),
+        ("dense-limit-negative", ["--dense-limit", "-1"]), ("dense-limit-above-lapack", ["--dense-limit", "46341"]),
+        ("dense-limit-fraction", ["--dense-limit", "1e3.5"]), ("dense-limit-nan", ["--dense-limit", "nan"]),
     ]
     for label, extra in bad:
         argv = list(b)

@@ -55,6 +55,35 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.contains("--probe"), "\(bad.stderr)")
     }
 
+    /// `--dense-limit`: the smallest end of a small NTK by the dense route (default) and by Lanczos
+    /// (`--dense-limit 0`), both against `ntkGram`'s eigenvalues, with the route in the summary. On 40 samples
+    /// (QN = 80 < K = 100, clustered small eigenvalues) Lanczos stalls even with 3,000 restarts; its hint names
+    /// `--dense-limit 80`.
+    @Test func denseLimitChoosesTheRouteOfTheSmallestEnd() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        func run(samples: Int, _ extra: [String]) throws -> (CLIRunner.Result, [Double]) {
+            let (net, theta, x) = Fixtures.smallMLP(widths: [3, 8, 6, 2], activation: .tanh, samples: samples, seed: 6)
+            try NpyFile.write(vector: theta, to: dir + "/theta.npy")
+            try NpyFile.write(x, to: dir + "/X.npy")
+            let r = try CLIRunner.run(["ntk-spectrum", "--widths", "3,8,6,2", "--theta", dir + "/theta.npy", "--x", dir + "/X.npy",
+                                       "--k", "3", "--which", "smallest", "--json"] + extra)
+            return (r, try CBackend().symmetricEigen(try ntkGram(net, theta: theta, inputs: x)).values)
+        }
+        for (limit, method) in [(nil, "dense"), ("0", "lanczos")] as [(String?, String)] {
+            let out = dir + "/s-\(method)"
+            let (r, dense) = try run(samples: 15, (limit.map { ["--dense-limit", $0] } ?? []) + ["--max-iter", "3000", "-o", out])
+            #expect(r.status == 0 && r.stdout.contains("\"method\": \"\(method)\""), "\(method): \(r.status) \(r.stderr)")
+            let values = try NpyFile.readVector(from: out + "/eigenvalues.npy")
+            for j in 0..<3 { #expect(abs(values[j] - dense[j]) <= 1e-9 * dense.last!, "\(method) λ\(j): \(values[j]) vs \(dense[j])") }
+        }
+        let (stopped, _) = try run(samples: 40, ["--dense-limit", "0", "--max-iter", "3000", "-o", dir + "/stop"])
+        #expect(stopped.status == 75 && stopped.stderr.contains("--dense-limit 80"), "\(stopped.stderr)")
+        let (formed, dense40) = try run(samples: 40, ["-o", dir + "/formed"])
+        #expect(formed.status == 0 && formed.stdout.contains("\"method\": \"dense\""), "\(formed.stderr)")
+        let values = try NpyFile.readVector(from: dir + "/formed/eigenvalues.npy")
+        for j in 0..<3 { #expect(abs(values[j] - dense40[j]) <= 1e-9 * dense40.last!, "N = 40 λ\(j): \(values[j]) vs \(dense40[j])") }
+    }
+
     @Test func notConvergingExits75AndKeepsTheFolderClean() throws {
         let dir = try CLIRunner.temporaryDirectory()
         let (_, theta, x) = Fixtures.smallMLP(widths: [3, 8, 6, 2], samples: 40, seed: 4)

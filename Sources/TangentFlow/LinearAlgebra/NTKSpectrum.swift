@@ -235,7 +235,7 @@ package func ntkSquaredResiduals(_ gv: Matrix, values: [Double], vectors: Matrix
 /// operator, judged against `λ_max`.
 private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int) throws -> NTKSpectrum {
     let n = op.order
-    try MemoryBudget.require(doubles: MemoryBudget.product(n, n, 3) ?? Int.max, operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
+    try MemoryBudget.require(doubles: NTKSpectrumDense.peakDoubles(order: n) ?? Int.max, operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
     let g = try NTKSpectrumDense.rows(order: n, rows: n, firstRow: 0) { x, b, y in try op.apply(x, columns: b, into: y) }
     let (values, vectors, lmax) = try NTKSpectrumDense.smallestPairs(of: g, order: n, count: k, operation: "ntkSpectrum")
     let residuals = try ntkResiduals(op, values: values, vectors: vectors)

@@ -3,6 +3,11 @@ import Foundation
 /// The dense route of `ntkSpectrum` and `distributedNTKSpectrum` at the smallest end (`QN ≤ denseLimit`): rows of
 /// `G` from products with the identity's columns, then LAPACK's eigenpairs of the symmetrised whole.
 package enum NTKSpectrumDense {
+    /// Peak doubles of the dense route at order `n` on the process that decomposes `G`: `G`, the symmetrised copy,
+    /// the copies `symmetricEigen` makes and `dsyevd`'s `2n²` workspace, about `6n²` (measured: 4.1 GiB peak at
+    /// `QN = 10,000`, 16-256-256-10 on 1,000 samples, where `5n²` would be 3.7 GiB); `nil` on overflow.
+    package static func peakDoubles(order n: Int) -> Int? { MemoryBudget.product(n, n, 6) }
+
     /// Rows `firstRow ..< firstRow + rows` of the order-`n` operator `apply` as a column-major `rows × n` array:
     /// `apply(x, b, y)` takes this caller's rows of `b` column-major directions and writes the same rows of their
     /// images (one process: all `n` rows; a rank: its own). Blocks of 256 identity columns, `n` products in all.
