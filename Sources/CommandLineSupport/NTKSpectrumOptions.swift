@@ -30,7 +30,7 @@ package enum NTKSpectrumCommandOptions {
             OptionSpec(name: "dense-limit", value: "n",
                        help: "Smallest end: form Θ from QN products and take LAPACK's eigenpairs when QN ≤ n (exact where Lanczos stalls on "
                            + "clustered or repeated small eigenvalues; about 48·QN² bytes), Lanczos above; 0: always Lanczos.",
-                       defaultValue: "4096", kind: .integer(0...46_340)),
+                       defaultValue: "4096", kind: .integer(0...10_000_000)),
             .choice("probe", of: LargestEndProbe.self,
                     help: "Largest end: after Lanczos, test for a missed copy of a repeated eigenvalue by 12 Lanczos steps (steps, +12 products) "
                         + "or by also converging the top eigenpair of G deflated off the K found (converged: also finds a copy just above λ_K "
@@ -44,8 +44,9 @@ package enum NTKSpectrumCommandOptions {
         ]
     }
 
-    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--dense-limit` for an NTK of order `QN = qn`
-    /// (`n` samples × `q` outputs), with the usage errors both tools give for `--k` and `--ncv` out of range.
+    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--dense-limit` for an
+    /// NTK of order `QN = qn` (`n` samples × `q` outputs), with the usage errors both tools give for `--k` and
+    /// `--ncv` out of range.
     package static func options(_ p: ParsedArguments, samples n: Int, outputs q: Int) throws -> NTKSpectrumOptions {
         guard let qn = MemoryBudget.product(n, q) else {
             throw CommandFailure(.memory, "ntk-spectrum: --x has \(n) samples: N·Q overflows")
@@ -67,6 +68,15 @@ package enum NTKSpectrumCommandOptions {
         return options
     }
 
+    /// Whether the dense route at order `qn` can run here: LAPACK's 32-bit workspace can index it
+    /// (`DenseLAPACKDriver`) and its peak (`NTKSpectrumDense.peakDoubles`) fits in the available memory. The
+    /// hints offer `--dense-limit QN` only then.
+    package static func denseRouteFits(_ qn: Int) -> Bool {
+        guard DenseLAPACKDriver.symmetricEigen(order: qn) != .refused, let d = NTKSpectrumDense.peakDoubles(order: qn),
+              let bytes = MemoryBudget.product(d, 8) else { return false }
+        return bytes <= MemoryBudget.availableBytes
+    }
+
     /// The peak memory of the dense route at order `qn` (`NTKSpectrumDense.peakDoubles`), in GiB with one decimal.
     static func denseGiB(_ qn: Int) -> String {
         String(format: "%.1f", 8 * Double(NTKSpectrumDense.peakDoubles(order: qn) ?? Int.max) / Double(1 << 30))
@@ -77,12 +87,12 @@ package enum NTKSpectrumCommandOptions {
         qn > k && options.which == .smallest
             ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
                 + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"
-                + (qn <= 46_340 && qn > options.denseLimit
+                + (qn > options.denseLimit && denseRouteFits(qn)
                     ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : "")
             : options.which == .smallest
                 ? "the smallest eigenvalues are clustered (near rank loss, eigenvalues closer together than --tol·λ_max, which one Krylov "
                     + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol"
-                    + (qn <= 46_340 && qn > options.denseLimit
+                    + (qn > options.denseLimit && denseRouteFits(qn)
                         ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : "")
                 : "try a larger --ncv or --max-iter, or a looser --tol"
     }

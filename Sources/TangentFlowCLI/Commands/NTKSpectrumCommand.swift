@@ -15,10 +15,11 @@ let ntkSpectrumCommand = CommandSpec(
         ‖Θv − λv‖ ≤ tol·(σ − λ) is relative to the top of the spectrum (eigenvalues near 0 are determined only to
         that scale). When QN > K, Θ is singular and the first pairs are null vectors from LSMR projections
         (Fong & Saunders); repeated eigenvalues that Lanczos holds only once are caught by deflated restarts.
-        At QN ≤ --dense-limit (4096) the smallest end forms Θ from QN products and takes LAPACK's eigenpairs instead
-        (exact where Krylov methods stall: near 0 an NTK's spectrum is clustered). Small eigenvalues that are distinct but
-        closer than tol·λ_max converge slowly or not at all: such a run says so and exits with status 75,
-        writing the pairs that converged to DIR/stopped/.
+        At QN ≤ --dense-limit (4096) the smallest end forms Θ from QN products and takes LAPACK's eigenpairs
+        instead (exact where Krylov methods stall: near 0 an NTK's spectrum is clustered). Small eigenvalues that
+        are distinct but closer than tol·λ_max converge slowly or not at all: such a run says so, names the
+        --dense-limit that would form Θ, and exits with status 75, writing the pairs that converged to
+        DIR/stopped/.
         Writes DIR/eigenvalues.npy (K values, descending for largest, ascending for smallest) and
         DIR/eigenvectors.npy (QN×K, rows sample-major i·Q+q as in 'ntk'), residuals ‖Θv − λv‖ in the summary
         and DIR/run.json.
@@ -53,7 +54,11 @@ let ntkSpectrumCommand = CommandSpec(
         case .chain: keep = false
         case .auto: keep = (need(true) ?? Int.max) <= MemoryBudget.availableBytes / 2
         }
-        try MemoryBudget.require(bytes: need(keep), operation: "ntk-spectrum: \(qn)×\(qn) NTK operator, \(ncv) Lanczos vectors")
+        let dense = options.which == .smallest && qn <= options.denseLimit
+        try MemoryBudget.require(
+            bytes: need(keep),
+            operation: dense ? "ntk-spectrum: the \(qn)×\(qn) NTK formed by the dense route (QN ≤ --dense-limit \(options.denseLimit))"
+                : "ntk-spectrum: \(qn)×\(qn) NTK operator, \(ncv) Lanczos vectors")
         let theta = try ModelOptions.theta(p, for: net)
         let x = try ModelOptions.inputs(p, for: net)
         let dir = try p.required("output")
