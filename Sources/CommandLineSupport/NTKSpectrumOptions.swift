@@ -84,16 +84,15 @@ package enum NTKSpectrumCommandOptions {
 
     /// The hint of a run that did not converge.
     package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
-        qn > k && options.which == .smallest
+        let dense = qn > options.denseLimit && denseRouteFits(qn)
+            ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : ""
+        return qn > k && options.which == .smallest
             ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
                 + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"
-                + (qn > options.denseLimit && denseRouteFits(qn)
-                    ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : "")
+                + dense
             : options.which == .smallest
                 ? "the smallest eigenvalues are clustered (near rank loss, eigenvalues closer together than --tol·λ_max, which one Krylov "
-                    + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol"
-                    + (qn > options.denseLimit && denseRouteFits(qn)
-                        ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : "")
+                    + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol" + dense
                 : "try a larger --ncv or --max-iter, or a looser --tol"
     }
 }

@@ -32,9 +32,10 @@ package enum NTKDeflatedRestarts {
     /// `maxRestarts` restarts. Largest end: each probe is `largestProbeSteps` plain Lanczos steps (`lanczosTop`);
     /// its top Ritz value is a Rayleigh quotient of `PGP`, never above that operator's largest eigenvalue, so a
     /// value beyond the last pair proves a missed one, whose pair is then converged to `tolerance` by Lanczos
-    /// (it is the top of `PGP`); with `probe == .converged` that pair is converged and judged in every probe. At the top of an NTK's spectrum, which decays fast, a missed copy of `λ_j` well
-    /// above `λ_K` shows within a few steps; a converged probe (to the next eigenvalue `λ_{K+1}`) would add 51–81
-    /// products to the 119 of the top 8 of 16-512-512-10 on N = 5,000 (measured), these steps add 12.
+    /// (it is the top of `PGP`); with `probe == .converged` that pair is converged and judged in every probe. At
+    /// the top of an NTK's spectrum, which decays fast, a missed copy of `λ_j` well above `λ_K` shows within a few
+    /// steps; a converged probe (to the next eigenvalue `λ_{K+1}`) adds 71–81 products to the 131 of the top 8 of
+    /// 16-512-512-10 on N = 5,000 (measured), these steps add 12.
     package static func run(
         _ space: DeflationSpace, end: SpectrumEnd, sigma: Double?, scale: Double, values: inout [Double],
         vectors vec: inout [Double], tolerance: Double, maxRestarts: Int, probe: LargestEndProbe = .steps
