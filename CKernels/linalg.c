@@ -130,6 +130,85 @@ int ck_linalg_syev(size_t n, double *a, size_t lda, double *w) {
     return (int)info;
 }
 
+/* The k lowest eigenpairs and the largest eigenvalue of a symmetric matrix, as dsyevr does for an index range:
+ * Householder tridiagonalisation (dsytrd, the O(n³) part, half BLAS-3), bisection for the wanted eigenvalues of
+ * the tridiagonal T (dstebz, 'B' order), inverse iteration for their vectors (dstein, reorthogonalised within
+ * clusters), and the back-transformation of those k vectors only (dormtr). Against dsyevd's full decomposition:
+ * no 2n² workspace, no n×n eigenvector array, and no back-transformation of n vectors (measured at n = 10,000 on
+ * 2 Zen 4 cores through SciPy: 60 s for an index range against 106 s for everything). */
+int ck_linalg_syev_lowest(size_t n, double *a, size_t lda, size_t k, double *w, double *z, size_t ldz,
+                          double *wmax) {
+    ck_runtime_ensure_fast_blas();
+    if (!ck_valid_operand(n, n, lda) || !ck_valid_operand(n, k, ldz)) return CK_EDIM;
+    if (k > n) return CK_EDIM;
+    if (n == 0) return CK_OK;
+    if (a == NULL || w == NULL || (k > 0 && z == NULL) || wmax == NULL) return CK_EARG;
+    if (n > (size_t)INT_MAX / 70 || lda > (size_t)INT_MAX || ldz > (size_t)INT_MAX) return CK_EDIM;
+    const lapack_int nn = (lapack_int)n, kk = (lapack_int)k;
+    double *d = malloc(n * sizeof(double)), *e = malloc(n * sizeof(double)), *tau = malloc(n * sizeof(double));
+    double *wall = malloc(n * sizeof(double)), *work = malloc(5 * n * sizeof(double));
+    lapack_int *iblock = malloc(n * sizeof(lapack_int)), *isplit = malloc(n * sizeof(lapack_int));
+    lapack_int *iwork = malloc(3 * n * sizeof(lapack_int)), *ifail = malloc((k > 0 ? k : 1) * sizeof(lapack_int));
+    lapack_int info = 0;
+    if (d == NULL || e == NULL || tau == NULL || wall == NULL || work == NULL || iblock == NULL || isplit == NULL ||
+        iwork == NULL || ifail == NULL) {
+        info = LAPACK_WORK_MEMORY_ERROR;
+        goto done;
+    }
+    int serial = n <= CK_SYEV_SERIAL_MAX;
+    if (serial) ck_blas_serial_enter();
+    info = LAPACKE_dsytrd(LAPACK_COL_MAJOR, 'L', nn, a, (lapack_int)lda, d, e, tau);
+    /* abstol = 2·safe minimum: bisection to full accuracy, as dstein's documentation asks. */
+    const double abstol = 2 * LAPACKE_dlamch('S');
+    lapack_int m = 0, nsplit = 0;
+    if (info == 0) {  /* λ_max: bisection for the index n alone (values only, O(n)) */
+        info = LAPACKE_dstebz('I', 'E', nn, 0.0, 0.0, nn, nn, abstol, d, e, &m, &nsplit, wall, iblock, isplit);
+        if (info == 0) *wmax = m == 1 ? wall[0] : 0.0;
+        if (info == 0 && m != 1) info = 1;
+    }
+    if (info == 0 && k > 0) {
+        info = LAPACKE_dstebz('I', 'B', nn, 0.0, 0.0, 1, kk, abstol, d, e, &m, &nsplit, wall, iblock, isplit);
+        if (info == 0 && m != kk) info = 1;
+        if (info == 0)
+            info = LAPACKE_dstein_work(LAPACK_COL_MAJOR, nn, d, e, kk, wall, iblock, isplit, z, (lapack_int)ldz, work,
+                                       iwork, ifail);
+        if (info == 0)
+            info = LAPACKE_dormtr(LAPACK_COL_MAJOR, 'L', 'L', 'N', nn, kk, a, (lapack_int)lda, tau, z, (lapack_int)ldz);
+        if (info == 0) {
+            /* 'B' order is by split block: sort the pairs ascending (selection sort; k is small). */
+            for (size_t i = 0; i < k; i++) {
+                size_t best = i;
+                for (size_t j = i + 1; j < k; j++)
+                    if (wall[j] < wall[best]) best = j;
+                if (best != i) {
+                    double t = wall[i];
+                    wall[i] = wall[best];
+                    wall[best] = t;
+                    for (size_t r = 0; r < n; r++) {
+                        double u = z[i * ldz + r];
+                        z[i * ldz + r] = z[best * ldz + r];
+                        z[best * ldz + r] = u;
+                    }
+                }
+            }
+            memcpy(w, wall, k * sizeof(double));
+        }
+    }
+    if (serial) ck_blas_serial_leave();
+done:
+    free(d);
+    free(e);
+    free(tau);
+    free(wall);
+    free(work);
+    free(iblock);
+    free(isplit);
+    free(iwork);
+    free(ifail);
+    if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
+    return (int)info;
+}
+
 /* Higham's 1-norm estimate of ‖A⁻¹‖₁ (LAPACK dlacn2, reverse communication) with solves by the Cholesky factor
  * (two optimised dtrsv): the estimate dpocon makes, without dpocon's overflow-guarded dlatrs solves,
  * which cost as much as the factorisation itself at n = 640. rcond = 1/(‖A‖₁ · est ‖A⁻¹‖₁). */

@@ -103,15 +103,15 @@ timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl
   -o "$work/lin-mpi-converged" >/dev/null
 python3 scripts/spectrum_check.py compare-values "$work/lin-one" "$work/lin-mpi-converged"
 # Above that order one process finds the null vectors by LSMR; the distributed Lanczos would miss copies of 0, so
-# tangentflow-mpi refuses --which smallest with status 64 (1,400 samples: QN = 4,200 > 4,096 and > K).
-python3 scripts/spectrum_check.py make-x "$work/X1400.npy" 1400 4 9
+# tangentflow-mpi refuses --which smallest with status 64 (2,800 samples: QN = 8,400 > 8,192 and > K).
+python3 scripts/spectrum_check.py make-x "$work/X2800.npy" 2800 4 9
 set +e
 out=$(timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
-  --widths 4,3 --theta "$work/theta43.npy" --x "$work/X1400.npy" --k 4 --which smallest --quiet -o "$work/null-mpi-big" 2>&1)
+  --widths 4,3 --theta "$work/theta43.npy" --x "$work/X2800.npy" --k 4 --which smallest --quiet -o "$work/null-mpi-big" 2>&1)
 rc=$?
 set -e
 echo "$out" | head -n 1
-if [ "$rc" -ne 64 ] || ! grep -q "rank ≤ K = 15 < QN = 4200" <<<"$out" || [ -e "$work/null-mpi-big" ]; then
+if [ "$rc" -ne 64 ] || ! grep -q "rank ≤ K = 15 < QN = 8400" <<<"$out" || [ -e "$work/null-mpi-big" ]; then
   echo "test-distributed: --which smallest with QN > K above the dense order was not refused with status 64 (exit $rc)" >&2
   exit 1
 fi

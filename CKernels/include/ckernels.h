@@ -135,6 +135,13 @@ int ck_linalg_svd(size_t m, size_t n, double *a, size_t lda, double *s, double *
  * 10n integers, and an n×n copy for the vectors). Returns CK_OK, CK_EDIM, CK_ENOMEM or info. */
 int ck_linalg_syev(size_t n, double *a, size_t lda, double *w);
 
+/* The k lowest eigenpairs of the symmetric n×n A (lower triangle read, destroyed) and its largest eigenvalue:
+ * w (k) ascending, their orthonormal vectors in Z (n×k, ldz >= n), *wmax = λ_max. dsytrd, dstebz, dstein and
+ * dormtr (dsyevr's path for an index range): O(n) workspace besides Z, so any n ≤ INT_MAX/70 that fits in memory.
+ * Returns CK_OK, CK_EDIM, CK_EARG, CK_ENOMEM or LAPACK's info > 0 (bisection or inverse iteration failed). */
+int ck_linalg_syev_lowest(size_t n, double *a, size_t lda, size_t k, double *w, double *z, size_t ldz,
+                          double *wmax);
+
 /* Drivers the dense routines choose by size (a pure function of the sizes: no allocation, no LAPACK call). */
 enum { CK_DRIVER_REFUSED = 0, CK_DRIVER_SYEVD = 1, CK_DRIVER_SYEVR = 2, CK_DRIVER_GESDD = 3, CK_DRIVER_GESVD = 4 };
 /* ck_linalg_syev's driver for order n: CK_DRIVER_SYEVD when 1 + 6n + 2n² <= INT_MAX, CK_DRIVER_SYEVR while

@@ -28,9 +28,10 @@ package enum NTKSpectrumCommandOptions {
             OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
                        optional: true, kind: .integer(2...10_000_000)),
             OptionSpec(name: "dense-limit", value: "n",
-                       help: "Smallest end: form Θ from QN products and take LAPACK's eigenpairs when QN ≤ n (exact where Lanczos stalls on "
-                           + "clustered or repeated small eigenvalues; about 48·QN² bytes), Lanczos above; 0: always Lanczos.",
-                       defaultValue: "4096", kind: .integer(0...10_000_000)),
+                       help: "Smallest end: form Θ (layer-factored; from QN products on MPI ranks) and take LAPACK's K lowest eigenpairs when "
+                           + "QN ≤ n (exact where Lanczos stalls on clustered or repeated small eigenvalues; about 8·QN² bytes, O(QN³) time), "
+                           + "Lanczos above; 0: always Lanczos.",
+                       defaultValue: "8192", kind: .integer(0...10_000_000)),
             .choice("probe", of: LargestEndProbe.self,
                     help: "Largest end: after Lanczos, test for a missed copy of a repeated eigenvalue by 12 Lanczos steps (steps, +12 products) "
                         + "or by also converging the top eigenpair of G deflated off the K found (converged: also finds a copy just above λ_K "
@@ -71,21 +72,21 @@ package enum NTKSpectrumCommandOptions {
     /// Whether the dense route at order `qn` can run here: LAPACK's 32-bit workspace can index it
     /// (`DenseLAPACKDriver`) and its peak (`NTKSpectrumDense.peakDoubles`) fits in the available memory. The
     /// hints offer `--dense-limit QN` only then.
-    package static func denseRouteFits(_ qn: Int) -> Bool {
-        guard DenseLAPACKDriver.symmetricEigen(order: qn) != .refused, let d = NTKSpectrumDense.peakDoubles(order: qn),
+    package static func denseRouteFits(_ qn: Int, count: Int) -> Bool {
+        guard DenseLAPACKDriver.symmetricEigen(order: qn) != .refused, let d = NTKSpectrumDense.peakDoubles(order: qn, count: count),
               let bytes = MemoryBudget.product(d, 8) else { return false }
         return bytes <= MemoryBudget.availableBytes
     }
 
     /// The peak memory of the dense route at order `qn` (`NTKSpectrumDense.peakDoubles`), in GiB with one decimal.
-    static func denseGiB(_ qn: Int) -> String {
-        String(format: "%.1f", 8 * Double(NTKSpectrumDense.peakDoubles(order: qn) ?? Int.max) / Double(1 << 30))
+    static func denseGiB(_ qn: Int, count: Int) -> String {
+        String(format: "%.1f", 8 * Double(NTKSpectrumDense.peakDoubles(order: qn, count: count) ?? Int.max) / Double(1 << 30))
     }
 
     /// The hint of a run that did not converge.
     package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
-        let dense = qn > options.denseLimit && denseRouteFits(qn)
-            ? ", or form Θ and decompose it exactly: --dense-limit \(qn) (\(qn) products, about \(denseGiB(qn)) GiB)" : ""
+        let dense = qn > options.denseLimit && denseRouteFits(qn, count: options.count)
+            ? ", or form Θ and take its lowest eigenpairs exactly: --dense-limit \(qn) (about \(denseGiB(qn, count: options.count)) GiB, O(QN³) time)" : ""
         return qn > k && options.which == .smallest
             ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
                 + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"

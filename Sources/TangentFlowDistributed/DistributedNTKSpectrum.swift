@@ -124,20 +124,21 @@ private func distributedResiduals(_ op: DistributedNTKOperator, values: [Double]
 }
 
 /// COLLECTIVE. The dense route of `distributedNTKSpectrum` (smallest end, `QN ≤ denseLimit`): this rank's rows of
-/// `G` from `QN` products with blocks of the identity's columns, gathered on rank 0, symmetrised and decomposed
-/// there (`NTKSpectrumDense.smallestPairs`), the `count` smallest pairs broadcast; residuals judged against `λ_max`.
+/// `G` by the layer-factored cross-kernel (`DistributedNTKOperator.formedRows`), gathered on rank 0, symmetrised and
+/// its lowest pairs taken there (`NTKSpectrumDense.smallestPairs`), the `count` smallest pairs broadcast;
+/// residuals judged against `λ_max`.
 private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int) throws -> DistributedNTKSpectrum {
     let n = op.order, m = op.localOrder, first = op.firstRow
     let root = Distributed.rank == 0
     try Distributed.agree("distributedNTKSpectrum") {
-        let need = root ? NTKSpectrumDense.peakDoubles(order: n) : MemoryBudget.product(m, n, 2)
+        let need = root ? NTKSpectrumDense.peakDoubles(order: n, count: k) : MemoryBudget.product(m, n, 2)
         try MemoryBudget.require(doubles: need ?? Int.max, operation: "distributedNTKSpectrum: the \(n)×\(n) NTK of the dense route")
     }
-    let rows = try NTKSpectrumDense.rows(order: n, rows: m, firstRow: first) { x, b, y in try op.apply(x, columns: b, into: y) }
+    let rows = try op.formedRows()
     let g = try op.gather(Matrix(uncheckedRows: m, cols: n, elements: rows))
     let picked: (values: [Double], vectors: Matrix, lmax: Double)? = try Distributed.agree("distributedNTKSpectrum (dense eigensolve on rank 0)") {
-        guard let g else { return nil }
-        return try NTKSpectrumDense.smallestPairs(of: g.elements, order: n, count: k, operation: "distributedNTKSpectrum")
+        guard var g = g?.elements else { return nil }
+        return try NTKSpectrumDense.smallestPairs(destroying: &g, order: n, count: k, operation: "distributedNTKSpectrum")
     }
     var head = (picked?.values ?? [Double](repeating: 0, count: k)) + [picked?.lmax ?? 0]
     try Distributed.broadcast(&head)
@@ -148,7 +149,7 @@ private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int
     let localVectors = Matrix(uncheckedRows: m, cols: k, elements: local)
     let residuals = try distributedResiduals(op, values: values, localVectors: localVectors)
     return DistributedNTKSpectrum(
-        values: values, localVectors: localVectors, residuals: residuals, converged: true, requested: k, products: n, shiftProducts: 0,
+        values: values, localVectors: localVectors, residuals: residuals, converged: true, requested: k, products: 0, shiftProducts: 0,
         restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
 }
 

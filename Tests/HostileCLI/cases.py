@@ -1548,7 +1548,7 @@ def parser_cases():
 # ------------------------------------------------------------------------------------------------ 8 ntk-spectrum
 
 # QN = 12, K = 32: four largest eigenpairs from a 5-vector basis and one restart cannot all converge (the smallest
-# end takes the dense route at QN ≤ 4096, where --max-iter does not apply).
+# end takes the dense route at QN ≤ 8192, where --max-iter does not apply).
 SPECTRUM_STOPPED = opt("ntk-spectrum", "--k", "4") + ["--which", "largest", "--ncv", "5", "--max-iter", "1"]
 
 

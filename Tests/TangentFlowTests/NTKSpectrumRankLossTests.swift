@@ -65,7 +65,7 @@ import Testing
         try expectNTKEigenpairs(s, of: g, dense: spectrum, scale: 57)
     }
 
-    /// The dense route (default at `QN ≤ 4096`) on NTKs whose smallest eigenvalues repeat: duplicated and zero
+    /// The dense route (default at `QN ≤ 8192`) on NTKs whose smallest eigenvalues repeat: duplicated and zero
     /// inputs (each duplicate adds Q copies of 0), ReLU and tanh; against `ntkGram`'s layer-factored kernel.
     @Test(arguments: [Activation.relu, .tanh])
     func denseRouteOnRepeatedInputs(_ activation: Activation) throws {

@@ -78,6 +78,35 @@ public struct CBackend: Kernels {
         return SymmetricEigen(values: w, vectors: Matrix(uncheckedRows: n, cols: n, elements: v))
     }
 
+    /// The `count` smallest eigenpairs of the symmetric column-major `n × n` array `a` (lower triangle read; `a`
+    /// is overwritten by the Householder reflectors) and its largest eigenvalue, by `ck_linalg_syev_lowest`
+    /// (dsytrd, dstebz, dstein, dormtr: `dsyevr`'s path for an index range). Values ascending, vectors `n × count`
+    /// column-major. Memory besides `a`: the vectors and `O(n)`.
+    /// - Throws: `.invalidArgument` for a count outside `0…n` or an order beyond LAPACK's 32-bit range;
+    ///   `.eigenDidNotConverge` when bisection or inverse iteration fails.
+    package func lowestEigenpairs(destroying a: inout [Double], order n: Int, count k: Int) throws
+        -> (values: [Double], vectors: [Double], largest: Double)
+    {
+        guard n >= 0, a.count == n * n, (0...n).contains(k) else {
+            throw TangentFlowError.invalidArgument(operation: "lowestEigenpairs", reason: "count \(k) must be in 0…\(n) for an array of \(a.count) entries of order \(n)")
+        }
+        guard DenseLAPACKDriver.symmetricEigen(order: n) != .refused else {
+            throw TangentFlowError.invalidArgument(operation: "lowestEigenpairs", reason: DenseLAPACKDriver.refusal("an eigendecomposition of order \(n)"))
+        }
+        var w = [Double](repeating: 0, count: k)
+        var z = [Double](repeating: 0, count: n * k)
+        var wmax = 0.0
+        let status = a.withUnsafeMutableBufferPointer { pa in
+            w.withUnsafeMutableBufferPointer { pw in
+                z.withUnsafeMutableBufferPointer { pz in
+                    ck_linalg_syev_lowest(n, pa.baseAddress, Swift.max(1, n), k, pw.baseAddress, pz.baseAddress, Swift.max(1, n), &wmax)
+                }
+            }
+        }
+        try TangentFlowError.check(status, operation: "lowestEigenpairs") { .eigenDidNotConverge(routine: "dstebz/dstein", info: $0) }
+        return (w, z, wmax)
+    }
+
     /// Cholesky solve of `A X = B` with an optional `1/κ₁(A)` estimate, see `Kernels.choleskySolve(_:_:estimateCondition:)`.
     public func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?) {
         try KernelValidation.choleskySolve(a, b)

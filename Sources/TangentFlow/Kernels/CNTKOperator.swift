@@ -11,6 +11,10 @@ final class CNTKOperator: NTKOperator {
     let parameterCount: Int
     /// Layers whose sensitivities `δ^ℓ` are kept (0: the chain rule runs through every layer).
     let keptSensitivityLayers: Int
+    /// The model, `θ` and `X` the record was made from, for `formedGram`.
+    private let model: MLP
+    private let theta: [Double]
+    private let inputs: Matrix
 
     init(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool, threads: Int) throws {
         var status: Int32 = 0
@@ -33,6 +37,9 @@ final class CNTKOperator: NTKOperator {
         outputDimension = model.outputDimension
         parameterCount = model.parameterCount
         keptSensitivityLayers = ck_ntk_op_kept_sensitivity_layers(p)
+        self.model = model
+        self.theta = theta
+        inputs = x
     }
 
     deinit { ck_ntk_op_free(op) }
@@ -62,6 +69,11 @@ final class CNTKOperator: NTKOperator {
             }
         }
         return Matrix(uncheckedRows: k, cols: b, elements: out)
+    }
+
+    /// `G` by the layer-factored C kernel (`CBackend.mlpNTK`) on the operator's threads.
+    func formedGram() throws -> Matrix? {
+        try CBackend(threads: threads).mlpNTK(model, theta: theta, inputs: inputs, nil)
     }
 
     func apply(_ x: UnsafeBufferPointer<Double>, columns: Int, into y: UnsafeMutableBufferPointer<Double>) throws {

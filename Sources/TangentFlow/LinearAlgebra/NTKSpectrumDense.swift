@@ -1,12 +1,15 @@
 import Foundation
 
-/// The dense route of `ntkSpectrum` and `distributedNTKSpectrum` at the smallest end (`QN ≤ denseLimit`): rows of
-/// `G` from products with the identity's columns, then LAPACK's eigenpairs of the symmetrised whole.
+/// The dense route of `ntkSpectrum` and `distributedNTKSpectrum` at the smallest end (`QN ≤ denseLimit`): `G`
+/// formed (by the operator's own formula when it has one, `NTKOperator.formedGram`, else from products with the
+/// identity's columns), then LAPACK's `count` lowest eigenpairs of its symmetric part and its `λ_max`.
 package enum NTKSpectrumDense {
-    /// Peak doubles of the dense route at order `n` on the process that decomposes `G`: `G`, the symmetrised copy,
-    /// the copies `symmetricEigen` makes and `dsyevd`'s `2n²` workspace, about `6n²` (measured: 4.1 GiB peak at
-    /// `QN = 10,000`, 16-256-256-10 on 1,000 samples, where `5n²` would be 3.7 GiB); `nil` on overflow.
-    package static func peakDoubles(order n: Int) -> Int? { MemoryBudget.product(n, n, 6) }
+    /// Peak doubles of the dense route at order `n` for `k` pairs on the process that decomposes `G`: `G` itself
+    /// (symmetrised and tridiagonalised in place), the `k` vectors (or the `256` identity columns of a block of
+    /// products, whichever is more) and `O(n)` workspace: `n² + n·max(k, 256) + 32n`; `nil` on overflow.
+    package static func peakDoubles(order n: Int, count k: Int) -> Int? {
+        MemoryBudget.sum(MemoryBudget.product(n, n), MemoryBudget.product(n, Swift.max(k, 256) + 32))
+    }
 
     /// Rows `firstRow ..< firstRow + rows` of the order-`n` operator `apply` as a column-major `rows × n` array:
     /// `apply(x, b, y)` takes this caller's rows of `b` column-major directions and writes the same rows of their
@@ -34,25 +37,26 @@ package enum NTKSpectrumDense {
     }
 
     /// The `count` smallest eigenpairs of the symmetric part `(G + Gᵀ)/2` of the column-major `n × n` array `g`
-    /// (LAPACK through `CBackend.symmetricEigen`): values ascending, their orthonormal vectors as columns, and
-    /// `λ_max` (at least 0).
+    /// (symmetrised in place, then destroyed by `CBackend.lowestEigenpairs`: tridiagonalisation, bisection and
+    /// inverse iteration for the `count` wanted pairs only): values ascending, their orthonormal vectors as
+    /// columns, and `λ_max` (at least 0).
     /// - Throws: `.invalidArgument` naming `operation` when `G` has a NaN or ±∞ entry; eigensolver errors.
     package static func smallestPairs(
-        of g: [Double], order n: Int, count k: Int, operation: String
+        destroying g: inout [Double], order n: Int, count k: Int, operation: String
     ) throws -> (values: [Double], vectors: Matrix, lmax: Double) {
-        var g = g
-        for j in 0..<n {
-            for i in (j + 1)..<Swift.max(j + 1, n) {
-                let m = 0.5 * (g[j * n + i] + g[i * n + j])
-                g[j * n + i] = m
-                g[i * n + j] = m
+        try g.withUnsafeMutableBufferPointer { p in
+            for j in 0..<n {
+                for i in (j + 1)..<Swift.max(j + 1, n) {
+                    let m = 0.5 * (p[j * n + i] + p[i * n + j])
+                    p[j * n + i] = m
+                    p[i * n + j] = m
+                }
+            }
+            guard p.allSatisfy(\.isFinite) else {
+                throw TangentFlowError.invalidArgument(operation: operation, reason: "the NTK has non-finite entries (overflow in the forward pass)")
             }
         }
-        guard g.allSatisfy(\.isFinite) else {
-            throw TangentFlowError.invalidArgument(operation: operation, reason: "the NTK has non-finite entries (overflow in the forward pass)")
-        }
-        let eig = try CBackend().symmetricEigen(Matrix(uncheckedRows: n, cols: n, elements: g))
-        let vectors = Matrix(uncheckedRows: n, cols: k, elements: Array(eig.vectors.elements.prefix(n * k)))
-        return (Array(eig.values.prefix(k)), vectors, Swift.max(eig.values.last ?? 0, 0))
+        let eig = try CBackend().lowestEigenpairs(destroying: &g, order: n, count: k)
+        return (eig.values, Matrix(uncheckedRows: n, cols: k, elements: eig.vectors), Swift.max(eig.largest, 0))
     }
 }

@@ -16,8 +16,8 @@ let ntkSpectrumCommand = CommandSpec(
         (the MPI build of ARPACK-ng, Lehoucq & Sorensen's implicitly restarted Lanczos method) keeps the Lanczos
         basis spread over the ranks alike, from the same start vector as the single-process ARPACK solve, so the
         results agree with 'tangentflow ntk-spectrum' to rounding. --which smallest runs Lanczos on σI − Θ with σ a
-        short-run estimate of λ_max; at QN ≤ --dense-limit (4096) it forms Θ instead (each rank its rows, rank 0
-        decomposes it with LAPACK), as the single-process command does, and above that it is refused when QN > K
+        short-run estimate of λ_max; at QN ≤ --dense-limit (8192) it forms Θ instead (each rank its rows by the
+        layer-factored cross-kernel, rank 0 takes the lowest eigenpairs with LAPACK), as the single-process command does, and above that it is refused when QN > K
         (Θ then has the eigenvalue 0 QN − K times or more, which only the single-process command resolves). Copies of repeated
         eigenvalues that Lanczos holds once are caught by the same deflated restarts as the single-process
         command's. A run that does not converge exits with status 75 and writes the pairs that converged to
@@ -58,7 +58,7 @@ let ntkSpectrumCommand = CommandSpec(
         if options.which == .smallest && qn > kParams && qn > options.denseLimit {
             throw CommandFailure(.usage, "--which smallest: Θ has rank ≤ K = \(kParams) < QN = \(qn), so its \(qn - kParams) smallest eigenvalues are 0, a repeated eigenvalue the distributed Lanczos solve does not resolve",
                                  hint: "run 'tangentflow ntk-spectrum' (one process finds the null vectors by LSMR), or --which largest"
-                                     + (NTKSpectrumCommandOptions.denseRouteFits(qn) ? ", or form Θ (rank 0 decomposes it, about 48·QN² bytes): --dense-limit \(qn)" : ""))
+                                     + (NTKSpectrumCommandOptions.denseRouteFits(qn, count: options.count) ? ", or form Θ (from QN products; rank 0 decomposes it, about 8·QN² bytes): --dense-limit \(qn)" : ""))
         }
         // Memory of the largest rank before any allocation: its slice's record, its rows of the Lanczos basis, of
         // the eigenvectors and of the residual check, the replicated X, and on rank 0 the gathered eigenvectors.

@@ -28,6 +28,11 @@ final class SwiftNTKOperator: NTKOperator {
         return try SwiftBackend().mlpVJP(model, theta: theta, inputs: x, cotangents: u)
     }
 
+    /// `G` by the Swift backend's layer-factored NTK (`SwiftBackend.mlpNTK`).
+    func formedGram() throws -> Matrix? {
+        try SwiftBackend().mlpNTK(model, theta: theta, inputs: x, nil)
+    }
+
     func apply(_ x: UnsafeBufferPointer<Double>, columns: Int, into y: UnsafeMutableBufferPointer<Double>) throws {
         try NTKOperatorValidation.buffers(x.count, y.count, order: order, columns: columns, "NTKOperator.apply")
         let v = Matrix(uncheckedRows: order, cols: columns, elements: Array(x))

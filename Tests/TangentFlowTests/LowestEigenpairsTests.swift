@@ -1,0 +1,90 @@
+import Foundation
+import Testing
+
+@testable import TangentFlow
+
+/// `CBackend.lowestEigenpairs` (dsytrd, dstebz, dstein, dormtr), the eigensolver of `ntkSpectrum`'s dense route,
+/// against spectra designed in closed form, and the dense route's two ways of forming `G` against each other.
+@Suite struct LowestEigenpairsTests {
+    /// `A = W diag(λ) Wᵀ` with `W` orthonormal (the left singular vectors of a Gaussian matrix), `λ` as given.
+    static func designed(_ spectrum: [Double], seed: UInt64) throws -> Matrix {
+        let n = spectrum.count
+        var ws = try Fixtures.orthonormalColumns(n, n, seed: seed)
+        let w = ws
+        for j in 0..<n { for i in 0..<n { ws[i, j] *= spectrum[j] } }
+        return try CBackend().multiply(ws, transposeA: false, w, transposeB: true)
+    }
+
+    /// Spectra with negative values, a 4-fold repeated lowest eigenvalue, an exact zero cluster and distinct values;
+    /// orders on both sides of the one-BLAS-thread threshold (320). The `k` lowest values equal the designed ones
+    /// to `1e-12·max|λ|`, the vectors have residuals `‖Av − λv‖ ≤ 1e-12·max|λ|` and are orthonormal, and the
+    /// reported largest eigenvalue is the designed maximum.
+    @Test(arguments: [(60, 0), (60, 1), (60, 9), (60, 60), (401, 12)])
+    func designedSpectra(_ n: Int, _ k: Int) throws {
+        let repeated = [Double](repeating: -3.5, count: 4)
+        let zeros = [Double](repeating: 0, count: 5)
+        let rest = (0..<(n - 9)).map { 0.25 + Double($0) * 1.7 }
+        let spectrum = repeated + zeros + rest
+        let a = try Self.designed(spectrum.shuffledDeterministically(seed: UInt64(n + k)), seed: UInt64(7 + n))
+        let scale = spectrum.map(abs).max()!
+        var g = a.elements
+        let eig = try CBackend().lowestEigenpairs(destroying: &g, order: n, count: k)
+        let want = spectrum.sorted()
+        #expect(eig.values.count == k && eig.vectors.count == n * k)
+        #expect(abs(eig.largest - want.last!) <= 1e-12 * scale, "λ_max \(eig.largest) vs \(want.last!)")
+        for j in 0..<k { #expect(abs(eig.values[j] - want[j]) <= 1e-12 * scale, "λ\(j): \(eig.values[j]) vs \(want[j])") }
+        guard k > 0 else { return }
+        let v = Matrix(uncheckedRows: n, cols: k, elements: eig.vectors)
+        let av = try CBackend().multiply(a, transposeA: false, v, transposeB: false)
+        let vtv = try CBackend().multiply(v, transposeA: true, v, transposeB: false)
+        for j in 0..<k {
+            var r = 0.0
+            for i in 0..<n { r += pow(av[i, j] - eig.values[j] * v[i, j], 2) }
+            #expect(r.squareRoot() <= 1e-12 * scale * Double(n).squareRoot(), "residual of pair \(j): \(r.squareRoot())")
+            for l in 0..<k { #expect(abs(vtv[j, l] - (j == l ? 1 : 0)) <= 1e-12, "VᵀV[\(j), \(l)] = \(vtv[j, l])") }
+        }
+    }
+
+    /// A count beyond the order and an array of the wrong size are refused with `.invalidArgument`.
+    @Test func refusesACountOutOfRange() throws {
+        var g = [Double](repeating: 1, count: 9)
+        #expect(throws: TangentFlowError.self) { try CBackend().lowestEigenpairs(destroying: &g, order: 3, count: 4) }
+        #expect(throws: TangentFlowError.self) { try CBackend().lowestEigenpairs(destroying: &g, order: 4, count: 1) }
+    }
+
+    /// The dense route forms `G` by the MLP operator's layer-factored formula (no products) and, for an operator
+    /// without one (`DenseJacobianOperator` of that MLP's own `D`), from `QN` products: the same eigenpairs, equal to
+    /// the full `dsyevd` of `ntkGram` to `1e-9·λ_max`, with residuals measured by the dense `G`.
+    @Test func formedAndProductRoutesAgree() throws {
+        let (net, theta, x) = Fixtures.smallMLP(widths: [3, 12, 2], activation: .tanh, samples: 40, seed: 19)
+        let g = try ntkGram(net, theta: theta, inputs: x)
+        let dense = try CBackend().symmetricEigen(g).values
+        let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
+        let formed = try ntkSpectrum(op, options: NTKSpectrumOptions(count: 6, which: .smallest))
+        #expect(formed.method == .dense && formed.products == 0 && formed.converged)
+        try expectNTKEigenpairs(formed, of: g, dense: dense, scale: dense.last!)
+        #expect(abs(formed.referenceEigenvalue - dense.last!) <= 1e-12 * dense.last!)
+        // D column by column: the pushforward of the identity's columns.
+        var eye = Matrix(uncheckedRows: net.parameterCount, cols: net.parameterCount,
+                         elements: [Double](repeating: 0, count: net.parameterCount * net.parameterCount))
+        for j in 0..<net.parameterCount { eye[j, j] = 1 }
+        let d = try op.pushforward(eye)
+        let products = try ntkSpectrum(DenseJacobianOperator(d), options: NTKSpectrumOptions(count: 6, which: .smallest))
+        #expect(products.method == .dense && products.products == d.rows && products.converged)
+        try expectNTKEigenpairs(products, of: g, dense: dense, scale: dense.last!)
+    }
+}
+
+extension Array {
+    /// A fixed permutation (Fisher–Yates on a 64-bit LCG), so a designed spectrum's order is not the sorted one.
+    func shuffledDeterministically(seed: UInt64) -> [Element] {
+        var out = self
+        var s = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            s = s &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let j = Int((s >> 33) % UInt64(i + 1))
+            out.swapAt(i, j)
+        }
+        return out
+    }
+}
