@@ -70,23 +70,38 @@ package enum NTKSpectrumCommandOptions {
     }
 
     /// Whether the dense route at order `qn` can run here: LAPACK's 32-bit workspace can index it
-    /// (`DenseLAPACKDriver`) and its peak (`NTKSpectrumDense.peakDoubles`) fits in the available memory. The
-    /// hints offer `--dense-limit QN` only then.
-    package static func denseRouteFits(_ qn: Int, count: Int) -> Bool {
-        guard DenseLAPACKDriver.symmetricEigen(order: qn) != .refused, let d = NTKSpectrumDense.peakDoubles(order: qn, count: count),
-              let bytes = MemoryBudget.product(d, 8) else { return false }
-        return bytes <= MemoryBudget.availableBytes
+    /// (`DenseLAPACKDriver`) and its peak (`densePeak`) fits in the available memory. The hints offer
+    /// `--dense-limit QN` only then. `parameters`: `K` for one process (whose dense route takes the Jacobian's SVD
+    /// when `QN > K`), `nil` for `tangentflow-mpi` (whose rank 0 always decomposes `G`).
+    package static func denseRouteFits(_ qn: Int, count: Int, parameters: Int?) -> Bool {
+        guard let d = densePeak(qn, count: count, parameters: parameters), let bytes = MemoryBudget.product(d, 8) else { return false }
+        let lapack: Bool
+        if let p = parameters, qn > p {
+            lapack = DenseLAPACKDriver.svd(rows: qn, cols: p) != .refused
+        } else {
+            lapack = DenseLAPACKDriver.symmetricEigen(order: qn) != .refused
+        }
+        return lapack && bytes <= MemoryBudget.availableBytes
     }
 
-    /// The peak memory of the dense route at order `qn` (`NTKSpectrumDense.peakDoubles`), in GiB with one decimal.
-    static func denseGiB(_ qn: Int, count: Int) -> String {
-        String(format: "%.1f", 8 * Double(NTKSpectrumDense.peakDoubles(order: qn, count: count) ?? Int.max) / Double(1 << 30))
+    /// Peak doubles of the dense route (see `denseRouteFits`).
+    static func densePeak(_ qn: Int, count: Int, parameters: Int?) -> Int? {
+        parameters.map { NTKSpectrumDense.routePeakDoubles(order: qn, count: count, parameters: $0) }
+            ?? NTKSpectrumDense.peakDoubles(order: qn, count: count)
+    }
+
+    /// The peak memory of the dense route at order `qn` (`densePeak`), in GiB with one decimal.
+    static func denseGiB(_ qn: Int, count: Int, parameters: Int) -> String {
+        String(format: "%.1f", 8 * Double(densePeak(qn, count: count, parameters: parameters) ?? Int.max) / Double(1 << 30))
     }
 
     /// The hint of a run that did not converge.
     package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
-        let dense = qn > options.denseLimit && denseRouteFits(qn, count: options.count)
-            ? ", or form Θ and take its lowest eigenpairs exactly: --dense-limit \(qn) (about \(denseGiB(qn, count: options.count)) GiB, O(QN³) time)" : ""
+        let dense = qn > options.denseLimit && denseRouteFits(qn, count: options.count, parameters: k)
+            ? (qn > k
+                ? ", or take them exactly from the SVD of the \(qn)×\(k) Jacobian: --dense-limit \(qn) (about \(denseGiB(qn, count: options.count, parameters: k)) GiB, O(QN·K²) time)"
+                : ", or form Θ and take its lowest eigenpairs exactly: --dense-limit \(qn) (about \(denseGiB(qn, count: options.count, parameters: k)) GiB, O(QN³) time)")
+            : ""
         return qn > k && options.which == .smallest
             ? "Θ = D Dᵀ has rank ≤ K = \(k) < QN = \(qn): its \(qn - k) smallest eigenvalues are 0 (found by LSMR as null vectors); "
                 + "the ones above them are tiny next to λ_max here: raise --max-iter or --ncv, loosen --tol, or ask for at most --k \(qn - k)"

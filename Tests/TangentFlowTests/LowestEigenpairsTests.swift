@@ -56,7 +56,7 @@ import Testing
     /// without one (`DenseJacobianOperator` of that MLP's own `D`), from `QN` products: the same eigenpairs, equal to
     /// the full `dsyevd` of `ntkGram` to `1e-9·λ_max`, with residuals measured by the dense `G`.
     @Test func formedAndProductRoutesAgree() throws {
-        let (net, theta, x) = Fixtures.smallMLP(widths: [3, 12, 2], activation: .tanh, samples: 40, seed: 19)
+        let (net, theta, x) = Fixtures.smallMLP(widths: [3, 12, 2], activation: .tanh, samples: 30, seed: 19)  // QN = 60 < K = 74
         let g = try ntkGram(net, theta: theta, inputs: x)
         let dense = try CBackend().symmetricEigen(g).values
         let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
@@ -72,6 +72,39 @@ import Testing
         let products = try ntkSpectrum(DenseJacobianOperator(d), options: NTKSpectrumOptions(count: 6, which: .smallest))
         #expect(products.method == .dense && products.products == d.rows && products.converged)
         try expectNTKEigenpairs(products, of: g, dense: dense, scale: dense.last!)
+    }
+
+    /// `QN > K`: the dense route takes the thin SVD of the Jacobian (`NTKSpectrumDense.jacobianPairs`). On MLPs
+    /// with more outputs than parameters, asking for only zeros and for 3 pairs past them: against the full
+    /// `dsyevd` of `ntkGram` (values, residuals by the dense `G`, orthonormality), `λ_max` included.
+    @Test(arguments: [([3, 7, 5, 2], 60), ([3, 10, 2], 100), ([4, 6, 3], 40)])
+    func jacobianFormWhenOutputsOutnumberParameters(_ widths: [Int], _ n: Int) throws {
+        let (net, theta, x) = Fixtures.smallMLP(widths: widths, activation: .tanh, samples: n, seed: 3 + UInt64(n))
+        let qn = n * widths.last!, kp = net.parameterCount
+        #expect(qn > kp)
+        let g = try ntkGram(net, theta: theta, inputs: x)
+        let dense = try CBackend().symmetricEigen(g).values
+        let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
+        for k in [Swift.min(4, qn - kp), qn - kp + 3] {
+            let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: k, which: .smallest))
+            #expect(s.method == .dense && s.products == 0 && s.converged && s.values.count == k, "\(widths) k = \(k)")
+            try expectNTKEigenpairs(s, of: g, dense: dense, scale: dense.last!)
+            #expect(abs(s.referenceEigenvalue - dense.last!) <= 1e-12 * dense.last!)
+            for j in 0..<Swift.min(k, qn - kp) { #expect(s.values[j] == 0) }
+        }
+    }
+
+    /// A designed Jacobian (`D = U diag(s) Wᵀ`, 60×50, s² = 1, …, 50): the 13 smallest eigenvalues of `G` are ten
+    /// zeros and 1, 2, 3, found by the dense route's Jacobian form to `1e-12·λ_max`.
+    @Test func jacobianFormOnADesignedSpectrum() throws {
+        let d = try Fixtures.designedJacobian(rows: 60, spectrum: (1...50).map(Double.init), seed: 5)
+        let s = try ntkSpectrum(DenseJacobianOperator(d), options: NTKSpectrumOptions(count: 13, which: .smallest))
+        #expect(s.method == .dense && s.converged)
+        let want = [Double](repeating: 0, count: 10) + [1, 2, 3]
+        for (a, b) in zip(s.values, want) { #expect(abs(a - b) <= 1e-12 * 50, "\(a) vs \(b)") }
+        #expect(abs(s.referenceEigenvalue - 50) <= 1e-12 * 50)
+        let g = try CBackend().multiply(d, transposeA: false, d, transposeB: true)
+        try expectNTKEigenpairs(s, of: g, dense: want, scale: 50)
     }
 }
 

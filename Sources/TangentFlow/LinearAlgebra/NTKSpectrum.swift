@@ -233,12 +233,22 @@ package func ntkSquaredResiduals(_ gv: Matrix, values: [Double], vectors: Matrix
     }
 }
 
-/// The dense route of `ntkSpectrum` (smallest end, `QN ≤ denseLimit`): `G` by the operator's own formula
-/// (`formedGram`: the layer-factored NTK (3.15) of 2408.01517 for an MLP) or else from `QN` products with blocks of
-/// the identity's columns, symmetrised, and its lowest pairs from LAPACK (`NTKSpectrumDense`); residuals
-/// recomputed with the operator, judged against `λ_max`.
+/// The dense route of `ntkSpectrum` (smallest end, `QN ≤ denseLimit`). With `QN > K`: the thin SVD of the Jacobian
+/// `D` (`NTKSpectrumDense.jacobianPairs`, `O(QN·K²)`). Otherwise `G` by the operator's own formula (`formedGram`:
+/// the layer-factored NTK (3.15) of 2408.01517 for an MLP) or else from `QN` products with blocks of the
+/// identity's columns, symmetrised, and its lowest pairs from LAPACK (`NTKSpectrumDense.smallestPairs`).
+/// Residuals recomputed with the operator, judged against `λ_max`.
 private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int) throws -> NTKSpectrum {
     let n = op.order
+    if n > op.parameterCount {
+        try MemoryBudget.require(doubles: NTKSpectrumDense.jacobianPeakDoubles(order: n, count: k, parameters: op.parameterCount) ?? Int.max,
+                                 operation: "ntkSpectrum: the \(n)×\(op.parameterCount) Jacobian of the dense route")
+        let (values, vectors, lmax) = try NTKSpectrumDense.jacobianPairs(op, count: k, operation: "ntkSpectrum")
+        let residuals = try ntkResiduals(op, values: values, vectors: vectors)
+        return NTKSpectrum(
+            values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: 0, shiftProducts: 0,
+            restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
+    }
     try MemoryBudget.require(doubles: NTKSpectrumDense.peakDoubles(order: n, count: k) ?? Int.max,
                              operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
     var g: [Double]

@@ -2,13 +2,92 @@ import Foundation
 
 /// The dense route of `ntkSpectrum` and `distributedNTKSpectrum` at the smallest end (`QN ≤ denseLimit`): `G`
 /// formed (by the operator's own formula when it has one, `NTKOperator.formedGram`, else from products with the
-/// identity's columns), then LAPACK's `count` lowest eigenpairs of its symmetric part and its `λ_max`.
+/// identity's columns), then LAPACK's `count` lowest eigenpairs of its symmetric part and its `λ_max`; on one
+/// process with `QN > K`, the thin SVD of the Jacobian `D` instead (`jacobianPairs`).
 package enum NTKSpectrumDense {
     /// Peak doubles of the dense route at order `n` for `k` pairs on the process that decomposes `G`: `G` itself
     /// (symmetrised and tridiagonalised in place), the `k` vectors (or the `256` identity columns of a block of
     /// products, whichever is more) and `O(n)` workspace: `n² + n·max(k, 256) + 32n`; `nil` on overflow.
     package static func peakDoubles(order n: Int, count k: Int) -> Int? {
         MemoryBudget.sum(MemoryBudget.product(n, n), MemoryBudget.product(n, Swift.max(k, 256) + 32))
+    }
+
+    /// Peak doubles of the dense route's Jacobian form (`jacobianPairs`, one process, `QN = n > K = p`): `D`
+    /// (`n × p`), the SVD's working copy, the copy `CBackend.svd` keeps for its retry and `U`, then `k` random
+    /// vectors and their projections: `4np + 3nk + 256p`; `nil` on overflow.
+    package static func jacobianPeakDoubles(order n: Int, count k: Int, parameters p: Int) -> Int? {
+        MemoryBudget.sum(MemoryBudget.product(n, p, 4), MemoryBudget.product(n, k, 3), MemoryBudget.product(256, p))
+    }
+
+    /// Peak doubles of the single-process dense route: the Jacobian form when `QN > K`, else `G`'s.
+    package static func routePeakDoubles(order n: Int, count k: Int, parameters p: Int) -> Int? {
+        n > p ? jacobianPeakDoubles(order: n, count: k, parameters: p) : peakDoubles(order: n, count: k)
+    }
+
+    /// The dense route when `QN > K`: `G = D Dᵀ` has the eigenvalue 0 at least `QN − K` times, its other
+    /// eigenvalues are the squares `s_i²` of `D`'s singular values and their eigenvectors `D`'s left singular
+    /// vectors `u_i`. `D` is formed from `K` pushforwards of the identity's columns (blocks of 256) and decomposed
+    /// by LAPACK's thin SVD: `O(QN·K²)` flops and `≈ 4·QN·K` doubles, against `O(QN³)` and `QN²` for `G`. The
+    /// eigenvectors of 0 are Gaussian vectors projected off the `u_i` (by GEMMs) and orthonormalised by their own
+    /// SVD, twice. Returns the `count` smallest pairs ascending (zeros first), their orthonormal vectors and
+    /// `λ_max = s_1²`.
+    /// - Throws: `.invalidArgument` naming `operation` for `QN ≤ K`, a count outside `1…QN`, a non-finite `D`
+    ///   or an SVD beyond LAPACK's 32-bit workspace; memory and LAPACK errors.
+    package static func jacobianPairs(
+        _ op: any NTKOperator, count k: Int, operation: String
+    ) throws -> (values: [Double], vectors: Matrix, lmax: Double) {
+        let n = op.order, p = op.parameterCount
+        guard n > p, (1...n).contains(k) else {
+            throw TangentFlowError.invalidArgument(operation: operation, reason: "the Jacobian form needs QN > K and 1 ≤ count ≤ QN (QN = \(n), K = \(p), count \(k))")
+        }
+        guard DenseLAPACKDriver.svd(rows: n, cols: p) != .refused else {
+            throw TangentFlowError.invalidArgument(
+                operation: operation, reason: "the \(n)×\(p) Jacobian of the dense route needs an SVD workspace beyond LAPACK's 32-bit integers; "
+                    + "lower the dense limit below QN = \(n) to take the matrix-free route")
+        }
+        var d = [Double](repeating: 0, count: n * p)
+        let block = 256
+        var j0 = 0
+        while j0 < p {
+            let b = Swift.min(block, p - j0)
+            var e = [Double](repeating: 0, count: p * b)
+            for c in 0..<b { e[c * p + j0 + c] = 1 }
+            let image = try op.pushforward(Matrix(uncheckedRows: p, cols: b, elements: e))
+            d.withUnsafeMutableBufferPointer { pd in
+                for i in 0..<(n * b) { pd[j0 * n + i] = image.elements[i] }
+            }
+            j0 += b
+        }
+        guard d.allSatisfy(\.isFinite) else {
+            throw TangentFlowError.invalidArgument(operation: operation, reason: "the Jacobian has non-finite entries (overflow in the forward pass)")
+        }
+        let svd = try CBackend().svd(Matrix(uncheckedRows: n, cols: p, elements: d))
+        d = []
+        let zeros = Swift.min(k, n - p), fromSVD = k - zeros
+        var values = [Double](repeating: 0, count: zeros)
+        var vectors = [Double]()
+        vectors.reserveCapacity(n * k)
+        if zeros > 0 {
+            var rng = SeededGenerator(seed: 0x0D15_EA5E)
+            var z = try Matrix.gaussian(rows: n, cols: zeros, using: &rng)
+            // z ← z − U(Uᵀz) twice, orthonormalise; then once more of both: when the complement has exactly
+            // `zeros` dimensions, the projected Gaussian block's condition (up to ~10²) amplifies the rounding
+            // left in range(U) to ~1e-14, which a second round on the orthonormal block removes.
+            for pass in 0..<3 {
+                let c = try CBackend().multiply(svd.u, transposeA: true, z, transposeB: false)
+                let uc = try CBackend().multiply(svd.u, transposeA: false, c, transposeB: false)
+                for i in 0..<z.elements.count { z.elements[i] -= uc.elements[i] }
+                if pass >= 1 { z = try CBackend().svd(z).u }
+            }
+            vectors += z.elements
+        }
+        for j in 0..<fromSVD {  // s descending: the smallest singular values last
+            let col = p - 1 - j
+            values.append(svd.singularValues[col] * svd.singularValues[col])
+            vectors += svd.u.elements[(col * n)..<((col + 1) * n)]
+        }
+        let lmax = svd.singularValues.first.map { $0 * $0 } ?? 0
+        return (values, Matrix(uncheckedRows: n, cols: k, elements: vectors), lmax)
     }
 
     /// Rows `firstRow ..< firstRow + rows` of the order-`n` operator `apply` as a column-major `rows × n` array:

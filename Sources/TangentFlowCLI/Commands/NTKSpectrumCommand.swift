@@ -41,9 +41,10 @@ let ntkSpectrumCommand = CommandSpec(
         // Memory before any allocation: the operator's record, the Lanczos basis, the eigenvectors and the
         // residual check (one block product of K columns).
         let backend = ModelOptions.backend(p)
-        // The dense route (smallest end, QN ≤ --dense-limit) holds G, its copies and LAPACK's workspace instead.
+        // The dense route (smallest end, QN ≤ --dense-limit) holds G (or, when QN > K, the Jacobian and its SVD)
+        // instead.
         let lanczos = options.which == .smallest && qn <= options.denseLimit
-            ? NTKSpectrumDense.peakDoubles(order: qn, count: count) : MemoryBudget.product(qn, ncv + 2 * count + 4)
+            ? NTKSpectrumDense.routePeakDoubles(order: qn, count: count, parameters: kParams) : MemoryBudget.product(qn, ncv + 2 * count + 4)
         let check = MemoryBudget.sum(MemoryBudget.product(qn, count), MemoryBudget.product(kParams, count, 3))
         func need(_ keep: Bool) -> Int? {
             let record = CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: keep || backend == .swift)
@@ -58,7 +59,10 @@ let ntkSpectrumCommand = CommandSpec(
         let dense = options.which == .smallest && qn <= options.denseLimit
         try MemoryBudget.require(
             bytes: need(keep),
-            operation: dense ? "ntk-spectrum: the \(qn)×\(qn) NTK formed by the dense route (QN ≤ --dense-limit \(options.denseLimit))"
+            operation: dense
+                ? (qn > kParams
+                    ? "ntk-spectrum: the \(qn)×\(kParams) Jacobian formed by the dense route (QN ≤ --dense-limit \(options.denseLimit))"
+                    : "ntk-spectrum: the \(qn)×\(qn) NTK formed by the dense route (QN ≤ --dense-limit \(options.denseLimit))")
                 : "ntk-spectrum: \(qn)×\(qn) NTK operator, \(ncv) Lanczos vectors")
         let theta = try ModelOptions.theta(p, for: net)
         let x = try ModelOptions.inputs(p, for: net)
