@@ -27,7 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tf_mlp_numpy as mlp  # noqa: E402
 
 
-def draw_case(rng):
+def draw_case(rng, max_qn=600):
     act = str(rng.choice(["tanh", "relu", "softplus", "sigmoid", "gelu", "identity"]))
     if act == "identity":  # linear models: one or two layers, Q ≥ 2 (one layer repeats every eigenvalue Q times)
         widths = [int(rng.integers(2, 9))] + [int(rng.integers(2, 9)) for _ in range(int(rng.integers(0, 2)))] + [int(rng.integers(2, 6))]
@@ -36,7 +36,7 @@ def draw_case(rng):
         widths = [int(rng.integers(1, 9))] + [int(rng.integers(2, 41)) for _ in range(depth - 1)] + [int(rng.integers(1, 5))]
     q, k_params = widths[-1], mlp.num_params(widths)
     low = max(2, 5 // q + 1)
-    n = int(rng.integers(low, max(low + 2, min(600 // q, 2 * k_params // q)) + 1))
+    n = int(rng.integers(low, max(low + 2, min(max_qn // q, 2 * k_params // q)) + 1))
     x = rng.standard_normal((n, widths[0]))
     kind = str(rng.choice(["normal", "duplicates", "zeros"]))
     if kind == "duplicates" and n >= 4:
@@ -104,12 +104,14 @@ def main():
     ap.add_argument("--cases", type=int, default=60)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--probe", choices=["steps", "converged"], default="steps", help="ntk-spectrum's --probe")
+    ap.add_argument("--max-qn", type=int, default=600,
+                    help="largest QN drawn (above 512 the smallest end's dense route tries block inverse iteration)")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     counts = {"ok": 0, "stopped": 0, "fail": 0}
     with tempfile.TemporaryDirectory() as work:
         for i in range(args.cases):
-            status, line = check(args, draw_case(rng), work)
+            status, line = check(args, draw_case(rng, args.max_qn), work)
             counts[status] += 1
             print("%-7s %3d %s" % (status, i, line), flush=True)
     print("%d ok, %d stopped (exit 75), %d failed" % (counts["ok"], counts["stopped"], counts["fail"]))

@@ -142,6 +142,19 @@ int ck_linalg_syev(size_t n, double *a, size_t lda, double *w);
 int ck_linalg_syev_lowest(size_t n, double *a, size_t lda, size_t k, double *w, double *z, size_t ldz,
                           double *wmax);
 
+/* The k lowest eigenpairs of the symmetric n×n A (both triangles hold A) by a restarted block Krylov method on
+ * blocks of p ≥ k vectors (k ≤ p ≤ n): λ_max by Lanczos (ARPACK, 1e-10), the Cholesky factor of C = A +
+ * 1e-10·λ_max·I in A's lower triangle, then per cycle the basis [Y, C⁻¹Y, C⁻²Y, C⁻³Y] (fewer blocks when 4p > n;
+ * with one, Y ← C⁻¹Y), orthonormalised, Rayleigh–Ritz with A itself (read from the upper triangle and the saved
+ * diagonal), the p lowest Ritz vectors as the next Y, until the k lowest have residuals ‖Av − θv‖ ≤ tol·λ_max, at
+ * most max_iter cycles. w (k) ascending, Z (n×k), *wmax = λ_max, *iterations (cycles). O(n³/3) for the factor
+ * and O(n²p) per cycle, against the O(4n³/3) memory-bound tridiagonalisation of ck_linalg_syev_lowest. Returns
+ * CK_OK; 1 when it did not converge (or the observed rate says it will not in the cycles left), A is not positive
+ * definite after the shift, or λ_max is not positive, and then A holds A again (both triangles); CK_EDIM,
+ * CK_EARG, CK_ENOMEM. */
+int ck_linalg_syev_lowest_inverse(size_t n, double *a, size_t lda, size_t k, size_t p, double tol, size_t max_iter,
+                                  double *w, double *z, size_t ldz, double *wmax, size_t *iterations);
+
 /* Drivers the dense routines choose by size (a pure function of the sizes: no allocation, no LAPACK call). */
 enum { CK_DRIVER_REFUSED = 0, CK_DRIVER_SYEVD = 1, CK_DRIVER_SYEVR = 2, CK_DRIVER_GESDD = 3, CK_DRIVER_GESVD = 4 };
 /* ck_linalg_syev's driver for order n: CK_DRIVER_SYEVD when 1 + 6n + 2n² <= INT_MAX, CK_DRIVER_SYEVR while

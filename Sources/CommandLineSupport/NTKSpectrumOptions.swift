@@ -28,9 +28,9 @@ package enum NTKSpectrumCommandOptions {
             OptionSpec(name: "ncv", value: "m", help: "Lanczos basis size (K < m ≤ QN); default max(2K+1, 20) for largest, max(3K, 40) for smallest.",
                        optional: true, kind: .integer(2...10_000_000)),
             OptionSpec(name: "dense-limit", value: "n",
-                       help: "Smallest end: form Θ (layer-factored; from QN products on MPI ranks) and take LAPACK's K lowest eigenpairs when "
-                           + "QN ≤ n (exact where Lanczos stalls on clustered or repeated small eigenvalues; about 8·QN² bytes, O(QN³) time), "
-                           + "Lanczos above; 0: always Lanczos.",
+                       help: "Smallest end: form Θ (layer-factored) and take its K lowest eigenpairs densely when QN ≤ n (exact where "
+                           + "Lanczos stalls on clustered or repeated small eigenvalues; about 8·QN² bytes, O(QN³) time; on one process with "
+                           + "QN > K the QN×K Jacobian's SVD instead), Lanczos above; 0: always Lanczos.",
                        defaultValue: "8192", kind: .integer(0...10_000_000)),
             .choice("probe", of: LargestEndProbe.self,
                     help: "Largest end: after Lanczos, test for a missed copy of a repeated eigenvalue by 12 Lanczos steps (steps, +12 products) "

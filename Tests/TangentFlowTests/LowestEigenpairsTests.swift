@@ -6,13 +6,22 @@ import Testing
 /// `CBackend.lowestEigenpairs` (dsytrd, dstebz, dstein, dormtr), the eigensolver of `ntkSpectrum`'s dense route,
 /// against spectra designed in closed form, and the dense route's two ways of forming `G` against each other.
 @Suite struct LowestEigenpairsTests {
-    /// `A = W diag(λ) Wᵀ` with `W` orthonormal (the left singular vectors of a Gaussian matrix), `λ` as given.
+    /// `A = W diag(λ) Wᵀ` with `W` orthonormal (the left singular vectors of a Gaussian matrix), `λ` as given,
+    /// symmetrised exactly (as `smallestPairs` does before its eigensolvers).
     static func designed(_ spectrum: [Double], seed: UInt64) throws -> Matrix {
         let n = spectrum.count
         var ws = try Fixtures.orthonormalColumns(n, n, seed: seed)
         let w = ws
         for j in 0..<n { for i in 0..<n { ws[i, j] *= spectrum[j] } }
-        return try CBackend().multiply(ws, transposeA: false, w, transposeB: true)
+        var a = try CBackend().multiply(ws, transposeA: false, w, transposeB: true)
+        for j in 0..<n {
+            for i in (j + 1)..<Swift.max(j + 1, n) {
+                let m = 0.5 * (a[i, j] + a[j, i])
+                a[i, j] = m
+                a[j, i] = m
+            }
+        }
+        return a
     }
 
     /// Spectra with negative values, a 4-fold repeated lowest eigenvalue, an exact zero cluster and distinct values;
@@ -43,6 +52,77 @@ import Testing
             #expect(r.squareRoot() <= 1e-12 * scale * Double(n).squareRoot(), "residual of pair \(j): \(r.squareRoot())")
             for l in 0..<k { #expect(abs(vtv[j, l] - (j == l ? 1 : 0)) <= 1e-12, "VᵀV[\(j), \(l)] = \(vtv[j, l])") }
         }
+    }
+
+    /// Block inverse iteration (`lowestEigenpairsByInverseIteration`) on positive semidefinite designed spectra of
+    /// order 600: five exact zeros (repeated below the block), then 0.5 four times, then distinct values; and
+    /// thirty zeros (more copies than the block holds). Values equal to the designed ones to `1e-12·λ_max`,
+    /// residuals `≤ 1e-11·λ_max` (the target is 1e-13), orthonormal vectors, `λ_max` to `1e-9`.
+    @Test(arguments: [5, 30])
+    func inverseIterationOnDesignedSpectra(_ zeros: Int) throws {
+        let n = 600, k = 8
+        let low = [Double](repeating: 0, count: zeros) + [Double](repeating: 0.5, count: 4)
+        let spectrum = low + (0..<(n - low.count)).map { 0.75 + Double($0) * 0.9 }
+        let a = try Self.designed(spectrum.shuffledDeterministically(seed: UInt64(zeros)), seed: 11)
+        let lmax = spectrum.max()!
+        var g = a.elements
+        let eig = try #require(try CBackend().lowestEigenpairsByInverseIteration(
+            &g, order: n, count: k, block: 2 * k + 10, tolerance: 1e-13, maxIterations: 100))
+        let want = spectrum.sorted()
+        #expect(abs(eig.largest - lmax) <= 1e-9 * lmax)
+        for j in 0..<k { #expect(abs(eig.values[j] - want[j]) <= 1e-12 * lmax, "λ\(j): \(eig.values[j]) vs \(want[j])") }
+        let v = Matrix(uncheckedRows: n, cols: k, elements: eig.vectors)
+        let av = try CBackend().multiply(a, transposeA: false, v, transposeB: false)
+        let vtv = try CBackend().multiply(v, transposeA: true, v, transposeB: false)
+        for j in 0..<k {
+            var r = 0.0
+            for i in 0..<n { r += pow(av[i, j] - eig.values[j] * v[i, j], 2) }
+            #expect(r.squareRoot() <= 1e-11 * lmax, "residual of pair \(j): \(r.squareRoot())")
+            for l in 0..<k { #expect(abs(vtv[j, l] - (j == l ? 1 : 0)) <= 1e-12) }
+        }
+    }
+
+    /// A block too large for a second one in the basis (`2·block > n`): plain subspace iteration on the factor.
+    @Test func inverseIterationWithOneBlock() throws {
+        let n = 60
+        let spectrum = [1.0, 2, 3] + (0..<(n - 3)).map { 40 + Double($0) }
+        let a = try Self.designed(spectrum.shuffledDeterministically(seed: 9), seed: 13)
+        var g = a.elements
+        let eig = try #require(try CBackend().lowestEigenpairsByInverseIteration(
+            &g, order: n, count: 3, block: 31, tolerance: 1e-13, maxIterations: 100))
+        for j in 0..<3 { #expect(abs(eig.values[j] - spectrum[j]) <= 1e-12 * 96, "λ\(j): \(eig.values[j])") }
+        #expect(abs(eig.largest - 96) <= 1e-9 * 96)
+    }
+
+    /// Where block inverse iteration cannot answer it returns `nil` and leaves the matrix as it was (the caller
+    /// then tridiagonalises it): an indefinite matrix (no Cholesky factor after the shift), and a cap of one cycle
+    /// with a tolerance no cycle reaches.
+    @Test func inverseIterationDeclinesAndRestores() throws {
+        let n = 520
+        let indefinite = try Self.designed([-2.0, -1.0] + (0..<(n - 2)).map { 1 + Double($0) }, seed: 3)
+        var g = indefinite.elements
+        #expect(try CBackend().lowestEigenpairsByInverseIteration(&g, order: n, count: 3, block: 16, tolerance: 1e-13, maxIterations: 100) == nil)
+        let restoredIndefinite = g == indefinite.elements  // a Bool: Swift Testing would diff 270,400 entries
+        #expect(restoredIndefinite)
+        let definite = try Self.designed((0..<n).map { 1 + Double($0) * 0.001 }, seed: 4)
+        g = definite.elements
+        #expect(try CBackend().lowestEigenpairsByInverseIteration(&g, order: n, count: 3, block: 16, tolerance: 1e-300, maxIterations: 1) == nil)
+        let restoredDefinite = g == definite.elements
+        #expect(restoredDefinite)
+    }
+
+    /// The dense route past the inverse-iteration order (QN = 600 ≥ 512, QN < K): `ntkSpectrum`'s 6 smallest
+    /// equal the full `dsyevd` of `ntkGram`, residuals measured by the dense `G`.
+    @Test func denseRouteByInverseIteration() throws {
+        let (net, theta, x) = Fixtures.smallMLP(widths: [4, 64, 64, 2], activation: .tanh, samples: 300, seed: 23)
+        #expect(600 >= NTKSpectrumDense.inverseIterationMinimumOrder && 600 < net.parameterCount)
+        let g = try ntkGram(net, theta: theta, inputs: x)
+        let dense = try CBackend().symmetricEigen(g).values
+        let op = try CBackend().mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: true)
+        let s = try ntkSpectrum(op, options: NTKSpectrumOptions(count: 6, which: .smallest))
+        #expect(s.method == .dense && s.converged)
+        try expectNTKEigenpairs(s, of: g, dense: dense, scale: dense.last!)
+        #expect(abs(s.referenceEigenvalue - dense.last!) <= 1e-9 * dense.last!)
     }
 
     /// A count beyond the order and an array of the wrong size are refused with `.invalidArgument`.

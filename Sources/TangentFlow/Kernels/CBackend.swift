@@ -107,6 +107,36 @@ public struct CBackend: Kernels {
         return (w, z, wmax)
     }
 
+    /// The `count` smallest eigenpairs of the symmetric column-major `n × n` array `a` (both triangles) and its
+    /// largest eigenvalue by block inverse subspace iteration on `block` vectors with the Cholesky factor of
+    /// `a + 1e-10·λ_max·I` (`ck_linalg_syev_lowest_inverse`): residuals `‖Av − θv‖ ≤ tolerance·λ_max`, at most
+    /// `maxIterations`. `nil` when that did not converge (small gaps below the block, or `a` not positive
+    /// semidefinite), and `a` is then unchanged; on success `a`'s lower triangle holds the factor.
+    /// - Throws: `.invalidArgument` for sizes out of range; memory and ARPACK errors.
+    package func lowestEigenpairsByInverseIteration(
+        _ a: inout [Double], order n: Int, count k: Int, block p: Int, tolerance: Double, maxIterations: Int
+    ) throws -> (values: [Double], vectors: [Double], largest: Double, iterations: Int)? {
+        guard n >= 1, a.count == n * n, k >= 1, k <= p, p <= n, tolerance > 0, maxIterations >= 1 else {
+            throw TangentFlowError.invalidArgument(
+                operation: "lowestEigenpairsByInverseIteration", reason: "need 1 ≤ count ≤ block ≤ n and a positive tolerance (n = \(n), count \(k), block \(p))")
+        }
+        var w = [Double](repeating: 0, count: k)
+        var z = [Double](repeating: 0, count: n * k)
+        var wmax = 0.0
+        var iterations = 0
+        let status = a.withUnsafeMutableBufferPointer { pa in
+            w.withUnsafeMutableBufferPointer { pw in
+                z.withUnsafeMutableBufferPointer { pz in
+                    ck_linalg_syev_lowest_inverse(n, pa.baseAddress, n, k, p, tolerance, maxIterations, pw.baseAddress, pz.baseAddress, n,
+                                                  &wmax, &iterations)
+                }
+            }
+        }
+        if status == 1 { return nil }
+        try TangentFlowError.check(status, operation: "lowestEigenpairsByInverseIteration")
+        return (w, z, wmax, iterations)
+    }
+
     /// Cholesky solve of `A X = B` with an optional `1/κ₁(A)` estimate, see `Kernels.choleskySolve(_:_:estimateCondition:)`.
     public func choleskySolve(_ a: Matrix, _ b: Matrix, estimateCondition: Bool) throws -> (solution: Matrix, reciprocalCondition: Double?) {
         try KernelValidation.choleskySolve(a, b)

@@ -26,8 +26,9 @@ public struct NTKSpectrumOptions: Sendable {
     /// with the columns of `I`, in blocks) and takes its lowest eigenpairs from LAPACK instead of Lanczos; `0`:
     /// never. Near 0 the spectrum of an NTK is clustered or repeated (duplicate or zero inputs, `QN > K`, a
     /// smooth kernel's geometric decay), where a Krylov method converges slowly, not at all, or to one copy of a
-    /// repeated eigenvalue. At this order (512 MiB for `G`) the dense answer is exact and takes about 30 s on 2
-    /// cores (measured: 33 s at `QN = 8,000` on 16-256-256-10, where Lanczos stopped unconverged after 70 s).
+    /// repeated eigenvalue. At this order (512 MiB for `G`) the dense answer is exact and takes seconds on 2
+    /// cores (measured: 8.9 s at `QN = 8,000` on 16-256-256-10, where Lanczos stopped unconverged after 70 s;
+    /// `NTKSpectrumDense.smallestPairs`). When `QN > K` the dense route decomposes the `QN × K` Jacobian instead.
     public var denseLimit: Int = 8192
     /// How the deflated restarts at the largest end decide that no eigenvalue was missed (see
     /// `LargestEndProbe`).

@@ -15,9 +15,10 @@ let ntkSpectrumCommand = CommandSpec(
         ‖Θv − λv‖ ≤ tol·(σ − λ) is relative to the top of the spectrum (eigenvalues near 0 are determined only to
         that scale). When QN > K, Θ is singular and the first pairs are null vectors from LSMR projections
         (Fong & Saunders); repeated eigenvalues that Lanczos holds only once are caught by deflated restarts.
-        At QN ≤ --dense-limit (8192) the smallest end forms Θ by the layer-factored formula and takes LAPACK's
-        K lowest eigenpairs instead (exact where Krylov methods stall: near 0 an NTK's spectrum is clustered;
-        O(QN³) time, about 30 s at QN = 8192 on 2 cores). Small eigenvalues that
+        At QN ≤ --dense-limit (8192) the smallest end forms Θ by the layer-factored formula and takes its K
+        lowest eigenpairs instead, by block Krylov on a Cholesky factor or else by LAPACK's tridiagonalisation
+        (exact where Krylov methods on Θ stall: near 0 an NTK's spectrum is clustered; O(QN³) time, about 9 s
+        at QN = 8,000 on 2 cores); when QN > K, by the thin SVD of the QN×K Jacobian (O(QN·K²)). Small eigenvalues that
         are distinct but closer than tol·λ_max converge slowly or not at all: such a run says so, names the
         --dense-limit that would form Θ, and exits with status 75, writing the pairs that converged to
         DIR/stopped/.
