@@ -110,28 +110,48 @@ def summary(xs):
     return {"median": statistics.median(xs), "min": min(xs), "max": max(xs), "runs": xs}
 
 
-def main():
+def report(result, path):
+    """Prints the result as JSON, and writes it to `path` when given."""
+    print(json.dumps(result, indent=1))
+    if path:
+        with open(path, "w") as fh:
+            json.dump(result, fh, indent=1)
+
+
+def parser(widths, n, k):
+    """The options every spectrum bench takes (shared with bench_spectrum_smallest.py)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default=".build/release/tangentflow")
-    ap.add_argument("--widths", default="16,512,512,10")
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--k", type=int, default=8)
+    ap.add_argument("--widths", default=widths)
+    ap.add_argument("--n", type=int, default=n)
+    ap.add_argument("--k", type=int, default=k)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--json")
     ap.add_argument("--worker", action="store_true")
-    ap.add_argument("--verify", action="store_true")
     ap.add_argument("--data")
-    args = ap.parse_args()
-    if args.worker:
-        return worker(args)
-    if args.verify:
-        return verify(args)
-    data = tempfile.mkdtemp(prefix="ntk-spectrum-bench-")
+    return ap
+
+
+def make_model(args, prefix):
+    """A temporary folder with θ (`tangentflow init --seed 1`) and X (N×M₀ standard normal, seed 0); sets args.data."""
+    data = tempfile.mkdtemp(prefix=prefix)
     args.data = data
     subprocess.run([args.bin, "init", "--widths", args.widths, "--seed", "1", "-o", os.path.join(data, "theta.npy"), "--quiet"],
                    check=True)
     m0 = int(args.widths.split(",")[0])
     np.save(os.path.join(data, "X.npy"), np.random.default_rng(0).standard_normal((args.n, m0)))
+    return data
+
+
+def main():
+    ap = parser("16,512,512,10", 2000, 8)
+    ap.add_argument("--verify", action="store_true")
+    args = ap.parse_args()
+    if args.worker:
+        return worker(args)
+    if args.verify:
+        return verify(args)
+    data = make_model(args, "ntk-spectrum-bench-")
     env = dict(os.environ, XLA_FLAGS="--xla_cpu_multi_thread_eigen=true", OMP_NUM_THREADS="2")
     tf_cmd = [args.bin, "ntk-spectrum", "--widths", args.widths, "--theta", os.path.join(data, "theta.npy"), "--x",
               os.path.join(data, "X.npy"), "--k", str(args.k), "--tol", "1e-10", "--json", "-o", os.path.join(data, "tf")]
@@ -165,10 +185,7 @@ def main():
         "load_note": "runs alternate tool by tool; the machine is shared (see load average)",
         "loadavg": open("/proc/loadavg").read().split()[:3],
     }
-    print(json.dumps(result, indent=1))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(result, fh, indent=1)
+    report(result, args.json)
 
 
 if __name__ == "__main__":

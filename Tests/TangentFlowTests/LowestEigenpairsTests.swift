@@ -43,13 +43,20 @@ import Testing
         #expect(abs(eig.largest - want.last!) <= 1e-12 * scale, "λ_max \(eig.largest) vs \(want.last!)")
         for j in 0..<k { #expect(abs(eig.values[j] - want[j]) <= 1e-12 * scale, "λ\(j): \(eig.values[j]) vs \(want[j])") }
         guard k > 0 else { return }
-        let v = Matrix(uncheckedRows: n, cols: k, elements: eig.vectors)
+        try Self.expectPairs(of: a, values: eig.values, vectors: eig.vectors, residual: 1e-12 * scale * Double(n).squareRoot())
+    }
+
+    /// Residuals `‖Av − θv‖ ≤ residual` of the column-major vectors (`n × values.count`), measured with `a`, and
+    /// `|VᵀV − I| ≤ 1e-12` entrywise.
+    static func expectPairs(of a: Matrix, values: [Double], vectors: [Double], residual: Double) throws {
+        let n = a.rows, k = values.count
+        let v = Matrix(uncheckedRows: n, cols: k, elements: vectors)
         let av = try CBackend().multiply(a, transposeA: false, v, transposeB: false)
         let vtv = try CBackend().multiply(v, transposeA: true, v, transposeB: false)
         for j in 0..<k {
             var r = 0.0
-            for i in 0..<n { r += pow(av[i, j] - eig.values[j] * v[i, j], 2) }
-            #expect(r.squareRoot() <= 1e-12 * scale * Double(n).squareRoot(), "residual of pair \(j): \(r.squareRoot())")
+            for i in 0..<n { r += pow(av[i, j] - values[j] * v[i, j], 2) }
+            #expect(r.squareRoot() <= residual, "residual of pair \(j): \(r.squareRoot())")
             for l in 0..<k { #expect(abs(vtv[j, l] - (j == l ? 1 : 0)) <= 1e-12, "VᵀV[\(j), \(l)] = \(vtv[j, l])") }
         }
     }
@@ -71,15 +78,7 @@ import Testing
         let want = spectrum.sorted()
         #expect(abs(eig.largest - lmax) <= 1e-9 * lmax)
         for j in 0..<k { #expect(abs(eig.values[j] - want[j]) <= 1e-12 * lmax, "λ\(j): \(eig.values[j]) vs \(want[j])") }
-        let v = Matrix(uncheckedRows: n, cols: k, elements: eig.vectors)
-        let av = try CBackend().multiply(a, transposeA: false, v, transposeB: false)
-        let vtv = try CBackend().multiply(v, transposeA: true, v, transposeB: false)
-        for j in 0..<k {
-            var r = 0.0
-            for i in 0..<n { r += pow(av[i, j] - eig.values[j] * v[i, j], 2) }
-            #expect(r.squareRoot() <= 1e-11 * lmax, "residual of pair \(j): \(r.squareRoot())")
-            for l in 0..<k { #expect(abs(vtv[j, l] - (j == l ? 1 : 0)) <= 1e-12) }
-        }
+        try Self.expectPairs(of: a, values: eig.values, vectors: eig.vectors, residual: 1e-11 * lmax)
     }
 
     /// A block too large for a second one in the basis (`2·block > n`): plain subspace iteration on the factor.
