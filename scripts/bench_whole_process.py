@@ -4,7 +4,8 @@
 For each case the driver runs every tool's command line as a fresh process, round-robin over `--runs` rounds (so
 a burst of load from other sessions hits both tools alike), and records wall, user and system time of each process
 (os.wait4). It reports medians with min–max, the ratio of medians, and per round the ratio of that round's two
-runs; then it checks the tools' outputs agree (max-abs relative difference). Standard library + NumPy (for the
+runs (and, where a case runs two variants of TangentFlow, flow's 1 and 2 threads, their own per-round ratio and
+the rounds in which the second was slower); then it checks the tools' outputs agree (max-abs relative difference). Standard library + NumPy (for the
 output check) only; the Python tools run in the venvs of scripts/setup_python_env.sh.
 
 Cases (inputs are generated once under --work):
@@ -139,6 +140,15 @@ def main():
             pr = rec[f"ratio {base} / {t}"]
             print(f"{name:8s} ratio {base} / {t}: {pr['of_medians']:.2f}× of medians; per round median "
                   f"{pr['per_round']['median']:.2f}× ({pr['per_round']['min']:.2f}–{pr['per_round']['max']:.2f})")
+        if len(names) >= 3:  # two variants of one tool (flow: 1 and 2 threads): their own per-round pairs
+            a, b = names[0], names[1]
+            pairs = [x["wall"] / y["wall"] for x, y in zip(times[a], times[b])]
+            rec[f"ratio {a} / {b}"] = {"of_medians": rec[a]["wall"]["median"] / rec[b]["wall"]["median"],
+                                       "per_round": summary(pairs), "rounds_where_second_slower": sum(p < 1 for p in pairs)}
+            pr = rec[f"ratio {a} / {b}"]
+            print(f"{name:8s} ratio {a} / {b}: {pr['of_medians']:.2f}× of medians; per round median "
+                  f"{pr['per_round']['median']:.2f}× ({pr['per_round']['min']:.2f}–{pr['per_round']['max']:.2f}); "
+                  f"{b} slower in {pr['rounds_where_second_slower']} of {len(pairs)} rounds")
         rec["max_rel_difference"] = check()
         print(f"{name:8s} outputs agree to {rec['max_rel_difference']:.2e} (max-abs relative)")
         record["cases"][name] = rec
