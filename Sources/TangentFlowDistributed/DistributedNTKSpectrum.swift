@@ -32,6 +32,8 @@ public struct DistributedNTKSpectrum: Sendable {
     public let probes: Int
     /// Missed eigenvalues (further copies of repeated ones) the probes found, as `NTKSpectrum.missedFound`.
     public let missedFound: Int
+    /// The dense route's eigensolver on rank 0 (`NTKSpectrum.denseSolver`); `nil` for Lanczos.
+    public var denseSolver: NTKSpectrumDenseSolver? = nil
 }
 
 /// COLLECTIVE. The `count` largest or smallest eigenpairs of the distributed NTK `G = D Dᵀ` by PARPACK's
@@ -136,21 +138,24 @@ private func distributedDenseSpectrum(_ op: DistributedNTKOperator, count k: Int
     }
     let rows = try op.formedRows()
     let g = try op.gather(Matrix(uncheckedRows: m, cols: n, elements: rows))
-    let picked: (values: [Double], vectors: Matrix, lmax: Double)? = try Distributed.agree("distributedNTKSpectrum (dense eigensolve on rank 0)") {
+    let picked: (values: [Double], vectors: Matrix, lmax: Double, solver: NTKSpectrumDenseSolver)? = try Distributed.agree(
+        "distributedNTKSpectrum (dense eigensolve on rank 0)"
+    ) {
         guard var g = g?.elements else { return nil }
         return try NTKSpectrumDense.smallestPairs(destroying: &g, order: n, count: k, operation: "distributedNTKSpectrum")
     }
-    var head = (picked?.values ?? [Double](repeating: 0, count: k)) + [picked?.lmax ?? 0]
+    let solverCode = picked.flatMap { p in NTKSpectrumDenseSolver.allCases.firstIndex(of: p.solver) } ?? 0
+    var head = (picked?.values ?? [Double](repeating: 0, count: k)) + [picked?.lmax ?? 0, Double(solverCode)]
     try Distributed.broadcast(&head)
     let vectors = try Distributed.broadcast(picked?.vectors)
-    let values = Array(head.prefix(k)), lmax = head[k]
+    let values = Array(head.prefix(k)), lmax = head[k], solver = NTKSpectrumDenseSolver.allCases[Int(head[k + 1])]
     var local = [Double](repeating: 0, count: m * k)
     for j in 0..<k { for i in 0..<m { local[j * m + i] = vectors.elements[j * n + first + i] } }
     let localVectors = Matrix(uncheckedRows: m, cols: k, elements: local)
     let residuals = try distributedResiduals(op, values: values, localVectors: localVectors)
     return DistributedNTKSpectrum(
         values: values, localVectors: localVectors, residuals: residuals, converged: true, requested: k, products: 0, shiftProducts: 0,
-        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
+        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0, denseSolver: solver)
 }
 
 /// One PARPACK solve (`cd_eigs_symmetric`): ascending converged Ritz values, this rank's rows of their vectors.

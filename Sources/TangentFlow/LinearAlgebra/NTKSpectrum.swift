@@ -70,6 +70,17 @@ public enum NTKSpectrumMethod: String, Sendable {
     case dense
 }
 
+/// Which dense eigensolver answered on the dense route (`NTKSpectrum.denseSolver`).
+public enum NTKSpectrumDenseSolver: String, CaseIterable, Sendable {
+    /// Restarted block Krylov on the Cholesky factor of `G + 1e-10·λ_max·I`, Rayleigh–Ritz with `G`
+    /// (`QN ≥ 512`, `count ≤ 32`; residuals to `max(1e-13, QN·ε/10)·λ_max`).
+    case choleskyBlockKrylov = "cholesky-block-krylov"
+    /// LAPACK's tridiagonalisation, bisection and inverse iteration for the wanted pairs (residuals `≈ ε·λ_max`).
+    case tridiagonal
+    /// The thin SVD of the `QN × K` Jacobian (`QN > K`, one process).
+    case jacobianSVD = "jacobian-svd"
+}
+
 /// Eigenpairs of an NTK computed without forming it (`ntkSpectrum`).
 public struct NTKSpectrum: Sendable {
     /// Eigenvalues: descending for `.largest`, ascending for `.smallest` (only the converged ones).
@@ -103,6 +114,8 @@ public struct NTKSpectrum: Sendable {
     public let probes: Int
     /// Missed eigenvalues the probes found (see `probes`).
     public let missedFound: Int
+    /// The dense route's eigensolver; `nil` for Lanczos.
+    public var denseSolver: NTKSpectrumDenseSolver? = nil
 }
 
 /// The `count` largest or smallest eigenpairs of the NTK operator `G = D Dᵀ` (symmetric positive semidefinite)
@@ -248,7 +261,7 @@ private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int) throws -> NTK
         let residuals = try ntkResiduals(op, values: values, vectors: vectors)
         return NTKSpectrum(
             values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: 0, shiftProducts: 0,
-            restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
+            restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0, denseSolver: .jacobianSVD)
     }
     try MemoryBudget.require(doubles: NTKSpectrumDense.peakDoubles(order: n, count: k) ?? Int.max,
                              operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
@@ -260,9 +273,9 @@ private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int) throws -> NTK
         g = try NTKSpectrumDense.rows(order: n, rows: n, firstRow: 0) { x, b, y in try op.apply(x, columns: b, into: y) }
         products = n
     }
-    let (values, vectors, lmax) = try NTKSpectrumDense.smallestPairs(destroying: &g, order: n, count: k, operation: "ntkSpectrum")
+    let (values, vectors, lmax, solver) = try NTKSpectrumDense.smallestPairs(destroying: &g, order: n, count: k, operation: "ntkSpectrum")
     let residuals = try ntkResiduals(op, values: values, vectors: vectors)
     return NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: products, shiftProducts: 0,
-        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0)
+        restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0, denseSolver: solver)
 }

@@ -138,12 +138,12 @@ package enum NTKSpectrumDense {
     /// (`CBackend.lowestEigenpairsByInverseIteration`, `O(n³/3)` at the BLAS-3 rate; 8.9 s against 33 s at
     /// `n = 8,000`), and when that does not converge in 100 cycles or `G` is not positive semidefinite, by
     /// `CBackend.lowestEigenpairs` (tridiagonalisation, bisection and inverse iteration for the `count` wanted
-    /// pairs only, `O(4n³/3)` memory-bound). Values ascending, their orthonormal vectors as columns, and `λ_max`
-    /// (at least 0).
+    /// pairs only, `O(4n³/3)` memory-bound). Values ascending, their orthonormal vectors as columns, `λ_max`
+    /// (at least 0), and which of the two answered.
     /// - Throws: `.invalidArgument` naming `operation` when `G` has a NaN or ±∞ entry; eigensolver errors.
     package static func smallestPairs(
         destroying g: inout [Double], order n: Int, count k: Int, operation: String
-    ) throws -> (values: [Double], vectors: Matrix, lmax: Double) {
+    ) throws -> (values: [Double], vectors: Matrix, lmax: Double, solver: NTKSpectrumDenseSolver) {
         try g.withUnsafeMutableBufferPointer { p in
             for j in 0..<n {
                 for i in (j + 1)..<Swift.max(j + 1, n) {
@@ -161,9 +161,9 @@ package enum NTKSpectrumDense {
                &g, order: n, count: k, block: Swift.min(n, 2 * k + 10), tolerance: inverseIterationTolerance(order: n),
                maxIterations: 100)
         {
-            return (fast.values, Matrix(uncheckedRows: n, cols: k, elements: fast.vectors), fast.largest)
+            return (fast.values, Matrix(uncheckedRows: n, cols: k, elements: fast.vectors), fast.largest, .choleskyBlockKrylov)
         }
         let eig = try CBackend().lowestEigenpairs(destroying: &g, order: n, count: k)
-        return (eig.values, Matrix(uncheckedRows: n, cols: k, elements: eig.vectors), Swift.max(eig.largest, 0))
+        return (eig.values, Matrix(uncheckedRows: n, cols: k, elements: eig.vectors), Swift.max(eig.largest, 0), .tridiagonal)
     }
 }

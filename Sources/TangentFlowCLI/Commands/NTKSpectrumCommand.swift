@@ -87,6 +87,7 @@ let ntkSpectrumCommand = CommandSpec(
             "seconds": seconds,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
+        if let solver = s.denseSolver { p.report.record("dense_solver", solver.rawValue) }
         let target = s.converged ? dir : dir + "/stopped"
         if !s.values.isEmpty || s.converged {
             try AtomicFile.makeFolder(target)

@@ -107,6 +107,7 @@ let ntkSpectrumCommand = CommandSpec(
             "seconds": t2 - t0, "ranks": ranks, "samples_per_rank": perRank,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
+        if let solver = s.denseSolver { p.report.record("dense_solver", solver.rawValue) }
         let dir = try p.required("output")
         let target = s.converged ? dir : dir + "/stopped"
         if !s.values.isEmpty || s.converged {
