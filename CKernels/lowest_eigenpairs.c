@@ -24,8 +24,10 @@ int ck_linalg_syev_lowest(size_t n, double *a, size_t lda, size_t k, double *w, 
     ck_runtime_ensure_fast_blas();
     if (!ck_valid_operand(n, n, lda) || !ck_valid_operand(n, k, ldz)) return CK_EDIM;
     if (k > n) return CK_EDIM;
+    if (wmax == NULL) return CK_EARG;
+    *wmax = 0.0;
     if (n == 0) return CK_OK;
-    if (a == NULL || w == NULL || (k > 0 && z == NULL) || wmax == NULL) return CK_EARG;
+    if (a == NULL || w == NULL || (k > 0 && z == NULL)) return CK_EARG;
     if (n > (size_t)INT_MAX / 70 || lda > (size_t)INT_MAX || ldz > (size_t)INT_MAX) return CK_EDIM;
     const lapack_int nn = (lapack_int)n, kk = (lapack_int)k;
     double *d = malloc(n * sizeof(double)), *e = malloc(n * sizeof(double)), *tau = malloc(n * sizeof(double));
@@ -89,6 +91,7 @@ done:
     free(iwork);
     free(ifail);
     if (info == LAPACK_WORK_MEMORY_ERROR || info == LAPACK_TRANSPOSE_MEMORY_ERROR) return CK_ENOMEM;
+    if (info < 0) return CK_EARG; /* LAPACKE's own argument check: a NaN in A */
     return (int)info;
 }
 
@@ -215,6 +218,9 @@ int ck_linalg_syev_lowest_inverse(size_t n, double *a, size_t lda, size_t k, siz
         for (size_t j = 0; j < b; j++)
             for (size_t i = j + 1; i < b; i++) h[j * b + i] = h[i * b + j] = 0.5 * (h[j * b + i] + h[i * b + j]);
         if (LAPACKE_dsyev(LAPACK_COL_MAJOR, 'V', 'L', (lapack_int)b, h, (lapack_int)b, theta) != 0) goto restore;
+        /* A Ritz value above ARPACK's λ_max (its start vector nearly orthogonal to the top eigenvector) is a better
+         * λ_max: it is a Rayleigh quotient of A, so never above the true one. */
+        if (theta[b - 1] > lmax) *wmax = lmax = theta[b - 1];
         /* The p lowest Ritz vectors Y = V S and G Y = (G V) S; residuals of the k lowest. */
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)p, (int)b, 1.0, v, (int)n, h, (int)b, 0.0, t,
                     (int)n);

@@ -150,8 +150,9 @@ int ck_linalg_syev_lowest(size_t n, double *a, size_t lda, size_t k, double *w, 
  * most max_iter cycles. w (k) ascending, Z (n×k), *wmax = λ_max, *iterations (cycles). O(n³/3) for the factor
  * and O(n²p) per cycle, against the O(4n³/3) memory-bound tridiagonalisation of ck_linalg_syev_lowest. Returns
  * CK_OK; 1 when it did not converge (or the observed rate says it will not in the cycles left), A is not positive
- * definite after the shift, or λ_max is not positive, and then A holds A again (both triangles); CK_EDIM,
- * CK_EARG, CK_ENOMEM. */
+ * definite after the shift, λ_max is not positive or ARPACK failed, and then A holds A again (both triangles);
+ * CK_EDIM, CK_EARG, CK_ENOMEM. Like any Krylov method it cannot see an eigenvector exactly orthogonal to its
+ * (fixed, pseudo-random) start block: the residual test proves the θ are eigenvalues, not that none lies below. */
 int ck_linalg_syev_lowest_inverse(size_t n, double *a, size_t lda, size_t k, size_t p, double tol, size_t max_iter,
                                   double *w, double *z, size_t ldz, double *wmax, size_t *iterations);
 

@@ -124,11 +124,14 @@ import Testing
         #expect(abs(s.referenceEigenvalue - dense.last!) <= 1e-9 * dense.last!)
     }
 
-    /// A count beyond the order and an array of the wrong size are refused with `.invalidArgument`.
+    /// A count beyond the order, an array of the wrong size and a NaN in the lower triangle are refused with a
+    /// typed error (the NaN: LAPACKE's own argument check, mapped to `CK_EARG` rather than passed on raw).
     @Test func refusesACountOutOfRange() throws {
         var g = [Double](repeating: 1, count: 9)
         #expect(throws: TangentFlowError.self) { try CBackend().lowestEigenpairs(destroying: &g, order: 3, count: 4) }
         #expect(throws: TangentFlowError.self) { try CBackend().lowestEigenpairs(destroying: &g, order: 4, count: 1) }
+        var bad: [Double] = [2, .nan, 0, 2]
+        #expect(throws: TangentFlowError.self) { try CBackend().lowestEigenpairs(destroying: &bad, order: 2, count: 1) }
     }
 
     /// The dense route forms `G` by the MLP operator's layer-factored formula (no products) and, for an operator

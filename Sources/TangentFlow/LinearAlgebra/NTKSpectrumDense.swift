@@ -139,7 +139,8 @@ package enum NTKSpectrumDense {
     /// `n = 8,000`), and when that does not converge in 100 cycles or `G` is not positive semidefinite, by
     /// `CBackend.lowestEigenpairs` (tridiagonalisation, bisection and inverse iteration for the `count` wanted
     /// pairs only, `O(4n³/3)` memory-bound). Values ascending, their orthonormal vectors as columns, `λ_max`
-    /// (at least 0), and which of the two answered.
+    /// (at least 0; exact from the tridiagonal route, ARPACK's estimate to 1e-10 from the block Krylov one), and
+    /// which of the two answered.
     /// - Throws: `.invalidArgument` naming `operation` when `G` has a NaN or ±∞ entry; eigensolver errors.
     package static func smallestPairs(
         destroying g: inout [Double], order n: Int, count k: Int, operation: String
