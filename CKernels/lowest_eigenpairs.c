@@ -1,5 +1,5 @@
 /* lowest_eigenpairs.c — the k lowest eigenpairs of a dense symmetric matrix (the dense route of the NTK spectrum's
- * smallest end): by block inverse iteration with a Cholesky factor when that converges, else as dsyevr does for an
+ * smallest end): by restarted block Krylov on a Cholesky factor when that converges, else as dsyevr does for an
  * index range. Status codes, never aborts or prints. */
 #include <cblas.h>
 #include <lapacke.h>
@@ -111,8 +111,17 @@ static void ck_upper_symm(const ck_upper_sym *g, const double *x, size_t ldx, si
 }
 
 static int ck_upper_sym_apply(const double *x, double *y, void *ctx) {
-    ck_upper_symm((const ck_upper_sym *)ctx, x, ((const ck_upper_sym *)ctx)->n, 1, y, ((const ck_upper_sym *)ctx)->n);
+    const ck_upper_sym *g = ctx;
+    ck_upper_symm(g, x, g->n, 1, y, g->n);
     return 0;
+}
+
+/* block ← C⁻¹ block for the n×p block (ld n) and C = L Lᵀ with L in the lower triangle of a: two triangular solves. */
+static void ck_cholesky_solve_block(size_t n, const double *a, size_t lda, double *block, size_t p) {
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)p, 1.0, a, (int)lda, block,
+                (int)n);
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, a, (int)lda, block,
+                (int)n);
 }
 
 /* A's lower triangle and diagonal from its strict upper triangle and diag: undoes dpotrf's overwriting. */
@@ -197,19 +206,13 @@ int ck_linalg_syev_lowest_inverse(size_t n, double *a, size_t lda, size_t k, siz
     for (size_t cycle = 1; cycle <= max_iter; cycle++) {
         *iterations = cycle;
         if (m == 1) { /* no room for a second block: subspace iteration, V ← orth(C⁻¹V) */
-            cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)p, 1.0, a, (int)lda,
-                        v, (int)n);
-            cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, a, (int)lda, v,
-                        (int)n);
+            ck_cholesky_solve_block(n, a, lda, v, p);
             if (ck_orthonormalise_block(n, v, 0, v, p, coef, tau) != 0) goto restore;
         }
         for (size_t j = 1; j < m; j++) {
             double *blk = v + j * p * n;
             memcpy(blk, blk - p * n, n * p * sizeof(double));
-            cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)n, (int)p, 1.0, a, (int)lda,
-                        blk, (int)n);
-            cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasTrans, CblasNonUnit, (int)n, (int)p, 1.0, a, (int)lda,
-                        blk, (int)n);
+            ck_cholesky_solve_block(n, a, lda, blk, p);
             if (ck_orthonormalise_block(n, v, j * p, blk, p, coef, tau) != 0) goto restore;
         }
         ck_upper_symm(&g, v, n, b, gv, n);

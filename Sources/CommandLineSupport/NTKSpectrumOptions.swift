@@ -97,7 +97,7 @@ package enum NTKSpectrumCommandOptions {
 
     /// The hint of a run that did not converge.
     package static func notConvergedHint(_ options: NTKSpectrumOptions, rows qn: Int, parameters k: Int) -> String {
-        let dense = qn > options.denseLimit && denseRouteFits(qn, count: options.count, parameters: k)
+        let dense = options.which == .smallest && qn > options.denseLimit && denseRouteFits(qn, count: options.count, parameters: k)
             ? (qn > k
                 ? ", or take them exactly from the SVD of the \(qn)×\(k) Jacobian: --dense-limit \(qn) (about \(denseGiB(qn, count: options.count, parameters: k)) GiB, O(QN·K²) time)"
                 : ", or form Θ and take its lowest eigenpairs exactly: --dense-limit \(qn) (about \(denseGiB(qn, count: options.count, parameters: k)) GiB, O(QN³) time)")

@@ -108,9 +108,9 @@ public struct CBackend: Kernels {
     }
 
     /// The `count` smallest eigenpairs of the symmetric column-major `n × n` array `a` (both triangles) and its
-    /// largest eigenvalue by block inverse subspace iteration on `block` vectors with the Cholesky factor of
-    /// `a + 1e-10·λ_max·I` (`ck_linalg_syev_lowest_inverse`): residuals `‖Av − θv‖ ≤ tolerance·λ_max`, at most
-    /// `maxIterations`. `nil` when that did not converge (small gaps below the block), `a` is not positive
+    /// largest eigenvalue by a restarted block Krylov method on blocks of `block` vectors with the Cholesky
+    /// factor of `a + 1e-10·λ_max·I` (`ck_linalg_syev_lowest_inverse`): residuals `‖Av − θv‖ ≤ tolerance·λ_max`,
+    /// at most `maxIterations` cycles. `nil` when that did not converge (small gaps below the block), `a` is not positive
     /// semidefinite, or ARPACK's estimate of `λ_max` failed, and `a` is then unchanged; on success `a`'s lower
     /// triangle holds the factor.
     /// - Throws: `.invalidArgument` for sizes out of range; memory errors.

@@ -254,26 +254,25 @@ package func ntkSquaredResiduals(_ gv: Matrix, values: [Double], vectors: Matrix
 /// Residuals recomputed with the operator, judged against `λ_max`.
 private func denseNTKSpectrum(_ op: any NTKOperator, count k: Int) throws -> NTKSpectrum {
     let n = op.order
+    let values: [Double], vectors: Matrix, lmax: Double, solver: NTKSpectrumDenseSolver
+    var products = 0
     if n > op.parameterCount {
         try MemoryBudget.require(doubles: NTKSpectrumDense.jacobianPeakDoubles(order: n, count: k, parameters: op.parameterCount) ?? Int.max,
                                  operation: "ntkSpectrum: the \(n)×\(op.parameterCount) Jacobian of the dense route")
-        let (values, vectors, lmax) = try NTKSpectrumDense.jacobianPairs(op, count: k, operation: "ntkSpectrum")
-        let residuals = try ntkResiduals(op, values: values, vectors: vectors)
-        return NTKSpectrum(
-            values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: 0, shiftProducts: 0,
-            restarts: 0, shift: nil, referenceEigenvalue: lmax, method: .dense, probes: 0, missedFound: 0, denseSolver: .jacobianSVD)
-    }
-    try MemoryBudget.require(doubles: NTKSpectrumDense.peakDoubles(order: n, count: k) ?? Int.max,
-                             operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
-    var g: [Double]
-    var products = 0
-    if let formed = try op.formedGram() {
-        g = formed.elements
+        (values, vectors, lmax) = try NTKSpectrumDense.jacobianPairs(op, count: k, operation: "ntkSpectrum")
+        solver = .jacobianSVD
     } else {
-        g = try NTKSpectrumDense.rows(order: n, rows: n, firstRow: 0) { x, b, y in try op.apply(x, columns: b, into: y) }
-        products = n
+        try MemoryBudget.require(doubles: NTKSpectrumDense.peakDoubles(order: n, count: k) ?? Int.max,
+                                 operation: "ntkSpectrum: the \(n)×\(n) NTK of the dense route")
+        var g: [Double]
+        if let formed = try op.formedGram() {
+            g = formed.elements
+        } else {
+            g = try NTKSpectrumDense.rows(order: n, rows: n, firstRow: 0) { x, b, y in try op.apply(x, columns: b, into: y) }
+            products = n
+        }
+        (values, vectors, lmax, solver) = try NTKSpectrumDense.smallestPairs(destroying: &g, order: n, count: k, operation: "ntkSpectrum")
     }
-    let (values, vectors, lmax, solver) = try NTKSpectrumDense.smallestPairs(destroying: &g, order: n, count: k, operation: "ntkSpectrum")
     let residuals = try ntkResiduals(op, values: values, vectors: vectors)
     return NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: true, requested: k, products: products, shiftProducts: 0,

@@ -133,8 +133,8 @@ package enum NTKSpectrumDense {
     }
 
     /// The `count` smallest eigenpairs of the symmetric part `(G + Gᵀ)/2` of the column-major `n × n` array `g`
-    /// (symmetrised in place, then destroyed): from `n = 512` and for `count ≤ 32` first by block inverse iteration on
-    /// `2·count + 10` vectors with the Cholesky factor of `G + 1e-10·λ_max·I`
+    /// (symmetrised in place, then destroyed): from `n = 512` and for `count ≤ 32` first by restarted block
+    /// Krylov on blocks of `2·count + 10` vectors with the Cholesky factor of `G + 1e-10·λ_max·I`
     /// (`CBackend.lowestEigenpairsByInverseIteration`, `O(n³/3)` at the BLAS-3 rate; 8.9 s against 33 s at
     /// `n = 8,000`), and when that does not converge in 100 cycles or `G` is not positive semidefinite, by
     /// `CBackend.lowestEigenpairs` (tridiagonalisation, bisection and inverse iteration for the `count` wanted

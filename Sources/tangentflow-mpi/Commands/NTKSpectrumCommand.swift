@@ -58,7 +58,7 @@ let ntkSpectrumCommand = CommandSpec(
         if options.which == .smallest && qn > kParams && qn > options.denseLimit {
             throw CommandFailure(.usage, "--which smallest: Θ has rank ≤ K = \(kParams) < QN = \(qn), so its \(qn - kParams) smallest eigenvalues are 0, a repeated eigenvalue the distributed Lanczos solve does not resolve",
                                  hint: "run 'tangentflow ntk-spectrum' (one process finds the null vectors by LSMR), or --which largest"
-                                     + (NTKSpectrumCommandOptions.denseRouteFits(qn, count: options.count, parameters: nil) ? ", or form Θ (from QN products; rank 0 decomposes it, about 8·QN² bytes): --dense-limit \(qn)" : ""))
+                                     + (NTKSpectrumCommandOptions.denseRouteFits(qn, count: options.count, parameters: nil) ? ", or form Θ (each rank its rows by the layer-factored cross-kernel; rank 0 decomposes it, about 8·QN² bytes): --dense-limit \(qn)" : ""))
         }
         // Memory of the largest rank before any allocation: its slice's record, its rows of the Lanczos basis, of
         // the eigenvectors and of the residual check, the replicated X, and on rank 0 the gathered eigenvectors.
