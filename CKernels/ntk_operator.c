@@ -34,24 +34,10 @@
 
 #include "ckernels.h"
 #include "internal.h"
-
-struct ck_ntk_op {
-    ck_mlp net;
-    size_t widths[CK_MAX_LAYERS + 1];
-    double wscale[CK_MAX_LAYERS], bscale[CK_MAX_LAYERS];
-    double *theta;               /* copy of θ (K doubles): the chain needs W_ℓ */
-    size_t n, Q, K, chunk, mmax;
-    size_t stored;               /* δ^ℓ kept for ℓ = 1..stored (0 or L−2) */
-    ck_tape tape;                /* h^ℓ, σ'(z^ℓ), outputs; no sensitivities */
-    double *delta[CK_MAX_LAYERS + 1];
-    double *dblock;
-    pthread_mutex_t cache_lock;  /* guards cache; never waited for */
-    double *cache;
-    size_t cache_doubles;
-};
+#include "ntk_operator_internal.h"
 
 /* A buffer of `doubles` doubles: the operator's cached one if no other call holds it, else a fresh one. */
-static double *ck_op_buffer(const ck_ntk_op *cop, size_t doubles, int *cached) {
+double *ck_op_buffer(const ck_ntk_op *cop, size_t doubles, int *cached) {
     ck_ntk_op *op = (ck_ntk_op *)cop; /* the cache is internal state, guarded by its lock */
     *cached = 0;
     if (pthread_mutex_trylock(&op->cache_lock) == 0) {
@@ -69,21 +55,17 @@ static double *ck_op_buffer(const ck_ntk_op *cop, size_t doubles, int *cached) {
     return malloc(doubles * sizeof(double));
 }
 
-static void ck_op_buffer_release(const ck_ntk_op *cop, double *p, int cached) {
+void ck_op_buffer_release(const ck_ntk_op *cop, double *p, int cached) {
     if (cached) pthread_mutex_unlock(&((ck_ntk_op *)cop)->cache_lock);
     else free(p);
 }
-
-/* Samples per chunk: GEMMs of 256×M×M on one thread each. 256, 512 and 1024 took the same CPU time on the
- * 16-512-512-10 network (N = 2000, 45 products: 5.6–6.6 s user for each, on a loaded 2-core EPYC). */
-enum { CK_NTK_OP_CHUNK = 256 };
 
 size_t ck_ntk_op_doubles(const ck_mlp *net, size_t n, int keep_sensitivities) {
     if (ck_mlp_check(net) != CK_OK) return 0;
     size_t L = net->nlayers, Q = net->widths[L], K = ck_mlp_parameter_count(net);
     size_t total = ck_tape_doubles(net, n, 0), mmax = Q;
     for (size_t l = 0; l <= L; l++) mmax = net->widths[l] > mmax ? net->widths[l] : mmax;
-    if (keep_sensitivities)
+    if (keep_sensitivities == CK_NTK_KEEP_DOUBLE)
         for (size_t l = 1; l + 2 <= L; l++) total += n * Q * net->widths[l];
     /* θ, the K-vector between the two products, and per thread: one K-vector of partial gradients and three
      * chunk×max(M) buffers (one direction at a time, as an eigensolver applies it). */
@@ -96,7 +78,8 @@ size_t ck_ntk_op_doubles(const ck_mlp *net, size_t n, int keep_sensitivities) {
  * δ^{ℓ−1} = a_ℓ (δ^ℓ W_ℓ) ∘ σ'^{ℓ−1} down to layer 1 (as mlp_tape.c), stored with leading dimension N·Q. */
 typedef struct {
     ck_ntk_op *op;
-    double *work; /* per thread: two chunk·Q×mmax buffers */
+    double *work;          /* per thread: two chunk·Q×mmax buffers */
+    float *const *fdelta;  /* NULL: store into op->delta (double); else into these float blocks, same layout */
 } ck_delta_job;
 
 static void ck_delta_task(size_t b, size_t e, int tid, void *ctx) {
@@ -121,21 +104,36 @@ static void ck_delta_task(size_t b, size_t e, int tid, void *ctx) {
             size_t mi = op->widths[l - 1];
             const double *wt = op->theta + ck_mlp_weight_offset(&op->net, l);
             double *dst = cur == buf ? buf + per : buf;
-            double *blk = op->delta[l - 1] + i0 * Q * mi; /* l − 1 <= stored; layout (r, q, i) */
+            size_t boff = i0 * Q * mi; /* block of δ^{ℓ−1} (ℓ − 1 <= stored); layout (r, q, i) */
             ck_linalg_gemm(0, 1, cq, mi, op->widths[l], t->a[l - 1], cur, cq, wt, mi, 0.0, dst, cq);
             for (size_t r = 0; r < mi; r++) {
-                double *col = dst + r * cq, *out = blk + r * cq;
+                double *col = dst + r * cq;
                 const double *dsr = t->dsig[l - 1] + r * n + i0;
                 for (size_t ii = 0; ii < c; ii++)
-                    for (size_t q = 0; q < Q; q++) {
-                        double v = col[ii * Q + q] * dsr[ii];
-                        col[ii * Q + q] = v;
-                        out[q * c + ii] = v;
-                    }
+                    for (size_t q = 0; q < Q; q++) col[ii * Q + q] *= dsr[ii];
+                if (j->fdelta != NULL) {
+                    float *out = j->fdelta[l - 1] + boff + r * cq;
+                    for (size_t ii = 0; ii < c; ii++)
+                        for (size_t q = 0; q < Q; q++) out[q * c + ii] = (float)col[ii * Q + q];
+                } else {
+                    double *out = op->delta[l - 1] + boff + r * cq;
+                    for (size_t ii = 0; ii < c; ii++)
+                        for (size_t q = 0; q < Q; q++) out[q * c + ii] = col[ii * Q + q];
+                }
             }
             cur = dst;
         }
     }
+}
+
+int ck_ntk_op_sensitivities(ck_ntk_op *op, float *const *fdelta, int nthreads) {
+    int nt = ck_parallel_threads_for(op->n, op->chunk, nthreads);
+    double *work = malloc((size_t)nt * 2 * op->chunk * op->Q * op->mmax * sizeof(double));
+    if (work == NULL) return CK_ENOMEM;
+    ck_delta_job job = {op, work, fdelta};
+    ck_parallel_tasks(op->n, op->chunk, nt, 1, ck_delta_task, &job);
+    free(work);
+    return CK_OK;
 }
 
 ck_ntk_op *ck_ntk_op_create(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
@@ -143,6 +141,7 @@ ck_ntk_op *ck_ntk_op_create(const ck_mlp *net, const double *theta, const double
     ck_runtime_ensure_fast_blas();
     int st = ck_mlp_check(net);
     if (st == CK_OK && (theta == NULL || x == NULL)) st = CK_EARG;
+    if (st == CK_OK && (keep_sensitivities < CK_NTK_KEEP_NONE || keep_sensitivities > CK_NTK_KEEP_SINGLE)) st = CK_EARG;
     ck_ntk_op *op = st == CK_OK ? calloc(1, sizeof *op) : NULL;
     if (st == CK_OK && op == NULL) st = CK_ENOMEM;
     if (st != CK_OK) {
@@ -162,7 +161,7 @@ ck_ntk_op *ck_ntk_op_create(const ck_mlp *net, const double *theta, const double
     op->chunk = CK_NTK_OP_CHUNK;
     op->mmax = 0;
     for (size_t l = 0; l <= L; l++) op->mmax = op->widths[l] > op->mmax ? op->widths[l] : op->mmax;
-    op->stored = keep_sensitivities && L >= 3 ? L - 2 : 0;
+    op->stored = keep_sensitivities == CK_NTK_KEEP_DOUBLE && L >= 3 ? L - 2 : 0;
     pthread_mutex_init(&op->cache_lock, NULL);
     op->theta = malloc(op->K * sizeof(double));
     if (op->theta == NULL) st = CK_ENOMEM;
@@ -181,14 +180,11 @@ ck_ntk_op *ck_ntk_op_create(const ck_mlp *net, const double *theta, const double
             op->delta[l] = p;
             p += n * op->Q * op->widths[l];
         }
-        int nt = ck_parallel_threads_for(n, op->chunk, nthreads);
-        double *work = st == CK_OK ? malloc((size_t)nt * 2 * op->chunk * op->Q * op->mmax * sizeof(double)) : NULL;
-        if (st == CK_OK && work == NULL) st = CK_ENOMEM;
-        if (st == CK_OK) {
-            ck_delta_job job = {op, work};
-            ck_parallel_tasks(n, op->chunk, nt, 1, ck_delta_task, &job);
-        }
-        free(work);
+        if (st == CK_OK) st = ck_ntk_op_sensitivities(op, NULL, nthreads);
+    }
+    if (st == CK_OK && keep_sensitivities == CK_NTK_KEEP_SINGLE) {
+        op->single_keep = L >= 3 ? L - 2 : 0;
+        st = ck_ntk_op_make_single(op, nthreads);
     }
     if (st != CK_OK) {
         ck_ntk_op_free(op);
@@ -202,6 +198,7 @@ void ck_ntk_op_free(ck_ntk_op *op) {
     if (op == NULL) return;
     if (op->tape.block) ck_tape_free(&op->tape);
     ck_scratch_free(op->dblock);
+    ck_scratch_free(op->sblock);
     free(op->cache);
     pthread_mutex_destroy(&op->cache_lock);
     free(op->theta);

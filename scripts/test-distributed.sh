@@ -65,6 +65,16 @@ if [ "$rc" -ne 65 ] || ! grep -q "fewer than the 12 ranks" <<<"$out"; then
   echo "test-distributed: more ranks than samples was not refused with exit 65 (exit $rc)" >&2
   exit 1
 fi
+# Single-precision products exist on one process only: tangentflow-mpi refuses --precision single with status 64.
+set +e
+out=$(timeout --kill-after=10 120 mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np 2 "$cli" ntk-spectrum \
+  "${args[@]}" --k 2 --precision single --tol 1e-6 -o "$work/single" 2>&1)
+rc=$?
+set -e
+if [ "$rc" -ne 64 ] || ! grep -q -- "--precision" <<<"$out"; then
+  echo "test-distributed: tangentflow-mpi --precision single was not refused with exit 64 naming --precision (exit $rc)" >&2
+  exit 1
+fi
 for tool in one mpi; do
   set +e
   if [ "$tool" = one ]; then

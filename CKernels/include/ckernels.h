@@ -257,15 +257,19 @@ int ck_mlp_pass_vjp(const ck_mlp_pass *p, const double *u, size_t ldu, size_t nu
 
 /* ---- ntk_operator.c: the NTK G = D Dᵀ as a matrix-free operator ---------------------------------------- */
 
-/* An opaque record of an MLP at θ on X (n×M_0): activations and σ' of every layer (N·ΣM_ℓ doubles) and, when
- * keep_sensitivities, the sensitivities δ^ℓ of the layers ℓ <= L−2 (N·Q·M_ℓ doubles each), which halve the BLAS
- * work of a product. θ is copied. NULL with *status = CK_E* on failure. */
+/* An opaque record of an MLP at θ on X (n×M_0): activations and σ' of every layer (N·ΣM_ℓ doubles) and, by
+ * keep_sensitivities, the sensitivities δ^ℓ of the layers ℓ <= L−2 (N·Q·M_ℓ each), which halve the BLAS work of a
+ * product: CK_NTK_KEEP_NONE (the chain rule in every product), CK_NTK_KEEP_DOUBLE (δ as doubles), or
+ * CK_NTK_KEEP_SINGLE (the single-precision copies of ck_ntk_op_make_single made now, δ computed straight into
+ * them as floats and never held in double). θ is copied. NULL with *status = CK_E* on failure. */
+enum { CK_NTK_KEEP_NONE = 0, CK_NTK_KEEP_DOUBLE = 1, CK_NTK_KEEP_SINGLE = 2 };
 typedef struct ck_ntk_op ck_ntk_op;
 ck_ntk_op *ck_ntk_op_create(const ck_mlp *net, const double *theta, const double *x, size_t ldx, size_t n,
                             int keep_sensitivities, int nthreads, int *status);
 void ck_ntk_op_free(ck_ntk_op *op);
 
-/* Doubles a record and one product need (record, θ, per-thread buffers for one direction), for n samples. */
+/* Doubles a record and one double product need (record, θ, per-thread buffers for one direction), for n samples
+ * (the float copies of CK_NTK_KEEP_SINGLE not included: ck_ntk_op_single_floats). */
 size_t ck_ntk_op_doubles(const ck_mlp *net, size_t n, int keep_sensitivities);
 
 /* Layers whose sensitivities are kept (0 when the chain is used throughout). */
@@ -285,6 +289,25 @@ int ck_ntk_op_pullback(const ck_ntk_op *op, const double *u, size_t ldu, size_t 
 /* out (QN×nb) := G·V = D (Dᵀ V) for V (QN×nb); out must not overlap V. */
 int ck_ntk_op_apply(const ck_ntk_op *op, const double *v, size_t ldv, size_t nb, double *out, size_t ldout,
                     int nthreads);
+
+/* ---- ntk_operator_single.c: the same products in single precision ------------------------------------- */
+
+/* Floats the single-precision copies of a record take (θ, h^ℓ, σ'(z^ℓ), and δ^ℓ of ℓ <= L−2 unless
+ * keep_sensitivities is CK_NTK_KEEP_NONE); 0 for an invalid net. */
+size_t ck_ntk_op_single_floats(const ck_mlp *net, size_t n, int keep_sensitivities);
+
+/* Makes the single-precision copies (once; CK_OK if they exist), on nthreads threads (0: the default). Kept double
+ * δ^ℓ are converted and freed: double products then run the chain rule through every layer. CK_ENOMEM leaves
+ * the operator as it was. */
+int ck_ntk_op_make_single(ck_ntk_op *op, int nthreads);
+
+/* 1 once ck_ntk_op_make_single succeeded. */
+int ck_ntk_op_has_single(const ck_ntk_op *op);
+
+/* out (QN×nb) := G·V computed in single precision (sgemm; relative error about 1e-7), double in and out; out
+ * must not overlap V. CK_EARG before ck_ntk_op_make_single. */
+int ck_ntk_op_apply_single(const ck_ntk_op *op, const double *v, size_t ldv, size_t nb, double *out, size_t ldout,
+                           int nthreads);
 
 /* ---- arpack.c: a few eigenpairs of a large symmetric operator (ARPACK-ng dsaupd/dseupd) -------------- */
 

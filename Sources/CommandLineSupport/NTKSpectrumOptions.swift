@@ -15,8 +15,8 @@ package enum SensitivityStorage: String, CaseIterable, Sendable {
 /// ARPACK) and `tangentflow-mpi ntk-spectrum` (ranks owning slices of the samples, PARPACK), so that the two
 /// commands take the same options with the same meanings, defaults and ranges.
 package enum NTKSpectrumCommandOptions {
-    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--dense-limit`, `--probe`, `--sensitivities`, `-o/--output`
-    /// (default folder `defaultFolder`).
+    /// `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--dense-limit`, `--probe`, `--precision`, `--sensitivities`,
+    /// `-o/--output` (default folder `defaultFolder`).
     package static func specs(defaultFolder: String) -> [OptionSpec] {
         [
             OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
@@ -37,6 +37,11 @@ package enum NTKSpectrumCommandOptions {
                         + "or by also converging the top eigenpair of G deflated off the K found (converged: also finds a copy just above λ_K "
                         + "with a cluster below it, at the cost of that solve).",
                     default: .steps),
+            .choice("precision", of: NTKProductPrecision.self,
+                    help: "Arithmetic of the Lanczos products. single (largest end, --tol ≥ 1e-6; one process): sgemm on float copies "
+                        + "of the record, about twice as fast, each product off by about 1e-7 relative; the pairs are then refined by a "
+                        + "Rayleigh–Ritz step and their residuals checked with double products.",
+                    default: .double),
             .choice("sensitivities", of: SensitivityStorage.self,
                     help: "Keep δ^ℓ of layers ℓ ≤ L−2 (N·Q·M_ℓ doubles each, faster products) or recompute by the chain rule.",
                     default: .auto),
@@ -45,10 +50,13 @@ package enum NTKSpectrumCommandOptions {
         ]
     }
 
-    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--dense-limit` for an
-    /// NTK of order `QN = qn` (`n` samples × `q` outputs), with the usage errors both tools give for `--k` and
-    /// `--ncv` out of range.
-    package static func options(_ p: ParsedArguments, samples n: Int, outputs q: Int) throws -> NTKSpectrumOptions {
+    /// The solver settings of `--k`, `--which`, `--tol`, `--max-iter`, `--ncv`, `--probe`, `--dense-limit`,
+    /// `--precision` for an NTK of order `QN = qn` (`n` samples × `q` outputs), with the usage errors both tools give
+    /// for `--k` and `--ncv` out of range, and for `--precision single` where it does not apply (the smallest end,
+    /// `--tol` below `NTKProductPrecision.minimumTolerance`, or a tool without it: `singlePrecision` false).
+    package static func options(_ p: ParsedArguments, samples n: Int, outputs q: Int, singlePrecision: Bool = true) throws
+        -> NTKSpectrumOptions
+    {
         guard let qn = MemoryBudget.product(n, q) else {
             throw CommandFailure(.memory, "ntk-spectrum: --x has \(n) samples: N·Q overflows")
         }
@@ -59,6 +67,22 @@ package enum NTKSpectrumCommandOptions {
         options.subspace = try p.parsed("ncv")
         options.probe = try p.choice(LargestEndProbe.self, "probe")
         options.denseLimit = try p.int("dense-limit")
+        options.precision = try p.choice(NTKProductPrecision.self, "precision")
+        if options.precision == .single {
+            guard singlePrecision else {
+                throw UsageError.invalid("precision", "single", expected: "double: this tool computes its products in double precision")
+            }
+            guard options.which == .largest else {
+                throw UsageError.invalid(
+                    "precision", "single",
+                    expected: "double with --which smallest: the smallest eigenvalues lie below single precision's resolution (about 1e-7·λ_max)")
+            }
+            guard options.tolerance >= NTKProductPrecision.minimumTolerance else {
+                throw UsageError.invalid(
+                    "tol", p.string("tol") ?? "\(options.tolerance)",
+                    expected: "a tolerance ≥ 1e-6 with --precision single (its products are off by about 1e-7), or --precision double")
+            }
+        }
         guard count < qn else {
             throw UsageError.invalid("k", "\(count)", expected: "an integer below QN = \(qn) (\(n) samples × \(q) outputs)")
         }
@@ -109,6 +133,9 @@ package enum NTKSpectrumCommandOptions {
             : options.which == .smallest
                 ? "the smallest eigenvalues are clustered (near rank loss, eigenvalues closer together than --tol·λ_max, which one Krylov "
                     + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol" + dense
-                : "try a larger --ncv or --max-iter, or a looser --tol"
+                : options.precision == .single
+                    ? "with --precision single the pairs must also pass the tolerance when checked with double products after a "
+                        + "Rayleigh–Ritz step; try --precision double, a looser --tol, or a larger --ncv or --max-iter"
+                    : "try a larger --ncv or --max-iter, or a looser --tol"
     }
 }

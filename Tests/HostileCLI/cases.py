@@ -1567,6 +1567,14 @@ def spectrum_cases():
              0, setup=write_fixture_variant("th442.npy", _theta_values([3, 4, 4, 2], 5), (3 * 4 + 4 + 4 * 4 + 4 + 4 * 2 + 2,)),
              **fast),
         Case("8-spectrum", "valid/ntk-spectrum/swift-backend", b + ["--backend", "swift"], 0, **fast),
+        # One process only (tangentflow-mpi refuses --precision single: scripts/test-distributed.sh), hence the ids.
+        Case("8-spectrum", "valid/ntk-spectrum-single/default", b + ["--precision", "single", "--tol", "1e-6"], 0,
+             post=_run_json_complete("outdir"), **fast),
+        Case("8-spectrum", "valid/ntk-spectrum-single/keep-deep",
+             ["ntk-spectrum", "--widths", "3,4,4,2", "--theta", "th442.npy", "--x", "X.npy", "--k", "3", "--sensitivities", "keep",
+              "--precision", "single", "--tol", "1e-5", "-o", "outdir"],
+             0, setup=write_fixture_variant("th442.npy", _theta_values([3, 4, 4, 2], 5), (3 * 4 + 4 + 4 * 4 + 4 + 4 * 2 + 2,)),
+             **fast),
         Case("8-spectrum", "valid/ntk-spectrum/k-qn-minus-1", opt("ntk-spectrum", "--k", "11"), 0, **fast),
         Case("8-spectrum", "valid/ntk-spectrum/ncv-equals-qn", b + ["--ncv", "12"], 0, **fast),
         Case("8-spectrum", "stopped/ntk-spectrum/max-iter-1-largest", SPECTRUM_STOPPED, STOPPED, mention=["converged"],
@@ -1585,12 +1593,16 @@ def spectrum_cases():
         ("sensitivities-bogus", ["--sensitivities", "sometimes"]), ("probe-bogus", ["--probe", "fast"]),
         ("dense-limit-negative", ["--dense-limit", "-1"]), ("dense-limit-huge", ["--dense-limit", "20000000"]),
         ("dense-limit-fraction", ["--dense-limit", "1e3.5"]), ("dense-limit-nan", ["--dense-limit", "nan"]),
+        ("precision-bogus", ["--precision", "half"]), ("precision-single-smallest", ["--precision", "single", "--which", "smallest"]),
+        ("precision-single-swift", ["--precision", "single", "--backend", "swift", "--tol", "1e-6"]),
     ]
     for label, extra in bad:
         argv = list(b)
         for i in range(0, len(extra), 2):
             argv = opt("ntk-spectrum", extra[i], extra[i + 1], argv)
         out.append(Case("8-spectrum", "usage/ntk-spectrum/%s" % label, argv, USAGE, mention=[extra[0].lstrip("-")], **fast))
+    out.append(Case("8-spectrum", "usage/ntk-spectrum-single/tol-below-single", b + ["--tol", "1e-8", "--precision", "single"], USAGE,
+                    mention=["tol"], **fast))
     return out
 
 

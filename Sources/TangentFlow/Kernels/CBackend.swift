@@ -310,11 +310,35 @@ public struct CBackend: Kernels {
         return try CNTKOperator(model, theta: theta, inputs: x, keepSensitivities: keepSensitivities, threads: threads)
     }
 
+    /// The matrix-free NTK made for single-precision products (`ck_ntk_op_create` with `CK_NTK_KEEP_SINGLE` when
+    /// `keepSensitivities`): the float copies of the record are made at once and the `δ^ℓ` computed straight into
+    /// them, never held in double (half their memory). Its `singlePrecision()` is then ready; its double products
+    /// (a residual check) run the chain rule. Memory: `ntkOperatorDoubles(…, keepSensitivities: false)` plus
+    /// `ntkOperatorSinglePrecisionDoubles`.
+    public func mlpNTKOperatorForSinglePrecision(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool) throws
+        -> any NTKOperator
+    {
+        try KernelValidation.mlp(model, theta, x, "mlpNTKOperator")
+        let need = MemoryBudget.sum(
+            Self.ntkOperatorDoubles(model, samples: x.rows, keepSensitivities: false),
+            Self.ntkOperatorSinglePrecisionDoubles(model, samples: x.rows, keepSensitivities: keepSensitivities))
+        try MemoryBudget.require(doubles: need ?? Int.max, operation: "mlpNTKOperator (single precision)")
+        return try CNTKOperator(model, theta: theta, inputs: x, keepSensitivities: keepSensitivities, singlePrecision: true, threads: threads)
+    }
+
     /// Doubles the C NTK operator holds (`ck_ntk_op_doubles`): the record `N(ΣM_ℓ for ℓ < L) + NQ + NΣ_{0<ℓ<L}M_ℓ`,
     /// with `keepSensitivities` also `N·Q·Σ_{ℓ≤L−2}M_ℓ`, plus `θ`, one `K`-vector and, per thread, a `K`-vector and
     /// three `256×max(M)` buffers.
     public static func ntkOperatorDoubles(_ model: MLP, samples n: Int, keepSensitivities: Bool) -> Int {
         CNTKOperator.doubles(model, samples: n, keepSensitivities: keepSensitivities)
+    }
+
+    /// Doubles' worth of memory the single-precision copies of the C NTK operator's record add
+    /// (`ck_ntk_op_single_floats`, halved): `θ`, `h^ℓ`, `σ'(z^ℓ)` and, with `keepSensitivities`, the `δ^ℓ`, as floats.
+    /// Made from an operator that keeps double `δ^ℓ`, both are held while the copies are made (then the double ones
+    /// are freed); `mlpNTKOperatorForSinglePrecision` never holds them in double.
+    public static func ntkOperatorSinglePrecisionDoubles(_ model: MLP, samples n: Int, keepSensitivities: Bool) -> Int {
+        model.withCDescription { net in (ck_ntk_op_single_floats(net, n, keepSensitivities ? 1 : 0) + 1) / 2 }
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:

@@ -16,14 +16,16 @@ final class CNTKOperator: NTKOperator {
     private let theta: [Double]
     private let inputs: Matrix
 
-    init(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool, threads: Int) throws {
+    /// Records the pass; `singlePrecision` also makes the single-precision copies now, with the kept `δ^ℓ` computed
+    /// straight into floats (`CK_NTK_KEEP_SINGLE`: never held in double).
+    init(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool, singlePrecision: Bool = false, threads: Int) throws {
+        let mode = keepSensitivities ? (singlePrecision ? CK_NTK_KEEP_SINGLE : CK_NTK_KEEP_DOUBLE) : CK_NTK_KEEP_NONE
         var status: Int32 = 0
         let n = x.rows
         let p = model.withCDescription { net in
             theta.withUnsafeBufferPointer { pt in
                 x.elements.withUnsafeBufferPointer { px in
-                    ck_ntk_op_create(net, pt.baseAddress, px.baseAddress, Swift.max(1, n), n, keepSensitivities ? 1 : 0,
-                                     Int32(threads), &status)
+                    ck_ntk_op_create(net, pt.baseAddress, px.baseAddress, Swift.max(1, n), n, Int32(mode), Int32(threads), &status)
                 }
             }
         }
@@ -81,5 +83,40 @@ final class CNTKOperator: NTKOperator {
         let qn = order
         try TangentFlowError.check(ck_ntk_op_apply(op, x.baseAddress, qn, columns, y.baseAddress, qn, Int32(threads)),
                                    operation: "NTKOperator.apply")
+    }
+
+    /// Single-precision products on float copies of this record (`ck_ntk_op_make_single`, which frees the kept
+    /// double `δ^ℓ`: this operator's own products then run the chain rule).
+    func singlePrecision() throws -> (any NTKOperator)? {
+        try TangentFlowError.check(ck_ntk_op_make_single(op, Int32(threads)), operation: "NTKOperator.singlePrecision")
+        return CNTKSinglePrecisionOperator(self)
+    }
+
+    /// `Y = G X` in single precision (`ck_ntk_op_apply_single`); the copies must exist.
+    fileprivate func applySingle(_ x: UnsafeBufferPointer<Double>, columns: Int, into y: UnsafeMutableBufferPointer<Double>) throws {
+        try NTKOperatorValidation.buffers(x.count, y.count, order: order, columns: columns, "NTKOperator.apply (single precision)")
+        let qn = order
+        try TangentFlowError.check(ck_ntk_op_apply_single(op, x.baseAddress, qn, columns, y.baseAddress, qn, Int32(threads)),
+                                   operation: "NTKOperator.apply (single precision)")
+    }
+}
+
+/// `CNTKOperator.singlePrecision()`: `apply` by `ck_ntk_op_apply_single`, everything else by the double operator
+/// it holds.
+final class CNTKSinglePrecisionOperator: NTKOperator {
+    private let base: CNTKOperator
+
+    fileprivate init(_ base: CNTKOperator) { self.base = base }
+
+    var samples: Int { base.samples }
+    var outputDimension: Int { base.outputDimension }
+    var parameterCount: Int { base.parameterCount }
+    func pushforward(_ v: Matrix) throws -> Matrix { try base.pushforward(v) }
+    func pullback(_ u: Matrix) throws -> Matrix { try base.pullback(u) }
+    func formedGram() throws -> Matrix? { try base.formedGram() }
+    func singlePrecision() throws -> (any NTKOperator)? { self }
+
+    func apply(_ x: UnsafeBufferPointer<Double>, columns: Int, into y: UnsafeMutableBufferPointer<Double>) throws {
+        try base.applySingle(x, columns: columns, into: y)
     }
 }

@@ -33,6 +33,9 @@ public struct NTKSpectrumOptions: Sendable {
     /// How the deflated restarts at the largest end decide that no eigenvalue was missed (see
     /// `LargestEndProbe`).
     public var probe: LargestEndProbe = .steps
+    /// The arithmetic of the Lanczos products (`.single`: largest end only, `tolerance ≥
+    /// NTKProductPrecision.minimumTolerance`, the pairs then refined and checked in double).
+    public var precision: NTKProductPrecision = .double
 
     /// Options for `count` eigenpairs at end `which`, other settings at their defaults.
     public init(count: Int, which: SpectrumEnd) {
@@ -116,6 +119,8 @@ public struct NTKSpectrum: Sendable {
     public let missedFound: Int
     /// The dense route's eigensolver; `nil` for Lanczos.
     public var denseSolver: NTKSpectrumDenseSolver? = nil
+    /// The arithmetic of the Lanczos products (the residuals are always recomputed in double).
+    public var precision: NTKProductPrecision = .double
 }
 
 /// The `count` largest or smallest eigenpairs of the NTK operator `G = D Dᵀ` (symmetric positive semidefinite)
@@ -137,13 +142,38 @@ public struct NTKSpectrum: Sendable {
 /// times, else the run is reported unconverged). At the smallest end
 /// with `QN ≤ options.denseLimit`, `G` is formed from `QN` products and decomposed by LAPACK instead.
 /// Residuals are recomputed afterwards with the operator and returned, whatever ARPACK reported.
+/// With `options.precision == .single` (largest end) the Lanczos products, the deflated restarts' included, run in
+/// single precision (`NTKOperator.singlePrecision`), and the pairs are refined by one Rayleigh–Ritz step with
+/// double products and accepted only when their double residuals pass the tolerance (`NTKSinglePrecisionCheck`).
 ///
-/// - Throws: `.invalidArgument` for a count out of range; operator and ARPACK errors. Not converging is not an
-///   error: `converged` is false and the pairs that met the tolerance are returned.
+/// - Throws: `.invalidArgument` for a count out of range, and for single precision at the smallest end, below
+///   `NTKProductPrecision.minimumTolerance` or on an operator without it; operator and ARPACK errors. Not
+///   converging is not an error: `converged` is false and the pairs that met the tolerance are returned.
 public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) throws -> NTKSpectrum {
     let n = op.order, k = options.count
     guard k >= 1, k < n else {
         throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "count must be in 1…\(n - 1) for QN = \(n) (got \(k))")
+    }
+    // The operator the Lanczos iterations apply: `op` itself, or its single-precision form.
+    let lop: any NTKOperator
+    switch options.precision {
+    case .double:
+        lop = op
+    case .single:
+        guard options.which == .largest else {
+            throw TangentFlowError.invalidArgument(
+                operation: "ntkSpectrum", reason: "single-precision products serve the largest end only: the smallest eigenvalues lie "
+                    + "below their resolution (about 1e-7·λ_max)")
+        }
+        guard options.tolerance >= NTKProductPrecision.minimumTolerance else {
+            throw TangentFlowError.invalidArgument(
+                operation: "ntkSpectrum", reason: "tolerance \(options.tolerance) is below what single-precision products resolve "
+                    + "(≥ \(NTKProductPrecision.minimumTolerance))")
+        }
+        guard let single = try op.singlePrecision() else {
+            throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "this operator has no single-precision products")
+        }
+        lop = single
     }
     if options.which == .smallest, n <= options.denseLimit {
         return try denseNTKSpectrum(op, count: k)
@@ -153,7 +183,7 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
         throw TangentFlowError.invalidArgument(operation: "ntkSpectrum", reason: "subspace \(ncv) must exceed count \(k) (and be ≤ QN = \(n))")
     }
     let plain: (UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) throws -> Void = { x, y in
-        try op.apply(x, columns: 1, into: y)
+        try lop.apply(x, columns: 1, into: y)
     }
     var shift: Double? = nil
     var shiftProducts = 0
@@ -212,19 +242,27 @@ public func ntkSpectrum(_ op: any NTKOperator, options: NTKSpectrumOptions) thro
     var products = result.products + (nullPart?.products ?? 0)
     var probes = 0, missed = 0
     if let r = try NTKDeflatedRestarts.afterLanczos(
-        .single(op), options: options, shift: shift, converged: converged, restarts: result.restarts, values: &values, vectors: &vec)
+        .single(lop), options: options, shift: shift, converged: converged, restarts: result.restarts, values: &values, vectors: &vec)
     {
         (probes, missed, converged) = (r.probes, r.missed, r.complete)
         products += r.products
     }
-    let c = values.count
-    let vectors = Matrix(uncheckedRows: n, cols: c, elements: vec)
-    let residuals = try ntkResiduals(op, values: values, vectors: vectors)
+    let residuals: [Double]
+    if options.precision == .single {
+        let checked = try NTKSinglePrecisionCheck.refine(op, values: values, vectors: vec, tolerance: options.tolerance)
+        (values, vec, residuals) = (checked.values, checked.vectors, checked.residuals)
+        converged = converged && checked.allAccepted
+    } else {
+        residuals = try ntkResiduals(op, values: values, vectors: Matrix(uncheckedRows: n, cols: values.count, elements: vec))
+    }
+    let vectors = Matrix(uncheckedRows: n, cols: values.count, elements: vec)
     let reference = shift ?? (values.first.map { abs($0) } ?? 0)  // the first value may have changed in the probes
-    return NTKSpectrum(
+    var spectrum = NTKSpectrum(
         values: values, vectors: vectors, residuals: residuals, converged: converged, requested: k,
         products: products, shiftProducts: shiftProducts, restarts: result.restarts, shift: shift,
         referenceEigenvalue: reference, method: .lanczos, probes: probes, missedFound: missed)
+    spectrum.precision = options.precision
+    return spectrum
 }
 
 /// `‖G v_j − λ_j v_j‖₂` of each pair, from one block product.

@@ -15,6 +15,9 @@ let ntkSpectrumCommand = CommandSpec(
         ‖Θv − λv‖ ≤ tol·(σ − λ) is relative to the top of the spectrum (eigenvalues near 0 are determined only to
         that scale). When QN > K, Θ is singular and the first pairs are null vectors from LSMR projections
         (Fong & Saunders); repeated eigenvalues that Lanczos holds only once are caught by deflated restarts.
+        --precision single computes the Lanczos products in single precision (largest end, --tol ≥ 1e-6): about
+        twice as fast; the pairs are then refined by one Rayleigh–Ritz step with double products, and the
+        residuals reported and judged are those double ones.
         At QN ≤ --dense-limit (8192) the smallest end forms Θ by the layer-factored formula and takes its K
         lowest eigenpairs instead, by block Krylov on a Cholesky factor or else by LAPACK's tridiagonalisation
         (exact where Krylov methods on Θ stall: near 0 an NTK's spectrum is clustered; O(QN³) time, about 9 s
@@ -42,13 +45,20 @@ let ntkSpectrumCommand = CommandSpec(
         // Memory before any allocation: the operator's record, the Lanczos basis, the eigenvectors and the
         // residual check (one block product of K columns).
         let backend = ModelOptions.backend(p)
+        if options.precision == .single, backend == .swift {
+            throw UsageError.invalid("precision", "single", expected: "double with --backend swift (single-precision products are in the C kernels)")
+        }
         // The dense route (smallest end, QN ≤ --dense-limit) holds G (or, when QN > K, the Jacobian and its SVD)
         // instead.
         let lanczos = options.which == .smallest && qn <= options.denseLimit
             ? NTKSpectrumDense.routePeakDoubles(order: qn, count: count, parameters: kParams) : MemoryBudget.product(qn, ncv + 2 * count + 4)
         let check = MemoryBudget.sum(MemoryBudget.product(qn, count), MemoryBudget.product(kParams, count, 3))
         func need(_ keep: Bool) -> Int? {
-            let record = CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: keep || backend == .swift)
+            let record = options.precision == .single
+                ? MemoryBudget.sum(
+                    CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: false),
+                    CBackend.ntkOperatorSinglePrecisionDoubles(net, samples: n, keepSensitivities: keep))
+                : CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: keep || backend == .swift)
             return MemoryBudget.product(MemoryBudget.sum(record, lanczos, check, MemoryBudget.product(n, net.widths[0])), 8)
         }
         let keep: Bool
@@ -70,7 +80,9 @@ let ntkSpectrumCommand = CommandSpec(
         let dir = try p.required("output")
         Progress.shared.begin("ntk-spectrum", detail: "QN = \(qn), K = \(kParams), \(count) \(options.which.rawValue)")
         let t0 = Date()
-        let op = try backend.kernels.mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: keep)
+        let op = options.precision == .single
+            ? try CBackend().mlpNTKOperatorForSinglePrecision(net, theta: theta, inputs: x, keepSensitivities: keep)
+            : try backend.kernels.mlpNTKOperator(net, theta: theta, inputs: x, keepSensitivities: keep)
         let t1 = Date()
         let s = try ntkSpectrum(op, options: options)
         let seconds = Date().timeIntervalSince(t0)
@@ -84,7 +96,7 @@ let ntkSpectrumCommand = CommandSpec(
             "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
             "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
             "method": s.method.rawValue, "probes": s.probes, "probe": options.probe.rawValue, "missed_found": s.missedFound,
-            "seconds": seconds,
+            "precision": s.precision.rawValue, "seconds": seconds,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
         if let solver = s.denseSolver { p.report.record("dense_solver", solver.rawValue) }

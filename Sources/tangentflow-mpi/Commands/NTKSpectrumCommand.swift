@@ -44,7 +44,7 @@ let ntkSpectrumCommand = CommandSpec(
         var header = [try agreeKeepingStatus { root ? try p.shape("x").rows : 0 }]
         try Distributed.broadcast(&header)
         let q = net.outputDimension, kParams = net.parameterCount, n = header[0]
-        let options = try NTKSpectrumCommandOptions.options(p, samples: n, outputs: q)
+        let options = try NTKSpectrumCommandOptions.options(p, samples: n, outputs: q, singlePrecision: false)
         let count = options.count, qn = n * q
         let ncv = options.subspaceSize(order: qn)
         guard n >= ranks else {
