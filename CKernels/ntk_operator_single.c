@@ -254,7 +254,7 @@ int ck_ntk_op_apply_single(const ck_ntk_op *op, const double *v, size_t ldv, siz
     size_t nq = op->n * op->Q, K = op->K;
     if (!ck_valid_operand(nq, nb, ldv) || !ck_valid_operand(nq, nb, ldout)) return CK_EDIM;
     if (nb == 0) return CK_OK;
-    if (op->mmax > CK_MAX_DIM / op->chunk || K > CK_MAX_DIM) return CK_EDIM;
+    if (op->n > CK_MAX_DIM || op->mmax > CK_MAX_DIM / op->chunk || K > CK_MAX_DIM) return CK_EDIM; /* sgemm's int sizes */
     int nt = ck_parallel_threads_for(op->n, op->chunk, nthreads), cached;
     size_t nwork = (size_t)nt * 3 * op->chunk * op->mmax, nacc = (size_t)nt * K * nb;
     size_t floats = nwork + nacc + K * nb;

@@ -27,9 +27,9 @@ import time
 import numpy as np
 
 
-def mlp_jax(widths):
+def mlp_jax(widths, x64=True):
     import jax
-    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_enable_x64", x64)
     import jax.numpy as jnp
 
     shapes = [(widths[l + 1], widths[l]) for l in range(len(widths) - 1)]
@@ -49,10 +49,12 @@ def mlp_jax(widths):
 
 
 def worker(args):
-    jax, jnp, f = mlp_jax([int(w) for w in args.widths.split(",")])
+    single = args.jax_dtype == "float32"
+    jax, jnp, f = mlp_jax([int(w) for w in args.widths.split(",")], x64=not single)
     from scipy.sparse.linalg import LinearOperator, eigsh
-    theta = jnp.asarray(np.load(os.path.join(args.data, "theta.npy")))
-    x = jnp.asarray(np.load(os.path.join(args.data, "X.npy")))
+    dtype = np.float32 if single else np.float64
+    theta = jnp.asarray(np.load(os.path.join(args.data, "theta.npy")).astype(dtype))
+    x = jnp.asarray(np.load(os.path.join(args.data, "X.npy")).astype(dtype))
     fx = lambda t: f(t, x)
 
     @jax.jit
@@ -68,10 +70,10 @@ def worker(args):
         count[0] += 1
         return np.asarray(matvec(jnp.asarray(v.reshape(-1))))
 
-    matvec(jnp.zeros(qn)).block_until_ready()  # compile outside the timed eigsh
-    op = LinearOperator((qn, qn), matvec=mv, dtype=np.float64)
+    matvec(jnp.zeros(qn, dtype=dtype)).block_until_ready()  # compile outside the timed eigsh
+    op = LinearOperator((qn, qn), matvec=mv, dtype=dtype)
     t0 = time.perf_counter()
-    vals, vecs = eigsh(op, k=args.k, which="LA", tol=1e-10)
+    vals, vecs = eigsh(op, k=args.k, which="LA", tol=args.jax_tol)
     dt = time.perf_counter() - t0
     order = np.argsort(vals)[::-1]
     np.save(os.path.join(args.data, "jax_vals.npy"), vals[order])
@@ -151,7 +153,10 @@ def main():
     ap.add_argument("--verify", action="store_true")
     ap.add_argument("--precision", default="double", choices=["double", "single"],
                     help="tangentflow's --precision (the JAX baseline stays float64 at tol 1e-10)")
-    ap.add_argument("--tol", default="1e-10", help="tangentflow's --tol (the JAX baseline stays at 1e-10)")
+    ap.add_argument("--tol", default="1e-10", help="tangentflow's --tol")
+    ap.add_argument("--jax-tol", type=float, default=1e-10, help="eigsh's tol (default: the issue's baseline, 1e-10)")
+    ap.add_argument("--jax-dtype", default="float64", choices=["float64", "float32"],
+                    help="JAX's arithmetic (float32: jax_enable_x64 off, eigsh on a float32 LinearOperator)")
     args = ap.parse_args()
     if args.worker:
         return worker(args)
@@ -161,7 +166,8 @@ def main():
     env = dict(os.environ, XLA_FLAGS="--xla_cpu_multi_thread_eigen=true", OMP_NUM_THREADS="2")
     tf_cmd = [args.bin, "ntk-spectrum", "--widths", args.widths, "--theta", os.path.join(data, "theta.npy"), "--x",
               os.path.join(data, "X.npy"), "--k", str(args.k), "--tol", args.tol, "--precision", args.precision, "--json", "-o", os.path.join(data, "tf")]
-    jax_cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--data", data, "--widths", args.widths, "--k", str(args.k)]
+    jax_cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--data", data, "--widths", args.widths, "--k", str(args.k),
+               "--jax-tol", str(args.jax_tol), "--jax-dtype", args.jax_dtype]
     tf_wall, tf_rss, tf_solve, jx_wall, jx_rss, jx_eigsh = [], [], [], [], [], []
     tf_out = jx_out = None
     for run in range(args.runs):
@@ -179,7 +185,8 @@ def main():
                                       capture_output=True, text=True, check=True).stdout)
     tv, jv = np.array(tf_out["results"]["eigenvalues"]), np.array(jx_out["eigenvalues"])
     result = {
-        "case": {"widths": args.widths, "n": args.n, "qn": args.n * int(args.widths.split(",")[-1]), "k": args.k, "jax_tol": 1e-10,
+        "case": {"widths": args.widths, "n": args.n, "qn": args.n * int(args.widths.split(",")[-1]), "k": args.k,
+                 "jax_tol": args.jax_tol, "jax_dtype": args.jax_dtype,
                  "tangentflow_tol": float(args.tol), "tangentflow_precision": args.precision},
         "tangentflow": {"wall_s": summary(tf_wall), "solve_s": summary(tf_solve), "peak_mib": summary(tf_rss),
                         "products": tf_out["results"]["products"], "relative_residuals": tf_out["results"]["relative_residuals"]},

@@ -39,8 +39,9 @@ package enum NTKSpectrumCommandOptions {
                     default: .steps),
             .choice("precision", of: NTKProductPrecision.self,
                     help: "Arithmetic of the Lanczos products. single (largest end, --tol ≥ 1e-6; one process): sgemm on float copies "
-                        + "of the record, about twice as fast, each product off by about 1e-7 relative; the pairs are then refined by a "
-                        + "Rayleigh–Ritz step and their residuals checked with double products.",
+                        + "of the record, about twice as fast, each product off by about 1e-7·λ₁; the pairs are then refined by a "
+                        + "Rayleigh–Ritz step and their residuals checked with double products, so eigenvalues much below λ₁ (under "
+                        + "about 2% of it at --tol 1e-6) may not converge.",
                     default: .double),
             .choice("sensitivities", of: SensitivityStorage.self,
                     help: "Keep δ^ℓ of layers ℓ ≤ L−2 (N·Q·M_ℓ doubles each, faster products) or recompute by the chain rule.",
@@ -134,8 +135,9 @@ package enum NTKSpectrumCommandOptions {
                 ? "the smallest eigenvalues are clustered (near rank loss, eigenvalues closer together than --tol·λ_max, which one Krylov "
                     + "space holds once each); try a larger --ncv, a larger --max-iter or a looser --tol" + dense
                 : options.precision == .single
-                    ? "with --precision single the pairs must also pass the tolerance when checked with double products after a "
-                        + "Rayleigh–Ritz step; try --precision double, a looser --tol, or a larger --ncv or --max-iter"
+                    ? "single-precision products leave residuals of about 1e-7·λ₁, which a pair must bring below --tol·λ_k in the "
+                        + "double check: eigenvalues under about 2% of λ₁ (at --tol 1e-6) may never get there; use --precision double, "
+                        + "a looser --tol, or a smaller --k"
                     : "try a larger --ncv or --max-iter, or a looser --tol"
     }
 }

@@ -17,7 +17,8 @@ let ntkSpectrumCommand = CommandSpec(
         (Fong & Saunders); repeated eigenvalues that Lanczos holds only once are caught by deflated restarts.
         --precision single computes the Lanczos products in single precision (largest end, --tol ≥ 1e-6): about
         twice as fast; the pairs are then refined by one Rayleigh–Ritz step with double products, and the
-        residuals reported and judged are those double ones.
+        residuals reported and judged are those double ones. Its residual floor is about 1e-7·λ₁, so it suits
+        the top of the spectrum: a pair under about 2% of λ₁ may not reach --tol·λ (status 75).
         At QN ≤ --dense-limit (8192) the smallest end forms Θ by the layer-factored formula and takes its K
         lowest eigenpairs instead, by block Krylov on a Cholesky factor or else by LAPACK's tridiagonalisation
         (exact where Krylov methods on Θ stall: near 0 an NTK's spectrum is clustered; O(QN³) time, about 9 s
@@ -52,7 +53,9 @@ let ntkSpectrumCommand = CommandSpec(
         // instead.
         let lanczos = options.which == .smallest && qn <= options.denseLimit
             ? NTKSpectrumDense.routePeakDoubles(order: qn, count: count, parameters: kParams) : MemoryBudget.product(qn, ncv + 2 * count + 4)
-        let check = MemoryBudget.sum(MemoryBudget.product(qn, count), MemoryBudget.product(kParams, count, 3))
+        // (With --precision single the double check also holds the rotated pairs and their products: 2·QN·K more.)
+        let check = MemoryBudget.sum(
+            MemoryBudget.product(qn, count, options.precision == .single ? 3 : 1), MemoryBudget.product(kParams, count, 3))
         func need(_ keep: Bool) -> Int? {
             let record = options.precision == .single
                 ? MemoryBudget.sum(
