@@ -21,7 +21,8 @@ package enum NTKSpectrumCommandOptions {
         [
             OptionSpec(name: "k", value: "K", help: "Number of eigenpairs (1 ≤ K < QN).", kind: .integer(1...100_000)),
             .choice("which", of: SpectrumEnd.self, help: "Which end of the spectrum.", default: .largest),
-            OptionSpec(name: "tol", value: "τ", help: "Relative residual tolerance of ARPACK's stopping test.", defaultValue: "1e-10",
+            OptionSpec(name: "tol", value: "τ", help: "Relative residual tolerance of ARPACK's stopping test (1e-6 with --precision single).",
+                       defaultValue: "1e-10",
                        kind: .real(lower: 1e-15, upper: 1e-1)),
             OptionSpec(name: "max-iter", value: "n", help: "Cap on Lanczos restarts (reaching it exits with status 75).", defaultValue: "300",
                        kind: .integer(1...10_000_000)),
@@ -69,6 +70,9 @@ package enum NTKSpectrumCommandOptions {
         options.probe = try p.choice(LargestEndProbe.self, "probe")
         options.denseLimit = try p.int("dense-limit")
         options.precision = try p.choice(NTKProductPrecision.self, "precision")
+        if options.precision == .single, p.values["tol"] == nil {  // the default tolerance is below what floats resolve
+            options.tolerance = NTKProductPrecision.minimumTolerance
+        }
         if options.precision == .single {
             guard singlePrecision else {
                 throw UsageError.invalid("precision", "single", expected: "double: this tool computes its products in double precision")

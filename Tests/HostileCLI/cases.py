@@ -1570,6 +1570,8 @@ def spectrum_cases():
         # One process only (tangentflow-mpi refuses --precision single: scripts/test-distributed.sh), hence the ids.
         Case("8-spectrum", "valid/ntk-spectrum-single/default", b + ["--precision", "single", "--tol", "1e-6"], 0,
              post=_run_json_complete("outdir"), **fast),
+        Case("8-spectrum", "valid/ntk-spectrum-single/default-tol", b + ["--precision", "single"], 0,
+             post=_run_json_complete("outdir"), note="--tol defaults to 1e-6 with --precision single", **fast),
         Case("8-spectrum", "valid/ntk-spectrum-single/keep-deep",
              ["ntk-spectrum", "--widths", "3,4,4,2", "--theta", "th442.npy", "--x", "X.npy", "--k", "3", "--sensitivities", "keep",
               "--precision", "single", "--tol", "1e-5", "-o", "outdir"],

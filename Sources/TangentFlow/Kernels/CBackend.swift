@@ -312,9 +312,9 @@ public struct CBackend: Kernels {
 
     /// The matrix-free NTK made for single-precision products (`ck_ntk_op_create` with `CK_NTK_KEEP_SINGLE` when
     /// `keepSensitivities`): the float copies of the record are made at once and the `δ^ℓ` computed straight into
-    /// them, never held in double (half their memory). Its `singlePrecision()` is then ready; its double products
-    /// (a residual check) run the chain rule. Memory: `ntkOperatorDoubles(…, keepSensitivities: false)` plus
-    /// `ntkOperatorSinglePrecisionDoubles`.
+    /// them, never held in double (half their memory); without `keepSensitivities` the copies are made by the first
+    /// `singlePrecision()`. Its double products (a residual check) run the chain rule. Memory:
+    /// `ntkOperatorDoubles(…, keepSensitivities: false)` plus `ntkOperatorSinglePrecisionDoubles`.
     public func mlpNTKOperatorForSinglePrecision(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool) throws
         -> any NTKOperator
     {
@@ -338,7 +338,9 @@ public struct CBackend: Kernels {
     /// Made from an operator that keeps double `δ^ℓ`, both are held while the copies are made (then the double ones
     /// are freed); `mlpNTKOperatorForSinglePrecision` never holds them in double.
     public static func ntkOperatorSinglePrecisionDoubles(_ model: MLP, samples n: Int, keepSensitivities: Bool) -> Int {
-        model.withCDescription { net in (ck_ntk_op_single_floats(net, n, keepSensitivities ? 1 : 0) + 1) / 2 }
+        model.withCDescription { net in
+            (ck_ntk_op_single_floats(net, n, Int32(keepSensitivities ? CK_NTK_KEEP_SINGLE : CK_NTK_KEEP_NONE)) + 1) / 2
+        }
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:

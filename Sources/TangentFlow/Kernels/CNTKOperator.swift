@@ -9,8 +9,9 @@ final class CNTKOperator: NTKOperator {
     let samples: Int
     let outputDimension: Int
     let parameterCount: Int
-    /// Layers whose sensitivities `δ^ℓ` are kept (0: the chain rule runs through every layer).
-    let keptSensitivityLayers: Int
+    /// Layers whose sensitivities `δ^ℓ` are kept in double for the double products (0: the chain rule runs through
+    /// every layer, as after `singlePrecision()`, whose float copies replace them).
+    var keptSensitivityLayers: Int { ck_ntk_op_kept_sensitivity_layers(op) }
     /// The model, `θ` and `X` the record was made from, for `formedGram`.
     private let model: MLP
     private let theta: [Double]
@@ -38,7 +39,6 @@ final class CNTKOperator: NTKOperator {
         samples = n
         outputDimension = model.outputDimension
         parameterCount = model.parameterCount
-        keptSensitivityLayers = ck_ntk_op_kept_sensitivity_layers(p)
         self.model = model
         self.theta = theta
         inputs = x

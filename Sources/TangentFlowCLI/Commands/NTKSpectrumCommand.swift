@@ -17,7 +17,7 @@ let ntkSpectrumCommand = CommandSpec(
         (Fong & Saunders); repeated eigenvalues that Lanczos holds only once are caught by deflated restarts.
         --precision single computes the Lanczos products in single precision (largest end, --tol ≥ 1e-6): about
         twice as fast; the pairs are then refined by one Rayleigh–Ritz step with double products, and the
-        residuals reported and judged are those double ones. Its residual floor is about 1e-7·λ₁, so it suits
+        residuals reported and judged are those double ones; --tol defaults to 1e-6 there. Its residual floor is about 1e-7·λ₁, so it suits
         the top of the spectrum: a pair under about 2% of λ₁ may not reach --tol·λ (status 75).
         At QN ≤ --dense-limit (8192) the smallest end forms Θ by the layer-factored formula and takes its K
         lowest eigenpairs instead, by block Krylov on a Cholesky factor or else by LAPACK's tridiagonalisation
@@ -53,9 +53,10 @@ let ntkSpectrumCommand = CommandSpec(
         // instead.
         let lanczos = options.which == .smallest && qn <= options.denseLimit
             ? NTKSpectrumDense.routePeakDoubles(order: qn, count: count, parameters: kParams) : MemoryBudget.product(qn, ncv + 2 * count + 4)
-        // (With --precision single the double check also holds the rotated pairs and their products: 2·QN·K more.)
+        // (With --precision single the double check also holds the rotated pairs, their products and the copy
+        // returned: 3·QN·K more.)
         let check = MemoryBudget.sum(
-            MemoryBudget.product(qn, count, options.precision == .single ? 3 : 1), MemoryBudget.product(kParams, count, 3))
+            MemoryBudget.product(qn, count, options.precision == .single ? 4 : 1), MemoryBudget.product(kParams, count, 3))
         func need(_ keep: Bool) -> Int? {
             let record = options.precision == .single
                 ? MemoryBudget.sum(
@@ -99,7 +100,7 @@ let ntkSpectrumCommand = CommandSpec(
             "shift_products": s.shiftProducts, "restarts": s.restarts, "ncv": ncv, "rows": qn, "parameters": kParams,
             "sensitivities_kept": keep, "reference_eigenvalue": s.referenceEigenvalue, "rank_bound": min(qn, kParams),
             "method": s.method.rawValue, "probes": s.probes, "probe": options.probe.rawValue, "missed_found": s.missedFound,
-            "precision": s.precision.rawValue, "seconds": seconds,
+            "precision": s.precision.rawValue, "tolerance": options.tolerance, "seconds": seconds,
         ])
         if let shift = s.shift { p.report.record("shift", shift) }
         if let solver = s.denseSolver { p.report.record("dense_solver", solver.rawValue) }
