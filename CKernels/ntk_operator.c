@@ -215,49 +215,6 @@ int ck_ntk_op_outputs(const ck_ntk_op *op, double *out, size_t ldout) {
     return CK_OK;
 }
 
-/* ---- the contractions with kept δ, one hidden unit r at a time (c samples × Q outputs, by q) ------------ */
-
-/* e[i] = Σ_q u[q·c + i] d[q·c + i]   (pullback: E^ℓ_{i,r} = Σ_q u_{iq} δ^ℓ_{(iq),r}) */
-static inline __attribute__((always_inline)) void ck_contract_body(size_t c, size_t Q, const double *restrict u,
-                                                                   const double *restrict d, double *restrict e) {
-    for (size_t i = 0; i < c; i++) e[i] = u[i] * d[i];
-    for (size_t q = 1; q < Q; q++)
-        for (size_t i = 0; i < c; i++) e[i] += u[q * c + i] * d[q * c + i];
-}
-
-/* o[q·c + i] += d[q·c + i] w[i]   (pushforward: (Dv)_{(iq)} += Σ_r δ^ℓ_{(iq),r} U^ℓ_{i,r}) */
-static inline __attribute__((always_inline)) void ck_expand_body(size_t c, size_t Q, const double *restrict d,
-                                                                 const double *restrict w, double *restrict o) {
-    for (size_t q = 0; q < Q; q++)
-        for (size_t i = 0; i < c; i++) o[q * c + i] += d[q * c + i] * w[i];
-}
-
-/* One build of both loops per instruction set, picked at run time by ck_contract_select. */
-#define CK_CONTRACTIONS(isa, target)                                                                          \
-    target static void ck_contract_##isa(size_t c, size_t Q, const double *u, const double *d, double *e) {  \
-        ck_contract_body(c, Q, u, d, e);                                                                     \
-    }                                                                                                        \
-    target static void ck_expand_##isa(size_t c, size_t Q, const double *d, const double *w, double *o) {    \
-        ck_expand_body(c, Q, d, w, o);                                                                       \
-    }
-#if defined(__x86_64__)
-CK_CONTRACTIONS(avx512, __attribute__((target("avx512f"))))
-CK_CONTRACTIONS(avx2, __attribute__((target("avx2,fma"))))
-#endif
-CK_CONTRACTIONS(generic, )
-#undef CK_CONTRACTIONS
-
-typedef void (*ck_contract_fn)(size_t, size_t, const double *, const double *, double *);
-
-static ck_contract_fn ck_contract_select(int expand) {
-#if defined(__x86_64__)
-    int level = ck_vmath_level();
-    if (level == 2) return expand ? ck_expand_avx512 : ck_contract_avx512;
-    if (level == 1) return expand ? ck_expand_avx2 : ck_contract_avx2;
-#endif
-    return expand ? ck_expand_generic : ck_contract_generic;
-}
-
 /* ---- the two products, over chunks of samples ---------------------------------------------------------- */
 
 typedef struct {
@@ -286,7 +243,7 @@ static void ck_pushforward_task(size_t b, size_t e, int tid, void *ctx) {
     const ck_tape *t = &op->tape;
     size_t n = op->n, Q = op->Q, L = op->net.nlayers, per = op->chunk * op->mmax;
     double *u = j->work + (size_t)tid * 3 * per, *tan = u + per, *ot = tan + per; /* ot: outputs, c×Q by q */
-    ck_contract_fn expand = ck_contract_select(1);
+    ck_ntk_contraction_d expand = ck_ntk_contractions_d(1);
     for (size_t i0 = b; i0 < e; i0 += op->chunk) {
         size_t c = (i0 + op->chunk < e ? i0 + op->chunk : e) - i0;
         for (size_t k = 0; k < j->nb; k++) {
@@ -324,7 +281,7 @@ static void ck_pullback_task(size_t b, size_t e, int tid, void *ctx) {
     const ck_tape *t = &op->tape;
     size_t n = op->n, Q = op->Q, L = op->net.nlayers, K = op->K, per = op->chunk * op->mmax;
     double *cur = j->work + (size_t)tid * 3 * per, *nxt = cur + per, *ut = nxt + per; /* ut: u, c×Q by q */
-    ck_contract_fn contract = ck_contract_select(0);
+    ck_ntk_contraction_d contract = ck_ntk_contractions_d(0);
     double *acc = j->out + (size_t)tid * K * j->nb;
     for (size_t i0 = b; i0 < e; i0 += op->chunk) {
         size_t c = (i0 + op->chunk < e ? i0 + op->chunk : e) - i0;

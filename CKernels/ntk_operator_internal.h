@@ -36,6 +36,14 @@ struct ck_ntk_op {
 /* Computes δ^ℓ for ℓ <= L−2 over all samples: into op->delta (fdelta NULL) or into the float blocks fdelta[ℓ]. */
 int ck_ntk_op_sensitivities(ck_ntk_op *op, float *const *fdelta, int nthreads);
 
+/* The δ contractions of one hidden unit over a chunk (ntk_contractions.c), in double and in float: expand = 0 gives
+ * e[i] = Σ_q u[q·c + i] d[q·c + i] (pullback), expand = 1 gives o[q·c + i] += d[q·c + i] w[i] (pushforward); the
+ * build for the CPU's instruction set. */
+typedef void (*ck_ntk_contraction_d)(size_t c, size_t Q, const double *a, const double *b, double *out);
+typedef void (*ck_ntk_contraction_s)(size_t c, size_t Q, const float *a, const float *b, float *out);
+ck_ntk_contraction_d ck_ntk_contractions_d(int expand);
+ck_ntk_contraction_s ck_ntk_contractions_s(int expand);
+
 /* A buffer of `doubles` doubles: the operator's cached one if no other call holds it (*cached = 1), else a fresh
  * one; give it back with ck_op_buffer_release. */
 double *ck_op_buffer(const ck_ntk_op *op, size_t doubles, int *cached);

@@ -108,46 +108,6 @@ int ck_ntk_op_make_single(ck_ntk_op *op, int nthreads) {
 
 int ck_ntk_op_has_single(const ck_ntk_op *op) { return op != NULL && op->sblock != NULL; }
 
-/* ---- the δ contractions in float, as in ntk_operator.c ---------------------------------------------------- */
-
-static inline __attribute__((always_inline)) void ck_scontract_body(size_t c, size_t Q, const float *restrict u,
-                                                                    const float *restrict d, float *restrict e) {
-    for (size_t i = 0; i < c; i++) e[i] = u[i] * d[i];
-    for (size_t q = 1; q < Q; q++)
-        for (size_t i = 0; i < c; i++) e[i] += u[q * c + i] * d[q * c + i];
-}
-
-static inline __attribute__((always_inline)) void ck_sexpand_body(size_t c, size_t Q, const float *restrict d,
-                                                                  const float *restrict w, float *restrict o) {
-    for (size_t q = 0; q < Q; q++)
-        for (size_t i = 0; i < c; i++) o[q * c + i] += d[q * c + i] * w[i];
-}
-
-#define CK_SCONTRACTIONS(isa, target)                                                                       \
-    target static void ck_scontract_##isa(size_t c, size_t Q, const float *u, const float *d, float *e) {  \
-        ck_scontract_body(c, Q, u, d, e);                                                                  \
-    }                                                                                                      \
-    target static void ck_sexpand_##isa(size_t c, size_t Q, const float *d, const float *w, float *o) {    \
-        ck_sexpand_body(c, Q, d, w, o);                                                                    \
-    }
-#if defined(__x86_64__)
-CK_SCONTRACTIONS(avx512, __attribute__((target("avx512f"))))
-CK_SCONTRACTIONS(avx2, __attribute__((target("avx2,fma"))))
-#endif
-CK_SCONTRACTIONS(generic, )
-#undef CK_SCONTRACTIONS
-
-typedef void (*ck_scontract_fn)(size_t, size_t, const float *, const float *, float *);
-
-static ck_scontract_fn ck_scontract_select(int expand) {
-#if defined(__x86_64__)
-    int level = ck_vmath_level();
-    if (level == 2) return expand ? ck_sexpand_avx512 : ck_scontract_avx512;
-    if (level == 1) return expand ? ck_sexpand_avx2 : ck_scontract_avx2;
-#endif
-    return expand ? ck_sexpand_generic : ck_scontract_generic;
-}
-
 /* ---- the two halves over chunks of samples ---------------------------------------------------------------- */
 
 typedef struct {
@@ -167,7 +127,7 @@ static void ck_spullback_task(size_t b, size_t e, int tid, void *ctx) {
     const ck_tape *t = &op->tape;
     size_t n = op->n, Q = op->Q, L = op->net.nlayers, K = op->K, per = op->chunk * op->mmax;
     float *cur = j->work + (size_t)tid * 3 * per, *nxt = cur + per, *ut = nxt + per; /* ut: u, c×Q by q */
-    ck_scontract_fn contract = ck_scontract_select(0);
+    ck_ntk_contraction_s contract = ck_ntk_contractions_s(0);
     float *acc = j->acc + (size_t)tid * K * j->nb;
     for (size_t i0 = b; i0 < e; i0 += op->chunk) {
         size_t c = (i0 + op->chunk < e ? i0 + op->chunk : e) - i0;
@@ -212,7 +172,7 @@ static void ck_spushforward_task(size_t b, size_t e, int tid, void *ctx) {
     const ck_tape *t = &op->tape;
     size_t n = op->n, Q = op->Q, L = op->net.nlayers, K = op->K, per = op->chunk * op->mmax;
     float *u = j->work + (size_t)tid * 3 * per, *tan = u + per, *ot = tan + per; /* ot: outputs, c×Q by q */
-    ck_scontract_fn expand = ck_scontract_select(1);
+    ck_ntk_contraction_s expand = ck_ntk_contractions_s(1);
     for (size_t i0 = b; i0 < e; i0 += op->chunk) {
         size_t c = (i0 + op->chunk < e ? i0 + op->chunk : e) - i0;
         for (size_t k = 0; k < j->nb; k++) {
