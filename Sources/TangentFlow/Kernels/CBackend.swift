@@ -314,14 +314,12 @@ public struct CBackend: Kernels {
     /// `keepSensitivities`): the float copies of the record are made at once and the `δ^ℓ` computed straight into
     /// them, never held in double (half their memory); without `keepSensitivities` the copies are made by the first
     /// `singlePrecision()`. Its double products (a residual check) run the chain rule. Memory:
-    /// `ntkOperatorDoubles(…, keepSensitivities: false)` plus `ntkOperatorSinglePrecisionDoubles`.
+    /// `ntkOperatorForSinglePrecisionDoubles`.
     public func mlpNTKOperatorForSinglePrecision(_ model: MLP, theta: [Double], inputs x: Matrix, keepSensitivities: Bool) throws
         -> any NTKOperator
     {
         try KernelValidation.mlp(model, theta, x, "mlpNTKOperator")
-        let need = MemoryBudget.sum(
-            Self.ntkOperatorDoubles(model, samples: x.rows, keepSensitivities: false),
-            Self.ntkOperatorSinglePrecisionDoubles(model, samples: x.rows, keepSensitivities: keepSensitivities))
+        let need = Self.ntkOperatorForSinglePrecisionDoubles(model, samples: x.rows, keepSensitivities: keepSensitivities)
         try MemoryBudget.require(doubles: need ?? Int.max, operation: "mlpNTKOperator (single precision)")
         return try CNTKOperator(model, theta: theta, inputs: x, keepSensitivities: keepSensitivities, singlePrecision: true, threads: threads)
     }
@@ -333,14 +331,14 @@ public struct CBackend: Kernels {
         CNTKOperator.doubles(model, samples: n, keepSensitivities: keepSensitivities)
     }
 
-    /// Doubles' worth of memory the single-precision copies of the C NTK operator's record add
+    /// Doubles' worth of memory `mlpNTKOperatorForSinglePrecision` holds (`nil` on overflow): the double record
+    /// without `δ^ℓ` (`ntkOperatorDoubles(…, keepSensitivities: false)`) plus its single-precision copies
     /// (`ck_ntk_op_single_floats`, halved): `θ`, `h^ℓ`, `σ'(z^ℓ)` and, with `keepSensitivities`, the `δ^ℓ`, as floats.
-    /// Made from an operator that keeps double `δ^ℓ`, both are held while the copies are made (then the double ones
-    /// are freed); `mlpNTKOperatorForSinglePrecision` never holds them in double.
-    public static func ntkOperatorSinglePrecisionDoubles(_ model: MLP, samples n: Int, keepSensitivities: Bool) -> Int {
-        model.withCDescription { net in
+    public static func ntkOperatorForSinglePrecisionDoubles(_ model: MLP, samples n: Int, keepSensitivities: Bool) -> Int? {
+        let copies = model.withCDescription { net in
             (ck_ntk_op_single_floats(net, n, Int32(keepSensitivities ? CK_NTK_KEEP_SINGLE : CK_NTK_KEEP_NONE)) + 1) / 2
         }
+        return MemoryBudget.sum(ntkOperatorDoubles(model, samples: n, keepSensitivities: false), copies)
     }
 
     /// Peak workspace of the structured NTK in doubles, excluding `G` itself (the documented memory formula:

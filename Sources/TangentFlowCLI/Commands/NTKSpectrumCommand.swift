@@ -59,9 +59,7 @@ let ntkSpectrumCommand = CommandSpec(
             MemoryBudget.product(qn, count, options.precision == .single ? 4 : 1), MemoryBudget.product(kParams, count, 3))
         func need(_ keep: Bool) -> Int? {
             let record = options.precision == .single
-                ? MemoryBudget.sum(
-                    CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: false),
-                    CBackend.ntkOperatorSinglePrecisionDoubles(net, samples: n, keepSensitivities: keep))
+                ? CBackend.ntkOperatorForSinglePrecisionDoubles(net, samples: n, keepSensitivities: keep)
                 : CBackend.ntkOperatorDoubles(net, samples: n, keepSensitivities: keep || backend == .swift)
             return MemoryBudget.product(MemoryBudget.sum(record, lanczos, check, MemoryBudget.product(n, net.widths[0])), 8)
         }
